@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the platform and its tests need from Debian's packages when run as root; otherwise says, in
+# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [chromium]
+set -euo pipefail
+
+missing=()
+for need in "$@"; do
+  case "$need" in
+    postgres)
+      ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+      command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+      ;;
+    chromium)
+      [ -x /usr/bin/chromium ] || missing+=(chromium)
+      ;;
+    *) echo "ensure-deps: unknown dependency '$need'" >&2; exit 2 ;;
+  esac
+done
+
+command -v dotnet >/dev/null 2>&1 || { echo "The .NET SDK is missing: install dotnet-sdk-10.0 (https://learn.microsoft.com/dotnet/core/install/linux-debian)." >&2; exit 1; }
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: run \`sudo apt-get install ${missing[*]}\` and try again." >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} from Debian's packages…" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary><c>up</c>, <c>down</c>, <c>status</c>, <c>psql</c>, <c>reset</c>: the platform's server and databases.</summary>
+internal static class PlatformCommands
+{
+    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    {
+        var noServe = new Option<bool>("--no-serve") { Description = "Set everything up, then return instead of serving the web app." };
+        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants.") { noServe };
+        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe), ct)));
+        root.Subcommands.Add(up);
+
+        var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");
+        down.SetAction(CliApp.Guard(context, (_, ct) => DownAsync(services, context, ct)));
+        root.Subcommands.Add(down);
+
+        var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys) instead of a table." };
+        var status = new Command("status", "Show the cluster's state, port, databases and tenant count (never a secret).") { json };
+        status.SetAction(CliApp.Guard(context, (parse, ct) => StatusAsync(services, context, parse.GetValue(json), ct)));
+        root.Subcommands.Add(status);
+
+        var psql = new Command("psql", "Open psql on a platform database as the owner role, without handling a password: ./ipai psql [DATABASE] [psql options…]")
+        {
+            new Argument<string>("database") { Description = "Database (default: the platform database odoo_platform); psql's own options may follow.", Arity = ArgumentArity.ZeroOrOne },
+        };
+        root.Subcommands.Add(psql);
+
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the managed cluster's data and secrets are deleted." };
+        var reset = new Command("reset", "Stop the managed cluster and delete its data and secrets (needs --yes).") { yes };
+        reset.SetAction(CliApp.Guard(context, (parse, ct) => ResetAsync(services, context, parse.GetValue(yes), ct)));
+        root.Subcommands.Add(reset);
+    }
+
+    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, bool noServe, CancellationToken cancellationToken)
+    {
+        var source = services.GetRequiredService<PlatformEnvironmentSource>();
+        await context.Error.WriteLineAsync(source.Mode == PlatformMode.External
+            ? $"Platform on {source.Url!.Redacted}"
+            : $"Platform on the managed cluster in {source.Cluster.Home}");
+        var clock = Stopwatch.StartNew();
+        var steps = await services.GetRequiredService<PlatformBootstrapper>().UpAsync(
+            step => context.Error.WriteLine(FormatStep(step)), cancellationToken);
+        var changed = steps.Count(s => s.Acted);
+        await context.Error.WriteLineAsync(changed == 0
+            ? $"Up to date: nothing to change ({Seconds(clock.Elapsed)})."
+            : $"Ready: {changed} step(s) changed something ({Seconds(clock.Elapsed)}).");
+        if (!noServe)
+        {
+            await context.Error.WriteLineAsync("The web runtime is not part of this build yet: the platform's databases are ready; `./ipai tenant list` shows the registry.");
+        }
+        return CliApp.Success;
+    }
+
+    internal static string FormatStep(StepResult step) =>
+        $"  {(step.Acted ? "+" : "=")} {step.Step,-18} {(step.Acted ? "done" : "ok  ")}  {Seconds(step.Elapsed),8}  {step.Detail}";
+
+    internal static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
+
+    private static async Task<int> DownAsync(IServiceProvider services, CliContext context, CancellationToken cancellationToken)
+    {
+        var source = services.GetRequiredService<PlatformEnvironmentSource>();
+        if (source.Mode == PlatformMode.External)
+        {
+            await context.Error.WriteLineAsync($"POSTGRES_URL is set ({source.Url!.Redacted}): that server is not managed here, nothing to stop.");
+            return CliApp.Success;
+        }
+        if (!source.Cluster.IsInitialized)
+        {
+            await context.Error.WriteLineAsync("No managed cluster here: nothing to stop.");
+            return CliApp.Success;
+        }
+        var stopped = await source.Cluster.StopAsync(immediate: false, cancellationToken);
+        await context.Error.WriteLineAsync(stopped ? "Stopped the managed PostgreSQL cluster (data kept; `make up` starts it again)." : "The managed cluster was not running.");
+        return CliApp.Success;
+    }
+
+    private static async Task<int> StatusAsync(IServiceProvider services, CliContext context, bool json, CancellationToken cancellationToken)
+    {
+        var status = await services.GetRequiredService<PlatformStatusReader>().ReadAsync(cancellationToken);
+        if (json)
+        {
+            await context.Output.WriteLineAsync(CliJson.Serialize(status));
+        }
+        else
+        {
+            var table = new Table().HideHeaders().AddColumn("key").AddColumn("value");
+            void Row(string key, string? value) => table.AddRow(new Text(key), new Text(value ?? "-"));
+            Row("mode", status.Mode);
+            Row("target", status.Target);
+            Row("server", status.Server);
+            Row("port", status.Port?.ToString(CultureInfo.InvariantCulture));
+            Row("cluster dir", status.ClusterDir);
+            Row("server version", status.ServerVersion);
+            foreach (var db in status.Databases) Row($"database ({db.Role})", $"{db.Name}{(db.Exists ? "" : " (missing)")}");
+            Row("tenants", status.TenantCount is { } count
+                ? $"{count} ({string.Join(", ", status.TenantsByState.Select(kv => $"{kv.Value} {kv.Key}"))})"
+                : null);
+            if (status.Problem is not null) Row("problem", status.Problem);
+            context.Console.Write(table);
+        }
+        return status.Problem is null ? CliApp.Success : CliApp.Failure;
+    }
+
+    /// <summary>Runs the real psql with the connection in its environment (PGPASSWORD reaches only that child).</summary>
+    internal static async Task<int> PsqlAsync(IServiceProvider services, CliContext context, string[] args, CancellationToken cancellationToken)
+    {
+        var environment = services.GetRequiredService<PlatformDatabases>().Environment;
+        var database = args is [var first, ..] && !first.StartsWith('-') ? first : environment.PlatformDatabase;
+        var rest = args is [var head, .. var tail] && !head.StartsWith('-') ? tail : args;
+        if (!Sql.IsPlainIdentifier(database))
+        {
+            await context.Error.WriteLineAsync($"error: '{Sql.Printable(database)}' is not a database name.");
+            return CliApp.Usage;
+        }
+        var info = new ProcessStartInfo("psql") { UseShellExecute = false };
+        foreach (var arg in rest) info.ArgumentList.Add(arg);
+        info.Environment["PGHOST"] = environment.Server.Host;
+        info.Environment["PGPORT"] = environment.Server.Port.ToString(CultureInfo.InvariantCulture);
+        info.Environment["PGUSER"] = environment.Owner.Username;
+        info.Environment["PGPASSWORD"] = environment.Owner.Password;
+        info.Environment["PGDATABASE"] = database;
+        info.Environment["PGSSLMODE"] = environment.Server.SslMode.ToString().ToLowerInvariant() switch
+        {
+            "verifyca" => "verify-ca",
+            "verifyfull" => "verify-full",
+            var mode => mode,
+        };
+        info.Environment["PGAPPNAME"] = "ipai psql";
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            await context.Error.WriteLineAsync("error: psql not found: install it with `apt-get install postgresql-client`.");
+            return CliApp.Failure;
+        }
+        using (process)
+        {
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode;
+        }
+    }
+
+    private static async Task<int> ResetAsync(IServiceProvider services, CliContext context, bool yes, CancellationToken cancellationToken)
+    {
+        var source = services.GetRequiredService<PlatformEnvironmentSource>();
+        if (source.Mode == PlatformMode.External)
+        {
+            await context.Error.WriteLineAsync("error: POSTGRES_URL is set: reset only deletes the managed cluster, never an external server.");
+            return CliApp.Failure;
+        }
+        if (!yes)
+        {
+            await context.Error.WriteLineAsync($"This deletes every database and secret of the managed cluster in {source.Cluster.Home}. Run `./ipai reset --yes` to confirm.");
+            return CliApp.Usage;
+        }
+        await source.Cluster.DestroyAsync(cancellationToken);
+        await context.Error.WriteLineAsync("Deleted the managed cluster, its data and its secrets. `make up` creates a new one.");
+        return CliApp.Success;
+    }
+}

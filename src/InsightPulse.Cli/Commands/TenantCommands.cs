@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using InsightPulse.Core.Tenants;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary><c>tenant create|list|show|update</c>: the tenant registry.</summary>
+internal static class TenantCommands
+{
+    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    {
+        var registry = new Lazy<TenantRegistry>(services.GetRequiredService<TenantRegistry>);
+        var tenant = new Command("tenant", "Manage the tenant registry (ipai_tenant).");
+        root.Subcommands.Add(tenant);
+
+        var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys equal to the column names)." };
+        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+
+        var createFields = new TenantFieldOptions(forCreate: true);
+        var create = new Command("create", "Register a new tenant (state draft). Defaults: database odoo_<code>, schema and workspace <code>.") { code, json };
+        createFields.AddTo(create);
+        create.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var draft = createFields.Apply(parse, Tenant.New(parse.GetValue(code)!, parse.GetValue(createFields.Name)!));
+            var created = await registry.Value.CreateAsync(draft, ct);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(created));
+            else
+            {
+                await context.Error.WriteLineAsync($"Created tenant {created.DisplayName} (id {created.Id}, state draft).");
+                WriteDetails(context, created);
+            }
+            return CliApp.Success;
+        }));
+        tenant.Subcommands.Add(create);
+
+        var list = new Command("list", "List tenants in sequence order.") { json };
+        list.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var tenants = await registry.Value.ListAsync(ct);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(tenants));
+            else WriteList(context, tenants);
+            return CliApp.Success;
+        }));
+        tenant.Subcommands.Add(list);
+
+        var show = new Command("show", "Show one tenant.") { code, json };
+        show.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var found = await registry.Value.GetAsync(parse.GetValue(code)!, ct);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(found));
+            else WriteDetails(context, found);
+            return CliApp.Success;
+        }));
+        tenant.Subcommands.Add(show);
+
+        var updateFields = new TenantFieldOptions(forCreate: false);
+        var update = new Command("update", "Change fields of a tenant: ./ipai tenant update CODE --domain x.example.com --admin-email a@b.ph. An empty value clears an optional field.") { code, json };
+        updateFields.AddTo(update);
+        update.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            if (!updateFields.AnyGiven(parse))
+            {
+                await context.Error.WriteLineAsync("usage error: give at least one field to change, e.g. --name, --domain, --admin-email (see --help).");
+                return CliApp.Usage;
+            }
+            var updated = await registry.Value.UpdateAsync(parse.GetValue(code)!, current => updateFields.Apply(parse, current), ct);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(updated));
+            else
+            {
+                await context.Error.WriteLineAsync($"Updated tenant {updated.DisplayName}.");
+                WriteDetails(context, updated);
+            }
+            return CliApp.Success;
+        }));
+        tenant.Subcommands.Add(update);
+    }
+
+    private static void WriteList(CliContext context, IReadOnlyList<Tenant> tenants)
+    {
+        var table = new Table().AddColumns("code", "name", "state", "active", "db_name", "schema", "domain", "workspace", "industry", "country");
+        foreach (var t in tenants)
+        {
+            table.AddRow(new[] { t.Code, t.Name, TenantLifecycle.ToText(t.State), t.Active ? "yes" : "no", t.DbName, t.SupabaseSchema,
+                t.PrimaryDomain ?? "-", t.SupersetWorkspace ?? "-", t.Industry, t.Country }.Select(v => new Text(v)).ToArray());
+        }
+        context.Console.Write(table);
+        context.Console.WriteLine($"{tenants.Count} tenant(s)");
+    }
+
+    private static void WriteDetails(CliContext context, Tenant t)
+    {
+        var table = new Table().HideHeaders().AddColumn("field").AddColumn("value");
+        void Row(string key, string? value) => table.AddRow(new Text(key), new Text(value ?? "-"));
+        Row("id", t.Id.ToString(CultureInfo.InvariantCulture));
+        Row("code", t.Code);
+        Row("name", t.Name);
+        Row("state", TenantLifecycle.ToText(t.State));
+        Row("active", t.Active ? "yes" : "no");
+        Row("sequence", t.Sequence.ToString(CultureInfo.InvariantCulture));
+        Row("db_name", t.DbName);
+        Row("supabase_schema", t.SupabaseSchema);
+        Row("primary_domain", t.PrimaryDomain);
+        Row("superset_workspace", t.SupersetWorkspace);
+        Row("superset_base_url", t.SupersetBaseUrl);
+        Row("company_name", t.CompanyName);
+        Row("industry", t.Industry);
+        Row("country", t.Country);
+        Row("admin_email", t.AdminEmail);
+        Row("admin_phone", t.AdminPhone);
+        Row("onboarded_date", t.OnboardedDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Row("notes", t.Notes);
+        Row("create_date", t.CreateDate.ToString("u", CultureInfo.InvariantCulture));
+        Row("write_date", t.WriteDate.ToString("u", CultureInfo.InvariantCulture));
+        context.Console.Write(table);
+    }
+}

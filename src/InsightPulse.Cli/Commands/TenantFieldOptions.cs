@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using InsightPulse.Core.Tenants;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary>
+/// The options that set tenant fields, shared by <c>tenant create</c> and <c>tenant update</c>. Each long name
+/// is the column's name with dashes; short forms (<c>--schema</c>, <c>--domain</c>, <c>--workspace</c>) are aliases.
+/// Only options given on the command line change anything; an empty value clears an optional field.
+/// </summary>
+internal sealed class TenantFieldOptions
+{
+    public TenantFieldOptions(bool forCreate)
+    {
+        Name = new Option<string>("--name") { Description = "Display name, e.g. \"TBWA Philippines\".", Required = forCreate };
+    }
+
+    public Option<string> Name { get; }
+    private readonly Option<int> _sequence = new("--sequence") { Description = "List order (default 10)." };
+    private readonly Option<bool> _active = new("--active") { Description = "Whether the tenant is active (true/false)." };
+    private readonly Option<string> _dbName = new("--db-name") { Description = "Tenant database (default odoo_<code>)." };
+    private readonly Option<string> _schema = new("--schema", "--supabase-schema") { Description = "Schema in the shared data database (default <code>)." };
+    private readonly Option<string> _domain = new("--domain", "--primary-domain") { Description = "Host name the tenant is served on, e.g. tbwa.erp.insightpulseai.com." };
+    private readonly Option<string> _workspace = new("--workspace", "--superset-workspace") { Description = "BI workspace (default <code>)." };
+    private readonly Option<string> _supersetBaseUrl = new("--superset-base-url") { Description = "BI base URL for this tenant." };
+    private readonly Option<string> _companyName = new("--company-name", "--company") { Description = "Company name." };
+    private readonly Option<string> _industry = new("--industry") { Description = $"One of {string.Join(", ", Industry.All)} (default {Industry.Default})." };
+    private readonly Option<string> _country = new("--country") { Description = "ISO 3166-1 alpha-2 country code (default PH)." };
+    private readonly Option<string> _adminEmail = new("--admin-email") { Description = "Administrator's e-mail." };
+    private readonly Option<string> _adminPhone = new("--admin-phone") { Description = "Administrator's phone." };
+    private readonly Option<DateOnly> _onboardedDate = new("--onboarded-date")
+    {
+        Description = "Onboarding date, yyyy-mm-dd (default today).",
+        CustomParser = r => DateOnly.TryParseExact(r.Tokens.Single().Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d
+            : Fail(r, "--onboarded-date takes a date as yyyy-mm-dd."),
+    };
+    private readonly Option<string> _notes = new("--notes") { Description = "Free notes." };
+
+    private IEnumerable<Option> All => [Name, _sequence, _active, _dbName, _schema, _domain, _workspace, _supersetBaseUrl,
+        _companyName, _industry, _country, _adminEmail, _adminPhone, _onboardedDate, _notes];
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All) command.Options.Add(option);
+    }
+
+    public bool AnyGiven(ParseResult parse) => All.Any(o => parse.GetResult(o) is not null);
+
+    public Tenant Apply(ParseResult parse, Tenant tenant)
+    {
+        bool Given(Option option) => parse.GetResult(option) is not null;
+        string? Optional(Option<string> option) => parse.GetValue(option) is { Length: > 0 } value ? value : null;
+
+        if (Given(Name)) tenant = tenant with { Name = parse.GetValue(Name) ?? "" };
+        if (Given(_sequence)) tenant = tenant with { Sequence = parse.GetValue(_sequence) };
+        if (Given(_active)) tenant = tenant with { Active = parse.GetValue(_active) };
+        if (Given(_dbName)) tenant = tenant with { DbName = parse.GetValue(_dbName) ?? "" };
+        if (Given(_schema)) tenant = tenant with { SupabaseSchema = parse.GetValue(_schema) ?? "" };
+        if (Given(_domain)) tenant = tenant with { PrimaryDomain = Optional(_domain) };
+        if (Given(_workspace)) tenant = tenant with { SupersetWorkspace = Optional(_workspace) };
+        if (Given(_supersetBaseUrl)) tenant = tenant with { SupersetBaseUrl = Optional(_supersetBaseUrl) };
+        if (Given(_companyName)) tenant = tenant with { CompanyName = Optional(_companyName) };
+        if (Given(_industry)) tenant = tenant with { Industry = parse.GetValue(_industry) ?? "" };
+        // Country codes are upper case by definition; accept "ph" as a convenience (ASCII only: "ı" must not become "I").
+        if (Given(_country)) tenant = tenant with { Country = new string((parse.GetValue(_country) ?? "").Select(c => char.IsAsciiLetterLower(c) ? char.ToUpperInvariant(c) : c).ToArray()) };
+        if (Given(_adminEmail)) tenant = tenant with { AdminEmail = Optional(_adminEmail) };
+        if (Given(_adminPhone)) tenant = tenant with { AdminPhone = Optional(_adminPhone) };
+        if (Given(_onboardedDate)) tenant = tenant with { OnboardedDate = parse.GetValue(_onboardedDate) };
+        if (Given(_notes)) tenant = tenant with { Notes = Optional(_notes) };
+        return tenant;
+    }
+
+    private static DateOnly Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Dapper;
+using InsightPulse.Core.Local;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.Core.Platform;
+
+/// <summary>
+/// <c>./ipai up</c> without serving: the managed cluster (unless POSTGRES_URL), the roles, the platform database,
+/// the platform migrations and the seed tenants. Every step looks at the real state first, so a second run
+/// changes nothing; an advisory lock on the server makes two runs at once take turns.
+/// </summary>
+public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds)
+{
+    public async Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken)
+    {
+        var results = new List<StepResult>();
+        async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
+        {
+            var clock = Stopwatch.StartNew();
+            var (acted, detail) = await work();
+            var result = new StepResult(name, acted, detail, clock.Elapsed);
+            results.Add(result);
+            onStep?.Invoke(result);
+        }
+
+        if (source.Mode == PlatformMode.Managed)
+        {
+            var cluster = source.Cluster;
+            await Step("cluster", async () => await cluster.EnsureInitializedAsync(cancellationToken)
+                ? (true, $"initialized PostgreSQL in {cluster.State!.ClusterDir}")
+                : (false, $"exists in {cluster.State!.ClusterDir}"));
+            await Step("server", async () => await cluster.EnsureStartedAsync(cancellationToken)
+                ? (true, $"started on 127.0.0.1:{cluster.State!.Port}")
+                : (false, $"running on 127.0.0.1:{cluster.State!.Port}"));
+            cluster.Secrets.GetOrCreate(PlatformEnvironment.OwnerSecret);
+            await databases.ResetAsync();
+        }
+
+        var environment = source.Current;
+        var names = source.Names;
+        await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(environment.DataDatabase, environment.Bootstrap));
+        await OpenAsync(admin, environment, cancellationToken);
+        await admin.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended('ipai:bootstrap', 0))", cancellationToken: cancellationToken));
+        try
+        {
+            // With a pooler the login name may differ from the role (Supabase: postgres.<project-ref> is role postgres).
+            var owner = environment.Mode == PlatformMode.Managed
+                ? names.OwnerRole
+                : await admin.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_user", cancellationToken: cancellationToken)) ?? environment.Owner.Username;
+            await Step("roles", () => EnsureRolesAsync(admin, environment, names, cancellationToken));
+            await Step("platform database", () => EnsurePlatformDatabaseAsync(admin, environment, owner, names, cancellationToken));
+            await Step("data database", () => EnsureDataDatabaseAsync(admin, environment, owner, cancellationToken));
+        }
+        finally
+        {
+            await admin.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended('ipai:bootstrap', 0))");
+        }
+
+        await Step("migrations", async () =>
+        {
+            var applied = await MigrationRunner.ApplyAsync(databases.Platform, "platform",
+                Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/"), cancellationToken);
+            return applied.Count > 0 ? (true, $"applied {string.Join(", ", applied)}") : (false, "all applied");
+        });
+        await Step("seed tenants", async () =>
+        {
+            var loaded = await seeds.LoadAsync(cancellationToken);
+            return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
+        });
+        return results;
+    }
+
+    private static async Task OpenAsync(NpgsqlConnection connection, PlatformEnvironment environment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new PlatformNotReadyException(
+                $"Cannot connect to {environment.Description}: {PostgresErrors.Describe(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Managed: the owner (not a superuser, so FORCE'd RLS binds it too), and in both modes the runtime and BI
+    /// roles, which log in, own nothing, and never bypass RLS.
+    /// </summary>
+    private async Task<(bool, string)> EnsureRolesAsync(NpgsqlConnection admin, PlatformEnvironment environment, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var acted = new List<string>();
+        var roles = new List<(string Role, string Attributes)>
+        {
+            (names.AppRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
+            (names.BiRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
+        };
+        if (environment.Mode == PlatformMode.Managed)
+        {
+            roles.Insert(0, (names.OwnerRole, "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"));
+        }
+        else
+        {
+            var canCreateRoles = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user", cancellationToken: cancellationToken));
+            if (!canCreateRoles)
+            {
+                return (false, $"{environment.Owner.Username} cannot create roles: create {names.AppRole} and {names.BiRole} (LOGIN NOBYPASSRLS) yourself");
+            }
+        }
+        var secrets = source.Cluster.Secrets;
+        foreach (var (role, attributes) in roles)
+        {
+            var (password, created) = secrets.GetOrCreate(PlatformEnvironment.RoleSecret(role));
+            var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
+            if (!exists)
+            {
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(password)}", cancellationToken: cancellationToken));
+                acted.Add($"created {role}");
+            }
+            else if (created)
+            {
+                // The secret was lost (e.g. .ipai/secrets deleted): the new one becomes the role's password.
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(password)}", cancellationToken: cancellationToken));
+                acted.Add($"reset the password of {role}");
+            }
+        }
+        return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{string.Join(", ", roles.Select(r => r.Role))} exist");
+    }
+
+    private static async Task<(bool, string)> EnsurePlatformDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var database = environment.PlatformDatabase;
+        var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database }, cancellationToken: cancellationToken));
+        if (exists) return (false, $"{database} exists");
+        await admin.ExecuteAsync(new CommandDefinition(
+            $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0",
+            cancellationToken: cancellationToken));
+        // Only the platform's own roles may connect to it.
+        await admin.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
+        foreach (var role in new[] { names.AppRole, names.BiRole })
+        {
+            var roleExists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
+            if (roleExists)
+            {
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+            }
+        }
+        return (true, $"created {database} owned by {owner}");
+    }
+
+    /// <summary>The owner creates tenant schemas in the shared data database.</summary>
+    private static async Task<(bool, string)> EnsureDataDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, CancellationToken cancellationToken)
+    {
+        var database = environment.DataDatabase;
+        var canCreate = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT has_database_privilege(@owner, @database, 'CREATE')", new { owner, database }, cancellationToken: cancellationToken));
+        if (canCreate) return (false, $"{owner} can create schemas in {database}");
+        await admin.ExecuteAsync(new CommandDefinition(
+            $"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+        return (true, $"granted {owner} CREATE on {database}");
+    }
+}

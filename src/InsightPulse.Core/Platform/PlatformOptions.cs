@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace InsightPulse.Core.Platform;
+
+/// <summary>Names of the platform's databases and roles (configuration section <c>Platform</c>).</summary>
+public sealed class PlatformOptions
+{
+    public const string Section = "Platform";
+
+    /// <summary>The platform database: tenant registry, journals, BI metadata.</summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string PlatformDatabase { get; set; } = "odoo_platform";
+
+    /// <summary>The shared data database (Supabase's role). With POSTGRES_URL it is the URL's database.</summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string DataDatabase { get; set; } = "postgres";
+
+    /// <summary>Owner/migrator of every object. In external mode the POSTGRES_URL user takes this part.</summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string OwnerRole { get; set; } = "ipai_owner";
+
+    /// <summary>Runtime role of the web host: logs in, owns nothing, never bypasses RLS.</summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string AppRole { get; set; } = "ipai_app";
+
+    /// <summary>Read-only role for BI queries, also under RLS.</summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string BiRole { get; set; } = "ipai_bi";
+}

@@ -1,0 +1,27 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace InsightPulse.Core.Postgres;
+
+/// <summary>One SQL script, identified by its file name (ordered by it), with the checksum of its bytes.</summary>
+public sealed record Migration(string Id, string Sql)
+{
+    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+
+    /// <summary>Scripts embedded in an assembly under a logical-name prefix (e.g. <c>platform/</c>), in name order.</summary>
+    public static IReadOnlyList<Migration> FromResources(Assembly assembly, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n =>
+            {
+                using var stream = assembly.GetManifestResourceStream(n)!;
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                return new Migration(n[prefix.Length..], reader.ReadToEnd());
+            })
+            .ToList();
+    }
+}

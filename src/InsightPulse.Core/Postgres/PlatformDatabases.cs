@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using InsightPulse.Core.Platform;
+using Npgsql;
+
+namespace InsightPulse.Core.Postgres;
+
+/// <summary>
+/// Data sources (connection pools) of the platform's server, one per database and login, created on first use
+/// and disposed with this object. The owner's pool on the platform database reaches the tenant registry.
+/// </summary>
+public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(string Database, string User), NpgsqlDataSource> _sources = new();
+
+    public PlatformEnvironment Environment => environment.Current;
+
+    /// <summary>The platform database (registry, journals) as the owner role.</summary>
+    public NpgsqlDataSource Platform => Get(Environment.PlatformDatabase, Environment.Owner);
+
+    /// <summary>The shared data database as the owner role.</summary>
+    public NpgsqlDataSource Data => Get(Environment.DataDatabase, Environment.Owner);
+
+    public NpgsqlDataSource Get(string database, PostgresLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return _sources.GetOrAdd((database, login.Username),
+            _ => NpgsqlDataSource.Create(Environment.Server.ConnectionString(database, login)));
+    }
+
+    /// <summary>Drops every pool (e.g. after <c>up</c> moved the cluster to another port).</summary>
+    public async Task ResetAsync()
+    {
+        foreach (var key in _sources.Keys.ToList())
+        {
+            if (_sources.TryRemove(key, out var source)) await source.DisposeAsync();
+        }
+        environment.Reset();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources.Values) await source.DisposeAsync();
+        _sources.Clear();
+    }
+}

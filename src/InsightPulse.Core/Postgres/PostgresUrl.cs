@@ -1,0 +1,80 @@
+using Npgsql;
+
+namespace InsightPulse.Core.Postgres;
+
+/// <summary>
+/// A <c>postgres://user:pass@host:port/db?sslmode=…</c> URL as Supabase hands it out, turned into an
+/// Npgsql connection string. Query parameters Npgsql does not know (the pooler's <c>supa=…</c>) are ignored.
+/// </summary>
+public sealed record PostgresUrl
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public required string Username { get; init; }
+    public required string Password { get; init; }
+    public required string Database { get; init; }
+    public SslMode SslMode { get; init; } = SslMode.Prefer;
+    public IReadOnlyList<string> IgnoredParameters { get; init; } = [];
+
+    /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be shown or logged.</summary>
+    public string Redacted => $"postgres://{Uri.EscapeDataString(Username)}:***@{HostForUrl}:{Port}/{Uri.EscapeDataString(Database)}";
+
+    private string HostForUrl => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host;
+
+    public override string ToString() => Redacted;
+
+    public static PostgresUrl Parse(string url)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            throw new FormatException("POSTGRES_URL is empty: set it to postgres://user:password@host:port/database.");
+        }
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql"))
+        {
+            // Never echo the value: it may hold a password.
+            throw new FormatException("POSTGRES_URL is not a postgres:// URL: expected postgres://user:password@host:port/database?sslmode=require.");
+        }
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var username = Uri.UnescapeDataString(userInfo[0]);
+        if (username.Length == 0)
+        {
+            throw new FormatException("POSTGRES_URL has no user name: expected postgres://user:password@host:port/database.");
+        }
+        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "";
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        var result = new PostgresUrl
+        {
+            Host = uri.Host.Trim('[', ']'),
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Username = username,
+            Password = password,
+            Database = database.Length == 0 ? "postgres" : database,
+        };
+        var ignored = new List<string>();
+        var sslMode = SslMode.Prefer;
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
+            if (key == "sslmode")
+            {
+                sslMode = value switch
+                {
+                    "disable" => SslMode.Disable,
+                    "allow" => SslMode.Allow,
+                    "prefer" => SslMode.Prefer,
+                    "require" => SslMode.Require,
+                    "verify-ca" => SslMode.VerifyCA,
+                    "verify-full" => SslMode.VerifyFull,
+                    _ => throw new FormatException($"POSTGRES_URL has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
+                };
+            }
+            else
+            {
+                ignored.Add(key);
+            }
+        }
+        return result with { SslMode = sslMode, IgnoredParameters = ignored };
+    }
+}

@@ -1,0 +1,37 @@
+using InsightPulse.Core.Local;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace InsightPulse.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Core services, shared by the CLI and the web host. POSTGRES_URL (environment or configuration) selects an
+    /// external server; without it the managed cluster under <c>Local:Home</c> is used.
+    /// </summary>
+    public static IServiceCollection AddInsightPulseCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section);
+        services.AddSingleton(sp =>
+        {
+            var local = sp.GetRequiredService<IOptions<LocalOptions>>().Value;
+            return new ManagedCluster(local.ResolveHome(), local.PgBinDir);
+        });
+        services.AddSingleton(sp => new PlatformEnvironmentSource(
+            sp.GetRequiredService<IOptions<PlatformOptions>>(),
+            sp.GetRequiredService<ManagedCluster>(),
+            configuration["POSTGRES_URL"]));
+        services.AddSingleton<PlatformDatabases>();
+        services.AddSingleton<TenantRegistry>();
+        services.AddSingleton<TenantSeedLoader>();
+        services.AddSingleton<PlatformBootstrapper>();
+        services.AddSingleton<PlatformStatusReader>();
+        return services;
+    }
+}

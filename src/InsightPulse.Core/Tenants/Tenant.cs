@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization;
+
+namespace InsightPulse.Core.Tenants;
+
+/// <summary>One row of the tenant registry (<c>ipai_tenant</c>). Property names map to the columns in snake_case.</summary>
+public sealed record Tenant
+{
+    public const string PlatformCode = "platform";
+    public const string DatabasePrefix = "odoo_";
+
+    /// <summary>Internal id, distinct from the code; 0 until stored.</summary>
+    public long Id { get; init; }
+    public required string Code { get; init; }
+    public required string Name { get; init; }
+    public int Sequence { get; init; } = 10;
+    public bool Active { get; init; } = true;
+    public TenantState State { get; init; } = TenantState.Draft;
+    public required string DbName { get; init; }
+    public required string SupabaseSchema { get; init; }
+    public string? PrimaryDomain { get; init; }
+    public string? SupersetWorkspace { get; init; }
+    public string? SupersetBaseUrl { get; init; }
+    public string? CompanyName { get; init; }
+    public string Industry { get; init; } = Tenants.Industry.Default;
+    public string Country { get; init; } = "PH";
+    public string? AdminEmail { get; init; }
+    public string? AdminPhone { get; init; }
+    public DateOnly OnboardedDate { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
+    public string? Notes { get; init; }
+    public DateTimeOffset CreateDate { get; init; }
+    public DateTimeOffset WriteDate { get; init; }
+
+    /// <summary>A new tenant with the defaults: database <c>odoo_&lt;code&gt;</c>, schema and workspace <c>&lt;code&gt;</c>.</summary>
+    public static Tenant New(string code, string name) => new()
+    {
+        Code = code,
+        Name = name,
+        DbName = DatabasePrefix + code,
+        SupabaseSchema = code,
+        SupersetWorkspace = code,
+    };
+
+    /// <summary>Shown as <c>[code] name</c>, as the seed's add-on did.</summary>
+    [JsonIgnore]
+    public string DisplayName => $"[{Code}] {Name}";
+}
