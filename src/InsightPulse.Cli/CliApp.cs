@@ -34,9 +34,7 @@ public static class CliApp
             .AddInMemoryCollection([new("POSTGRES_URL", Environment.GetEnvironmentVariable("POSTGRES_URL"))])
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddInsightPulseCore(configuration);
+        var services = new ServiceCollection().AddInsightPulseCore(configuration);
         await using var provider = services.BuildServiceProvider();
         var context = new CliContext(output, error, terminal) { Verbose = args.Contains("--verbose") || args.Contains("-v") };
 

@@ -4,6 +4,7 @@ using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace InsightPulse.Core;
@@ -16,6 +17,7 @@ public static class ServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddInsightPulseCore(this IServiceCollection services, IConfiguration configuration)
     {
+        services.TryAddSingleton(configuration);
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section);
         services.AddSingleton(sp =>

@@ -46,29 +46,31 @@ internal sealed class TenantFieldOptions
         foreach (var option in All) command.Options.Add(option);
     }
 
-    public bool AnyGiven(ParseResult parse) => All.Any(o => parse.GetResult(o) is not null);
+    public bool AnyGiven(ParseResult parse) => All.Any(o => Given(parse, o));
+
+    /// <summary>Typed on the command line (an option's default value does not count).</summary>
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     public Tenant Apply(ParseResult parse, Tenant tenant)
     {
-        bool Given(Option option) => parse.GetResult(option) is not null;
         string? Optional(Option<string> option) => parse.GetValue(option) is { Length: > 0 } value ? value : null;
 
-        if (Given(Name)) tenant = tenant with { Name = parse.GetValue(Name) ?? "" };
-        if (Given(_sequence)) tenant = tenant with { Sequence = parse.GetValue(_sequence) };
-        if (Given(_active)) tenant = tenant with { Active = parse.GetValue(_active) };
-        if (Given(_dbName)) tenant = tenant with { DbName = parse.GetValue(_dbName) ?? "" };
-        if (Given(_schema)) tenant = tenant with { SupabaseSchema = parse.GetValue(_schema) ?? "" };
-        if (Given(_domain)) tenant = tenant with { PrimaryDomain = Optional(_domain) };
-        if (Given(_workspace)) tenant = tenant with { SupersetWorkspace = Optional(_workspace) };
-        if (Given(_supersetBaseUrl)) tenant = tenant with { SupersetBaseUrl = Optional(_supersetBaseUrl) };
-        if (Given(_companyName)) tenant = tenant with { CompanyName = Optional(_companyName) };
-        if (Given(_industry)) tenant = tenant with { Industry = parse.GetValue(_industry) ?? "" };
+        if (Given(parse, Name)) tenant = tenant with { Name = parse.GetValue(Name) ?? "" };
+        if (Given(parse, _sequence)) tenant = tenant with { Sequence = parse.GetValue(_sequence) };
+        if (Given(parse, _active)) tenant = tenant with { Active = parse.GetValue(_active) };
+        if (Given(parse, _dbName)) tenant = tenant with { DbName = parse.GetValue(_dbName) ?? "" };
+        if (Given(parse, _schema)) tenant = tenant with { SupabaseSchema = parse.GetValue(_schema) ?? "" };
+        if (Given(parse, _domain)) tenant = tenant with { PrimaryDomain = Optional(_domain) };
+        if (Given(parse, _workspace)) tenant = tenant with { SupersetWorkspace = Optional(_workspace) };
+        if (Given(parse, _supersetBaseUrl)) tenant = tenant with { SupersetBaseUrl = Optional(_supersetBaseUrl) };
+        if (Given(parse, _companyName)) tenant = tenant with { CompanyName = Optional(_companyName) };
+        if (Given(parse, _industry)) tenant = tenant with { Industry = parse.GetValue(_industry) ?? "" };
         // Country codes are upper case by definition; accept "ph" as a convenience (ASCII only: "ı" must not become "I").
-        if (Given(_country)) tenant = tenant with { Country = new string((parse.GetValue(_country) ?? "").Select(c => char.IsAsciiLetterLower(c) ? char.ToUpperInvariant(c) : c).ToArray()) };
-        if (Given(_adminEmail)) tenant = tenant with { AdminEmail = Optional(_adminEmail) };
-        if (Given(_adminPhone)) tenant = tenant with { AdminPhone = Optional(_adminPhone) };
-        if (Given(_onboardedDate)) tenant = tenant with { OnboardedDate = parse.GetValue(_onboardedDate) };
-        if (Given(_notes)) tenant = tenant with { Notes = Optional(_notes) };
+        if (Given(parse, _country)) tenant = tenant with { Country = new string((parse.GetValue(_country) ?? "").Select(c => char.IsAsciiLetterLower(c) ? char.ToUpperInvariant(c) : c).ToArray()) };
+        if (Given(parse, _adminEmail)) tenant = tenant with { AdminEmail = Optional(_adminEmail) };
+        if (Given(parse, _adminPhone)) tenant = tenant with { AdminPhone = Optional(_adminPhone) };
+        if (Given(parse, _onboardedDate)) tenant = tenant with { OnboardedDate = parse.GetValue(_onboardedDate) };
+        if (Given(parse, _notes)) tenant = tenant with { Notes = Optional(_notes) };
         return tenant;
     }
 

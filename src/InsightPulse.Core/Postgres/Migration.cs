@@ -7,7 +7,8 @@ namespace InsightPulse.Core.Postgres;
 /// <summary>One SQL script, identified by its file name (ordered by it), with the checksum of its bytes.</summary>
 public sealed record Migration(string Id, string Sql)
 {
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+    /// <summary>Computed from <see cref="Sql"/> on each read, so that a copy made with <c>with</c> never keeps a stale checksum.</summary>
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
 
     /// <summary>Scripts embedded in an assembly under a logical-name prefix (e.g. <c>platform/</c>), in name order.</summary>
     public static IReadOnlyList<Migration> FromResources(Assembly assembly, string prefix)

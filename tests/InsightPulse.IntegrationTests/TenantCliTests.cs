@@ -1,0 +1,136 @@
+using Dapper;
+
+namespace InsightPulse.IntegrationTests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private readonly PlatformScope _platform = new(postgres);
+
+    public async Task InitializeAsync() => await _platform.UpAsync();
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    [Fact]
+    public async Task Create_applies_the_defaults_and_prints_json_keyed_by_the_column_names()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "nextgen_agency", "--name", "NextGen Agency", "--domain", "nextgen.erp.insightpulseai.com",
+            "--admin-email", "admin@nextgen.ph", "--country", "sg", "--industry", "services", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var json = run.Json();
+        Assert.Equal("odoo_nextgen_agency", json.GetProperty("db_name").GetString());
+        Assert.Equal("nextgen_agency", json.GetProperty("supabase_schema").GetString());
+        Assert.Equal("nextgen_agency", json.GetProperty("superset_workspace").GetString());
+        Assert.Equal("SG", json.GetProperty("country").GetString());
+        Assert.Equal("draft", json.GetProperty("state").GetString());
+        await using var connection = await _platform.OpenPlatformAsync();
+        var columns = await connection.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'ipai_tenant' ORDER BY ordinal_position");
+        Assert.Equal(columns, json.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task A_duplicate_code_is_refused_naming_the_tenant_that_holds_it()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "tbwa", "--name", "Another TBWA", "--domain", "other.example.com");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("'tbwa' already exists (tenant [tbwa] TBWA Philippines)", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_duplicate_domain_is_refused_naming_the_tenant_that_holds_it()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "acme", "--name", "Acme", "--domain", "scout.insightpulseai.com");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("primary domain of tenant [scout] Scout Retail Intelligence", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Test_123_is_refused_with_one_message_about_the_code()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "Test-123", "--name", "Test");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("code: 'Test-123' is not a tenant code", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("db_name", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_code_gets_the_seeds_message_and_exit_code_1()
+    {
+        var run = await _platform.CliAsync("tenant", "show", "nosuch");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Fix:", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tenant", "create", "acme")]
+    [InlineData("tenant", "frobnicate")]
+    [InlineData("tenant", "list", "--bogus")]
+    [InlineData("tenant", "update", "tbwa")]
+    public async Task A_usage_error_exits_with_code_2(params string[] args)
+    {
+        var run = await _platform.CliAsync(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("usage error", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_changes_the_given_fields_and_an_empty_value_clears_an_optional_one()
+    {
+        var update = await _platform.CliAsync("tenant", "update", "scout", "--admin-email", "data@scout.ph", "--notes", "", "--sequence", "7", "--json");
+
+        Assert.True(update.ExitCode == 0, update.ToString());
+        var json = update.Json();
+        Assert.Equal("data@scout.ph", json.GetProperty("admin_email").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("notes").ValueKind);
+        Assert.Equal(7, json.GetProperty("sequence").GetInt32());
+        // Options not typed keep their values (an option's default must not count as given).
+        Assert.Equal("Scout Retail Intelligence", json.GetProperty("name").GetString());
+        Assert.True(json.GetProperty("active").GetBoolean());
+        Assert.Equal("scout.insightpulseai.com", json.GetProperty("primary_domain").GetString());
+        var show = await _platform.CliAsync("tenant", "show", "scout", "--json");
+        Assert.Equal("data@scout.ph", show.Json().GetProperty("admin_email").GetString());
+    }
+
+    [Fact]
+    public async Task Update_refuses_an_invalid_value_and_changes_nothing()
+    {
+        var before = await _platform.CliAsync("tenant", "show", "tbwa", "--json");
+
+        var run = await _platform.CliAsync("tenant", "update", "tbwa", "--domain", "TBWA.example.com", "--name", "New name");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("primary_domain:", run.Error, StringComparison.Ordinal);
+        var after = await _platform.CliAsync("tenant", "show", "tbwa", "--json");
+        Assert.Equal(before.Output, after.Output);
+    }
+
+    [Fact]
+    public async Task The_list_is_a_table_in_sequence_order()
+    {
+        var run = await _platform.CliAsync("tenant", "list");
+
+        Assert.Equal(0, run.ExitCode);
+        var platform = run.Output.IndexOf("InsightPulse AI Platform", StringComparison.Ordinal);
+        var scout = run.Output.IndexOf("Scout Retail Intelligence", StringComparison.Ordinal);
+        var tbwa = run.Output.IndexOf("TBWA Philippines", StringComparison.Ordinal);
+        Assert.True(platform >= 0 && platform < scout && scout < tbwa, run.Output);
+        Assert.Contains("3 tenant(s)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hostile_code_reaches_no_SQL_and_is_reported_safely()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "x'; DROP TABLE ipai_tenant; --", "--name", "x");
+
+        Assert.Equal(1, run.ExitCode);
+        await using var connection = await _platform.OpenPlatformAsync();
+        Assert.Equal(3, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM ipai_tenant"));
+    }
+}
