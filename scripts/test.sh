@@ -8,6 +8,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 results="$root/TestResults"
 rm -rf "$results"
 
+scripts/secret-scan.sh || exit 1
+
 dotnet build InsightPulse.slnx -c Release -nologo -v quiet || { echo "build failed"; exit 1; }
 dotnet test InsightPulse.slnx -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@"

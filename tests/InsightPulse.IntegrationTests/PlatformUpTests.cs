@@ -131,4 +131,20 @@ public sealed class PlatformUpTests(PostgresFixture postgres) : IAsyncLifetime
             "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname IN ('ipai_app', 'ipai_bi')");
         Assert.Equal(0, owned);
     }
+
+    [Fact]
+    public async Task Role_passwords_are_stored_as_scram_verifiers_and_the_secret_logs_in()
+    {
+        await _platform.UpAsync();
+        var password = File.ReadAllText(Path.Combine(_platform.Home, "secrets", "ipai_app.password")).Trim();
+
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionString(_platform.PlatformDatabase, new("ipai_app", password)));
+        await connection.OpenAsync();
+
+        Assert.Equal("ipai_app", await connection.ExecuteScalarAsync<string>("SELECT current_user"));
+        await using var admin = await _platform.OpenPlatformAsync();
+        var stored = await admin.ExecuteScalarAsync<string>("SELECT rolpassword FROM pg_authid WHERE rolname = 'ipai_app'");
+        Assert.StartsWith("SCRAM-SHA-256$4096:", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, stored!, StringComparison.Ordinal);
+    }
 }

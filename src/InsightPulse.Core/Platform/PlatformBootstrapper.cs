@@ -120,14 +120,14 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             if (!exists)
             {
                 await admin.ExecuteAsync(new CommandDefinition(
-                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(password)}", cancellationToken: cancellationToken));
+                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
                 acted.Add($"created {role}");
             }
             else if (created)
             {
                 // The secret was lost (e.g. .ipai/secrets deleted): the new one becomes the role's password.
                 await admin.ExecuteAsync(new CommandDefinition(
-                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(password)}", cancellationToken: cancellationToken));
+                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
                 acted.Add($"reset the password of {role}");
             }
         }
