@@ -9,30 +9,36 @@ using Npgsql;
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>
-/// A platform of its own on the shared test server: POSTGRES_URL pointing at it (external mode), a unique
-/// platform database and a temp home for secrets. Core services come from the same DI setup as the CLI.
+/// A platform on the shared test server, emptied first (<see cref="PostgresFixture.ResetAsync"/>): POSTGRES_URL
+/// pointing at it (external mode) and a temp home for secrets. Core services come from the same DI setup as the CLI.
 /// </summary>
 public sealed class PlatformScope : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public PlatformScope(PostgresFixture postgres)
+    private PlatformScope(PostgresFixture postgres)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         Postgres = postgres;
-        PlatformDatabase = PostgresFixture.UniqueName("odoo_platform_t");
         Home = PostgresFixture.NewTempFolder("ipai-test-home");
         Settings = new Dictionary<string, string?>
         {
             ["POSTGRES_URL"] = postgres.Url(postgres.AdminDatabase),
-            ["Platform:PlatformDatabase"] = PlatformDatabase,
             ["Local:Home"] = Home,
         };
         _provider = NewServices();
     }
 
     public PostgresFixture Postgres { get; }
-    public string PlatformDatabase { get; }
+    public static string PlatformDatabase => PlatformOptions.PlatformDatabase;
+
+    /// <summary>A scope on an emptied server.</summary>
+    public static async Task<PlatformScope> CreateAsync(PostgresFixture postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        await postgres.ResetAsync();
+        return new PlatformScope(postgres);
+    }
     public string Home { get; }
     public Dictionary<string, string?> Settings { get; }
 
@@ -72,12 +78,6 @@ public sealed class PlatformScope : IAsyncDisposable
     {
         await _provider.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using (var admin = new NpgsqlConnection(Postgres.ConnectionString(Postgres.AdminDatabase)))
-        {
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Identifier(PlatformDatabase)} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
         if (Directory.Exists(Home)) Directory.Delete(Home, recursive: true);
     }
 }

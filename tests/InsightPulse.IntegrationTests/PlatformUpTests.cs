@@ -9,9 +9,9 @@ namespace InsightPulse.IntegrationTests;
 [Collection(PostgresCollection.Name)]
 public sealed class PlatformUpTests(PostgresFixture postgres) : IAsyncLifetime
 {
-    private readonly PlatformScope _platform = new(postgres);
+    private PlatformScope _platform = null!;
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task InitializeAsync() => _platform = await PlatformScope.CreateAsync(postgres);
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class PlatformUpTests(PostgresFixture postgres) : IAsyncLifetime
         await _platform.UpAsync();
         var password = File.ReadAllText(Path.Combine(_platform.Home, "secrets", "ipai_app.password")).Trim();
 
-        await using var connection = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionString(_platform.PlatformDatabase, new("ipai_app", password)));
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionString(PlatformScope.PlatformDatabase, new("ipai_app", password)));
         await connection.OpenAsync();
 
         Assert.Equal("ipai_app", await connection.ExecuteScalarAsync<string>("SELECT current_user"));

@@ -70,6 +70,47 @@ public sealed class PostgresFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// Empties the server: drops every database but postgres and the templates, every schema of the postgres
+    /// database but public (which it recreates empty). Tests run one after another (one collection), and each starts
+    /// from this state. With IPAI_TEST_POSTGRES_URL this wipes that server: point it at a disposable one only.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(ConnectionString(AdminDatabase));
+        await connection.OpenAsync();
+        var databases = new List<string>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') AND datname <> current_database()", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) databases.Add(reader.GetString(0));
+        }
+        foreach (var database in databases)
+        {
+            await Execute(connection, $"ALTER DATABASE {Sql.Identifier(database)} IS_TEMPLATE false");
+            await Execute(connection, $"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)");
+        }
+        await using var data = new NpgsqlConnection(ConnectionString("postgres"));
+        await data.OpenAsync();
+        var schemas = new List<string>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('information_schema', 'pg_toast') AND left(nspname, 3) <> 'pg_'", data))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) schemas.Add(reader.GetString(0));
+        }
+        foreach (var schema in schemas) await Execute(data, $"DROP SCHEMA {Sql.Identifier(schema)} CASCADE");
+        await Execute(data, "CREATE SCHEMA public AUTHORIZATION pg_database_owner; GRANT USAGE ON SCHEMA public TO PUBLIC");
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
 
     /// <summary>A temp folder the postgres system user can use too (we may be root).</summary>

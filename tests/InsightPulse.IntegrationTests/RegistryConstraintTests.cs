@@ -8,11 +8,12 @@ namespace InsightPulse.IntegrationTests;
 [Collection(PostgresCollection.Name)]
 public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLifetime
 {
-    private readonly PlatformScope _platform = new(postgres);
+    private PlatformScope _platform = null!;
     private NpgsqlConnection _connection = null!;
 
     public async Task InitializeAsync()
     {
+        _platform = await PlatformScope.CreateAsync(postgres);
         await _platform.UpAsync();
         _connection = await _platform.OpenPlatformAsync();
     }

@@ -12,9 +12,13 @@ public sealed class SeedInsertTests(PostgresFixture postgres) : IAsyncLifetime
         VALUES ('tbwa', 'TBWA Philippines', 'odoo_tbwa', 'tbwa', true, NOW(), NOW());
         """;
 
-    private readonly PlatformScope _platform = new(postgres);
+    private PlatformScope _platform = null!;
 
-    public Task InitializeAsync() => _platform.MigrateOnlyAsync();
+    public async Task InitializeAsync()
+    {
+        _platform = await PlatformScope.CreateAsync(postgres);
+        await _platform.MigrateOnlyAsync();
+    }
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     [Fact]

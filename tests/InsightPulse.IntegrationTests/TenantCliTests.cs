@@ -5,9 +5,13 @@ namespace InsightPulse.IntegrationTests;
 [Collection(PostgresCollection.Name)]
 public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
 {
-    private readonly PlatformScope _platform = new(postgres);
+    private PlatformScope _platform = null!;
 
-    public async Task InitializeAsync() => await _platform.UpAsync();
+    public async Task InitializeAsync()
+    {
+        _platform = await PlatformScope.CreateAsync(postgres);
+        await _platform.UpAsync();
+    }
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed record PlatformEnvironment(
         ArgumentNullException.ThrowIfNull(names);
         var login = new PostgresLogin(url.Username, url.Password);
         return new PlatformEnvironment(PlatformMode.External, new PostgresServer(url.Host, url.Port, url.SslMode),
-            login, login, names.PlatformDatabase, url.Database, url.Redacted);
+            login, login, PlatformOptions.PlatformDatabase, url.Database, url.Redacted);
     }
 
     public static PlatformEnvironment Managed(ManagedCluster cluster, PlatformOptions names)
@@ -37,6 +37,6 @@ public sealed record PlatformEnvironment(
         var server = cluster.Server;
         var owner = new PostgresLogin(names.OwnerRole, cluster.Secrets.ReadRequired(OwnerSecret));
         return new PlatformEnvironment(PlatformMode.Managed, server, cluster.Superuser, owner,
-            names.PlatformDatabase, names.DataDatabase, $"managed cluster at {server} ({cluster.Home})");
+            PlatformOptions.PlatformDatabase, names.DataDatabase, $"managed cluster at {server} ({cluster.Home})");
     }
 }

@@ -7,9 +7,11 @@ public sealed class PlatformOptions
 {
     public const string Section = "Platform";
 
-    /// <summary>The platform database: tenant registry, journals, BI metadata.</summary>
-    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
-    public string PlatformDatabase { get; set; } = "odoo_platform";
+    /// <summary>
+    /// The platform database: tenant registry, journals, BI metadata. Fixed, as in the seed: schema tenants such as
+    /// scout name it as their database, and the registry's unique index on db_name exempts exactly this name.
+    /// </summary>
+    public const string PlatformDatabase = "odoo_platform";
 
     /// <summary>The shared data database (Supabase's role). With POSTGRES_URL it is the URL's database.</summary>
     [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]

@@ -55,7 +55,7 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
             if (!hasRegistry) return status with { Problem = "the platform migrations have not run: run `make up`" };
             var tenants = (await platform.QueryAsync<(string State, string DbName)>(new CommandDefinition(
                 "SELECT state, db_name FROM ipai_tenant ORDER BY db_name", cancellationToken: cancellationToken))).ToList();
-            foreach (var db in tenants.Select(t => t.DbName).Distinct().Where(d => d != environment.PlatformDatabase && d != "odoo_platform"))
+            foreach (var db in tenants.Select(t => t.DbName).Distinct().Where(d => d != environment.PlatformDatabase))
             {
                 databasesList.Add(new DatabaseStatus(db, "tenant", existing.Contains(db)));
             }

@@ -1,40 +1,54 @@
+using System.Text.RegularExpressions;
 using Dapper;
 using Npgsql;
 
 namespace InsightPulse.Core.Postgres;
 
 /// <summary>
-/// Applies ordered SQL scripts to one database, each in its own transaction, recording them in a journal
-/// (<c>ipai_migration</c>: scope, id, checksum, applied_at). An advisory lock per scope makes concurrent runs
-/// wait for each other; an applied script whose bytes changed is refused, never re-run.
+/// Applies ordered SQL scripts to one schema of one database, each in its own transaction, recording them in a
+/// journal (<c>&lt;schema&gt;.ipai_migration</c>: scope, id, checksum, applied_at). An advisory lock per schema makes
+/// concurrent runs take turns; an applied script whose bytes changed is refused, never re-run. Each transaction
+/// first sets <c>search_path</c> to the target schema and <c>app.tenant_id</c> to the target's tenant (both local
+/// to the transaction), then runs the script with its placeholders replaced.
 /// </summary>
-public static class MigrationRunner
+public static partial class MigrationRunner
 {
-    private const string JournalDdl = """
-        CREATE TABLE IF NOT EXISTS ipai_migration (
-            scope text NOT NULL,
-            migration_id text NOT NULL,
-            checksum text NOT NULL,
-            applied_at timestamp with time zone NOT NULL DEFAULT now(),
-            PRIMARY KEY (scope, migration_id)
-        )
-        """;
+    [GeneratedRegex(@"\$\{([a-z_]+)\}")]
+    private static partial Regex Placeholder();
 
     /// <summary>Applies what is missing; returns the ids applied by this call (empty when all were there).</summary>
+    public static Task<IReadOnlyList<string>> ApplyAsync(
+        NpgsqlDataSource database, string scope, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken) =>
+        ApplyAsync(database, MigrationTarget.Public, scope, migrations, null, cancellationToken);
+
+    /// <summary>
+    /// Applies what is missing in <paramref name="target"/>. <paramref name="afterEach"/> runs after each committed
+    /// script (the provisioning engine's fault-injection points hook in there).
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ApplyAsync(
-        NpgsqlDataSource database, string scope, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
+        NpgsqlDataSource database, MigrationTarget target, string scope, IReadOnlyList<Migration> migrations,
+        Action<string>? afterEach, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(migrations);
+        var journal = $"{Sql.Identifier(target.Schema)}.ipai_migration";
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var lockKey = await connection.ExecuteScalarAsync<long>(
-            new CommandDefinition("SELECT hashtextextended('ipai_migration:' || @scope, 0)", new { scope }, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@lockKey)", new { lockKey }, cancellationToken: cancellationToken));
+        var lockKey = $"ipai_migration:{target.Schema}";
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(JournalDdl, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition($"""
+                CREATE TABLE IF NOT EXISTS {journal} (
+                    scope text NOT NULL,
+                    migration_id text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at timestamp with time zone NOT NULL DEFAULT now(),
+                    PRIMARY KEY (scope, migration_id)
+                )
+                """, cancellationToken: cancellationToken));
             var applied = (await connection.QueryAsync<(string Id, string Checksum)>(new CommandDefinition(
-                    "SELECT migration_id, checksum FROM ipai_migration WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken)))
+                    $"SELECT migration_id, checksum FROM {journal} WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken)))
                 .ToDictionary(r => r.Id, r => r.Checksum, StringComparer.Ordinal);
 
             var done = new List<string>();
@@ -45,31 +59,58 @@ public static class MigrationRunner
                     if (checksum != migration.Checksum)
                     {
                         throw new MigrationChecksumException(
-                            $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… on disk). " +
+                            $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… now). " +
                             "Applied scripts are immutable: restore the file and put the change in a new script.");
                     }
                     continue;
                 }
+                var sql = Substitute(migration, scope, target.Placeholders);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
+                    new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
                 try
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                    await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken));
                 }
                 catch (PostgresException e)
                 {
                     throw new MigrationFailedException($"{scope}/{migration.Id}", e);
                 }
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO ipai_migration (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
+                    $"INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
                     new { scope, id = migration.Id, checksum = migration.Checksum }, transaction, cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
                 done.Add(migration.Id);
+                afterEach?.Invoke(migration.Id);
             }
             return done;
         }
         finally
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@lockKey)", new { lockKey });
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
+            }
         }
     }
+
+    /// <summary>Forgets the journal of one scope in a target, so that its (re-runnable) scripts run again.</summary>
+    public static async Task ForgetAsync(NpgsqlDataSource database, MigrationTarget target, string scope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(target);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT to_regclass(format('%I.ipai_migration', @schema::text)) IS NOT NULL", new { schema = target.Schema }, cancellationToken: cancellationToken));
+        if (!exists) return;
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"DELETE FROM {Sql.Identifier(target.Schema)}.ipai_migration WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken));
+    }
+
+    private static string Substitute(Migration migration, string scope, IReadOnlyDictionary<string, string>? placeholders) =>
+        Placeholder().Replace(migration.Sql, match =>
+            placeholders is not null && placeholders.TryGetValue(match.Groups[1].Value, out var value)
+                ? value
+                : throw new MigrationFailedException($"Migration {scope}/{migration.Id} uses the placeholder {match.Value}, which this target does not define."));
 }
