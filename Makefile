@@ -11,6 +11,7 @@ help:
 	@echo "make down    - stop the managed PostgreSQL cluster"
 	@echo "make status  - show the platform's state"
 	@echo "make reset   - delete the managed cluster, its data and secrets"
+	@echo "make provision-tenant CODE=x - provision tenant x (make provision-tbwa for tbwa)"
 
 deps:
 	@scripts/ensure-deps.sh postgres
@@ -26,6 +27,13 @@ status:
 
 reset:
 	@./ipai reset --yes
+
+provision-tenant:
+	@[ -n "$$CODE" ] || { echo "usage: make provision-tenant CODE=tbwa" >&2; exit 2; }
+	@./ipai tenant provision "$$CODE"
+
+provision-tbwa:
+	@./ipai tenant provision tbwa
 
 test:
 	@scripts/ensure-deps.sh postgres

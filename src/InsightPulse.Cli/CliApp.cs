@@ -2,8 +2,10 @@ using System.CommandLine;
 using InsightPulse.Cli.Commands;
 using InsightPulse.Core;
 using InsightPulse.Core.Local;
+using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +33,10 @@ public static class CliApp
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables(prefix: "IPAI__")
-            .AddInMemoryCollection([new("POSTGRES_URL", Environment.GetEnvironmentVariable("POSTGRES_URL"))])
+            .AddInMemoryCollection([
+                new("POSTGRES_URL", Environment.GetEnvironmentVariable("POSTGRES_URL")),
+                new("ODOO_ADMIN_PASSWORD", Environment.GetEnvironmentVariable("ODOO_ADMIN_PASSWORD")),
+            ])
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection().AddInsightPulseCore(configuration);
@@ -47,7 +52,8 @@ public static class CliApp
         var root = new RootCommand("InsightPulse Platform: multi-tenant registry, provisioning and isolation on PostgreSQL.");
         root.Options.Add(Verbose);
         PlatformCommands.Add(root, provider, context);
-        TenantCommands.Add(root, provider, context);
+        var tenant = TenantCommands.Add(root, provider, context);
+        ProvisionCommands.Add(root, tenant, provider, context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -90,7 +96,7 @@ public static class CliApp
                 {
                     TenantNotFoundException or TenantConflictException or TenantValidationException or InvalidTenantStateException
                         or PlatformNotReadyException or LocalClusterException or MigrationChecksumException or MigrationFailedException
-                        or FormatException or OptionsValidationException => e.Message,
+                        or FormatException or OptionsValidationException or ProvisioningException or ModuleCatalogException => e.Message,
                     _ => PostgresErrors.Describe(e),
                 };
                 if (e is TenantValidationException validation)

@@ -1,6 +1,8 @@
 using InsightPulse.Core.Local;
+using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +34,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PlatformDatabases>();
         services.AddSingleton<TenantRegistry>();
         services.AddSingleton<TenantSeedLoader>();
+        services.AddSingleton(ModuleCatalog.Embedded);
+        services.AddSingleton(sp => new AdminPassword(sp.GetRequiredService<ManagedCluster>().Secrets, configuration["ODOO_ADMIN_PASSWORD"]));
+        services.AddSingleton(_ => FaultInjection.FromEnvironment());
+        services.AddSingleton<TenantModules>();
+        services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
         return services;

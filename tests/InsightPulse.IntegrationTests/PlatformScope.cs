@@ -49,7 +49,11 @@ public sealed class PlatformScope : IAsyncDisposable
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
     public TenantRegistry Registry => Get<TenantRegistry>();
 
-    public Task<IReadOnlyList<StepResult>> UpAsync() => Get<PlatformBootstrapper>().UpAsync(null, CancellationToken.None);
+    /// <summary>`up` as far as the registry: seed tenants registered, not provisioned.</summary>
+    public Task<IReadOnlyList<StepResult>> UpAsync() => Get<PlatformBootstrapper>().UpAsync(new PlatformBootstrapper.Options(ProvisionTenants: false), null, CancellationToken.None);
+
+    /// <summary>The whole of `up`: seed tenants provisioned too.</summary>
+    public Task<IReadOnlyList<StepResult>> UpAndProvisionAsync() => Get<PlatformBootstrapper>().UpAsync(null, CancellationToken.None);
 
     public Task<CliRun> CliAsync(params string[] args) => CliRun.RunAsync(Settings, args);
 

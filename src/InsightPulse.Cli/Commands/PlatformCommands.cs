@@ -14,8 +14,9 @@ internal static class PlatformCommands
     public static void Add(RootCommand root, IServiceProvider services, CliContext context)
     {
         var noServe = new Option<bool>("--no-serve") { Description = "Set everything up, then return instead of serving the web app." };
-        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants.") { noServe };
-        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe), ct)));
+        var noProvision = new Option<bool>("--no-provision") { Description = "Stop after the registry: do not provision draft tenants." };
+        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants.") { noServe, noProvision };
+        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
         root.Subcommands.Add(up);
 
         var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");
@@ -39,14 +40,14 @@ internal static class PlatformCommands
         root.Subcommands.Add(reset);
     }
 
-    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, bool noServe, CancellationToken cancellationToken)
+    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, bool noServe, PlatformBootstrapper.Options options, CancellationToken cancellationToken)
     {
         var source = services.GetRequiredService<PlatformEnvironmentSource>();
         await context.Error.WriteLineAsync(source.Mode == PlatformMode.External
             ? $"Platform on {source.Url!.Redacted}"
             : $"Platform on the managed cluster in {source.Cluster.Home}");
         var clock = Stopwatch.StartNew();
-        var steps = await services.GetRequiredService<PlatformBootstrapper>().UpAsync(
+        var steps = await services.GetRequiredService<PlatformBootstrapper>().UpAsync(options,
             step => context.Error.WriteLine(FormatStep(step)), cancellationToken);
         var changed = steps.Count(s => s.Acted);
         await context.Error.WriteLineAsync(changed == 0

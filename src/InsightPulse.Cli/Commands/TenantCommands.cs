@@ -9,7 +9,8 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>tenant create|list|show|update</c>: the tenant registry.</summary>
 internal static class TenantCommands
 {
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    /// <summary>Adds <c>tenant</c> and its registry subcommands; returns it for other groups to extend.</summary>
+    public static Command Add(RootCommand root, IServiceProvider services, CliContext context)
     {
         var registry = new Lazy<TenantRegistry>(services.GetRequiredService<TenantRegistry>);
         var tenant = new Command("tenant", "Manage the tenant registry (ipai_tenant).");
@@ -75,6 +76,7 @@ internal static class TenantCommands
             return CliApp.Success;
         }));
         tenant.Subcommands.Add(update);
+        return tenant;
     }
 
     private static void WriteList(CliContext context, IReadOnlyList<Tenant> tenants)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -12,10 +13,17 @@ namespace InsightPulse.Core.Platform;
 /// the platform migrations and the seed tenants. Every step looks at the real state first, so a second run
 /// changes nothing; an advisory lock on the server makes two runs at once take turns.
 /// </summary>
-public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds)
+public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner)
 {
-    public async Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken)
+    /// <summary>Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>).</summary>
+    public sealed record Options(bool ProvisionTenants = true);
+
+    public Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken) =>
+        UpAsync(new Options(), onStep, cancellationToken);
+
+    public async Task<IReadOnlyList<StepResult>> UpAsync(Options options, Action<StepResult>? onStep, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var results = new List<StepResult>();
         async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
         {
@@ -70,6 +78,16 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             var loaded = await seeds.LoadAsync(cancellationToken);
             return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
         });
+        // Tenants not provisioned yet (new drafts, runs that crashed): active ones are `migrate`'s business.
+        foreach (var tenant in options.ProvisionTenants ? await registry.ListAsync(cancellationToken) : [])
+        {
+            if (tenant.State is not (TenantState.Draft or TenantState.Provisioning)) continue;
+            await Step($"tenant {tenant.Code}", async () =>
+            {
+                var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                return (run.Changed, $"provisioned: {string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step))}");
+            });
+        }
         return results;
     }
 

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Diagnostics;
+using InsightPulse.Core.Modules;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Provisioning;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary><c>tenant provision</c>, <c>tenant install</c>, <c>module list</c>: the provisioning engine.</summary>
+internal static class ProvisionCommands
+{
+    /// <summary>The JSON shape of a run: one element per step.</summary>
+    private sealed record RunJson(Guid RunId, string Tenant, bool Changed, IReadOnlyList<StepJson> Steps);
+
+    private sealed record StepJson(string Step, bool Acted, string Detail, double Seconds);
+
+    public static void Add(RootCommand root, Command tenant, IServiceProvider services, CliContext context)
+    {
+        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var json = new Option<bool>("--json") { Description = "Print the run as JSON." };
+        var adopt = new Option<bool>("--adopt") { Description = "Take over a tenant database that exists but was not created by provisioning." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Fail at once when another run is provisioning this tenant, instead of waiting for it." };
+        var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active. Safe to run again.")
+        {
+            code, json, adopt, noWait,
+        };
+        provision.SetAction(CliApp.Guard(context, (parse, ct) => ProvisionAsync(services, context, parse.GetValue(code)!,
+            new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait)), parse.GetValue(json), ct)));
+        tenant.Subcommands.Add(provision);
+
+        var moduleName = new Argument<string>("module") { Description = "Module name, e.g. ipai_finance_ppm." };
+        var install = new Command("install", "Add a module to a tenant and install it (with its dependencies).") { code, moduleName, json };
+        install.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var tenantCode = parse.GetValue(code)!;
+            var module = services.GetRequiredService<ModuleCatalog>().Get(parse.GetValue(moduleName)!);
+            await services.GetRequiredService<TenantModules>().AddAsync(tenantCode, module.Name, ct);
+            return await ProvisionAsync(services, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+        }));
+        tenant.Subcommands.Add(install);
+
+        var module = new Command("module", "Platform modules.");
+        var list = new Command("list", "List the modules this build ships: version, target, dependencies.") { json };
+        list.SetAction(CliApp.Guard(context, async (parse, _) =>
+        {
+            var modules = services.GetRequiredService<ModuleCatalog>().Modules.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+            if (parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(CliJson.Serialize(modules.Select(m => new
+                {
+                    m.Name, m.Version, m.Manifest.Summary, Target = m.Target, m.Manifest.Depends, m.Manifest.Tables, m.Manifest.Views,
+                    Base = ModuleCatalog.BaseModules.Contains(m.Name),
+                })));
+                return CliApp.Success;
+            }
+            var table = new Table().AddColumns("module", "version", "target", "depends", "base", "summary");
+            foreach (var m in modules)
+            {
+                table.AddRow(new[] { m.Name, m.Version, m.Target.ToString().ToLowerInvariant(), string.Join(", ", m.Manifest.Depends),
+                    ModuleCatalog.BaseModules.Contains(m.Name) ? "yes" : "", m.Manifest.Summary }.Select(v => new Text(v)).ToArray());
+            }
+            context.Console.Write(table);
+            return CliApp.Success;
+        }));
+        module.Subcommands.Add(list);
+        root.Subcommands.Add(module);
+    }
+
+    internal static async Task<int> ProvisionAsync(IServiceProvider services, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!json) await context.Error.WriteLineAsync($"Provisioning tenant {code}");
+        var result = await services.GetRequiredService<TenantProvisioner>().ProvisionAsync(code, options,
+            step => { if (!json) context.Error.WriteLine(PlatformCommands.FormatStep(step)); },
+            message => context.Error.WriteLine(message),
+            cancellationToken);
+        if (json)
+        {
+            await context.Output.WriteLineAsync(CliJson.Serialize(new RunJson(result.RunId, result.Tenant, result.Changed,
+                result.Steps.Select(s => new StepJson(s.Step, s.Acted, s.Detail, Math.Round(s.Elapsed.TotalSeconds, 4))).ToList())));
+        }
+        else
+        {
+            await context.Error.WriteLineAsync(result.Changed
+                ? $"Tenant {code} is active ({PlatformCommands.Seconds(clock.Elapsed)}, run {result.RunId})."
+                : $"Tenant {code} was already complete: nothing to do ({PlatformCommands.Seconds(clock.Elapsed)}).");
+        }
+        return CliApp.Success;
+    }
+}

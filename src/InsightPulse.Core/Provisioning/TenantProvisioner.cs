@@ -1,0 +1,430 @@
+using System.Diagnostics;
+using Dapper;
+using InsightPulse.Core.Modules;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.Core.Provisioning;
+
+/// <summary>
+/// <c>tenant provision CODE</c>: the seed's steps, each an <em>ensure</em> that looks at the real state before it
+/// acts, so that a second run does nothing, a run killed anywhere is completed by the next, and drift (a dropped
+/// schema or table) is repaired. One run per tenant at a time (an advisory lock keyed by the tenant); every run
+/// and step is journaled in the platform database.
+/// </summary>
+public sealed class TenantProvisioner(
+    PlatformDatabases databases,
+    PlatformEnvironmentSource source,
+    TenantRegistry registry,
+    TenantModules tenantModules,
+    ModuleCatalog catalog,
+    AdminPassword adminPassword,
+    FaultInjection faults)
+{
+    public const string AdminLogin = "admin";
+    public static readonly IReadOnlyList<string> StepNames = ["record", "schema", "database", "modules", "admin", "bi_workspace", "active"];
+
+    /// <summary>Options of one run.</summary>
+    public sealed record Options(bool Adopt = false, bool Wait = true);
+
+    private string OwnerRole => databases.Environment.Mode == PlatformMode.Managed ? source.Names.OwnerRole : databases.Environment.Owner.Username;
+
+    private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
+    {
+        ["app_role"] = Sql.Identifier(source.Names.AppRole),
+        ["bi_role"] = Sql.Identifier(source.Names.BiRole),
+    };
+
+    public async Task<ProvisionResult> ProvisionAsync(
+        string code, Options options, Action<StepResult>? onStep, Action<string>? onWait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var tenant = await registry.GetAsync(code, cancellationToken);
+        await using var lockConnection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var lockKey = "ipai:provision:" + tenant.Code;
+        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT pg_try_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken)))
+        {
+            var holder = await DescribeRunningAsync(tenant.Code, cancellationToken);
+            if (!options.Wait) throw new ProvisioningException($"Tenant '{tenant.Code}' is being provisioned by {holder}: wait for it, or run again without --no-wait to queue behind it.");
+            onWait?.Invoke($"waiting for {holder} to finish provisioning '{tenant.Code}'…");
+            await lockConnection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
+        }
+        try
+        {
+            return await RunAsync(tenant.Code, options, onStep, cancellationToken);
+        }
+        finally
+        {
+            await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
+        }
+    }
+
+    private async Task<ProvisionResult> RunAsync(string code, Options options, Action<StepResult>? onStep, CancellationToken cancellationToken)
+    {
+        // Read again under the lock: the run we waited for may have changed it.
+        var tenant = await registry.GetAsync(code, cancellationToken);
+        var runId = Guid.NewGuid();
+        await using (var journal = await databases.Platform.OpenConnectionAsync(cancellationToken))
+        {
+            // We hold the tenant's lock: a run still open in the journal died without finishing.
+            await journal.ExecuteAsync(new CommandDefinition(
+                "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = 'interrupted: the process ended before the run finished' WHERE tenant_code = @code AND finished_at IS NULL",
+                new { code }, cancellationToken: cancellationToken));
+            await journal.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid)",
+                new { runId, code, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
+        }
+        var steps = new List<StepResult>();
+        var position = 0;
+        async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
+        {
+            position++;
+            var clock = Stopwatch.StartNew();
+            await JournalAsync("INSERT INTO ipai_provision_step (run_id, position, step, started_at) VALUES (@runId, @position, @name, clock_timestamp())",
+                new { runId, position, name }, cancellationToken);
+            (bool Acted, string Detail) outcome;
+            try
+            {
+                outcome = await work();
+            }
+            catch (Exception e)
+            {
+                var error = e is PostgresException pg ? PostgresErrors.Describe(pg) : e.Message;
+                await JournalAsync("""
+                    UPDATE ipai_provision_step SET finished_at = clock_timestamp(), outcome = 'failed', error = @error WHERE run_id = @runId AND position = @position;
+                    UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = @error WHERE id = @runId;
+                    """, new { runId, position, error = $"{name}: {error}" }, CancellationToken.None);
+                throw;
+            }
+            await JournalAsync("UPDATE ipai_provision_step SET finished_at = clock_timestamp(), outcome = @outcome, detail = @detail WHERE run_id = @runId AND position = @position",
+                new { runId, position, outcome = outcome.Acted ? "acted" : "done", detail = outcome.Detail }, cancellationToken);
+            var result = new StepResult(name, outcome.Acted, outcome.Detail, clock.Elapsed);
+            steps.Add(result);
+            onStep?.Invoke(result);
+            faults.Hit("after:" + name);
+        }
+
+        var startState = tenant.State;
+        await Step("record", async () =>
+        {
+            switch (tenant.State)
+            {
+                case TenantState.Suspended:
+                    throw new ProvisioningException($"Tenant '{code}' is suspended: resume it before provisioning.");
+                case TenantState.Draft or TenantState.Archived:
+                    tenant = await registry.SetStateAsync(code, TenantState.Provisioning, cancellationToken);
+                    return (true, $"{tenant.DisplayName}: {TenantLifecycle.ToText(startState)} -> provisioning");
+                default:
+                    return (false, $"{tenant.DisplayName} is {TenantLifecycle.ToText(tenant.State)}");
+            }
+        });
+        await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
+        await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, cancellationToken));
+        await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
+        await Step("admin", () => EnsureAdminAsync(tenant, cancellationToken));
+        await Step("bi_workspace", () => EnsureBiWorkspaceAsync(tenant, cancellationToken));
+        await Step("active", async () =>
+        {
+            if (tenant.State == TenantState.Active) return (false, "active");
+            tenant = await registry.SetStateAsync(code, TenantState.Active, cancellationToken);
+            return (true, "provisioning -> active");
+        });
+        await JournalAsync("UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded' WHERE id = @runId", new { runId }, cancellationToken);
+        return new ProvisionResult(runId, code, steps);
+    }
+
+    /// <summary>Step 2: the tenant's schema in the shared data database, owned by the owner role, with its databank.</summary>
+    private async Task<(bool, string)> EnsureSchemaAsync(Tenant tenant, Guid runId, CancellationToken cancellationToken)
+    {
+        var schema = tenant.SupabaseSchema;
+        var did = new List<string>();
+        await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
+        {
+            var owner = await data.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = @schema", new { schema }, cancellationToken: cancellationToken));
+            if (schema != "public")
+            {
+                if (owner is null)
+                {
+                    await RecordResourceAsync(tenant.Code, "schema", schema, runId, adopted: false, cancellationToken);
+                    await data.ExecuteAsync(new CommandDefinition(
+                        $"CREATE SCHEMA {Sql.Identifier(schema)} AUTHORIZATION {Sql.Identifier(OwnerRole)}", cancellationToken: cancellationToken));
+                    did.Add($"created schema {schema}");
+                    faults.Hit("schema:created");
+                }
+                else if (owner != OwnerRole)
+                {
+                    throw new ProvisioningException(
+                        $"Schema '{schema}' exists in {databases.Environment.DataDatabase} but belongs to {owner}. " +
+                        $"Fix: `ALTER SCHEMA {schema} OWNER TO {OwnerRole};` as a superuser, or give the tenant another schema while it is a draft.");
+                }
+                else if (await RecordResourceAsync(tenant.Code, "schema", schema, runId, adopted: true, cancellationToken))
+                {
+                    // The seed: an existing schema is safe; it is kept and completed.
+                    did.Add($"kept existing schema {schema}");
+                }
+                did.AddRange(await GrantSchemaUsageAsync(data, schema, cancellationToken));
+            }
+        }
+        await EnsureTenantContextAsync(databases.Data, cancellationToken);
+        if (catalog.DatabankOf(tenant.Code) is { } databank)
+        {
+            var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", cancellationToken);
+            if (applied.Count > 0) did.Add($"databank {databank.Manifest.Tenant} {databank.Version}: applied {applied.Count} script(s)");
+            if (repaired.Count > 0) did.Add($"repaired {string.Join(", ", repaired)}");
+        }
+        return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"schema {schema} complete");
+    }
+
+    /// <summary>Step 3: the tenant's own database (schema tenants share the platform database).</summary>
+    private async Task<(bool, string)> EnsureDatabaseAsync(Tenant tenant, Guid runId, bool adopt, CancellationToken cancellationToken)
+    {
+        var database = tenant.DbName;
+        if (database == databases.Environment.PlatformDatabase) return (false, $"shares the platform database {database}");
+        var did = new List<string>();
+        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
+        var owner = await data.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = @database", new { database }, cancellationToken: cancellationToken));
+        var recordedFor = await ResourceOwnerAsync("database", database, cancellationToken);
+        if (recordedFor is not null && recordedFor != tenant.Code)
+        {
+            throw new ProvisioningException($"Database '{database}' belongs to tenant '{recordedFor}'. Fix: give '{tenant.Code}' another database while it is a draft (`./ipai tenant update {tenant.Code} --db-name …`).");
+        }
+        if (owner is null)
+        {
+            await RecordResourceAsync(tenant.Code, "database", database, runId, adopted: false, cancellationToken);
+            faults.Hit("database:recorded");
+            await data.ExecuteAsync(new CommandDefinition(
+                $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} ENCODING 'UTF8' TEMPLATE template0",
+                cancellationToken: cancellationToken));
+            did.Add($"created database {database}");
+            faults.Hit("database:created");
+        }
+        else if (recordedFor is null)
+        {
+            if (!adopt)
+            {
+                throw new ProvisioningException(
+                    $"Database '{database}' already exists, and provisioning did not create it. " +
+                    $"Fix: take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
+            }
+            if (owner != OwnerRole)
+            {
+                throw new ProvisioningException($"Database '{database}' belongs to {owner}: `ALTER DATABASE {database} OWNER TO {OwnerRole};` as a superuser, then adopt it.");
+            }
+            await RecordResourceAsync(tenant.Code, "database", database, runId, adopted: true, cancellationToken);
+            did.Add($"adopted existing database {database}");
+        }
+        // Only the platform's roles may connect (also completes a run killed right after CREATE DATABASE).
+        var appRole = source.Names.AppRole;
+        var connectable = await data.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT NOT has_database_privilege('public', @database, 'CONNECT') AND (NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @appRole) OR has_database_privilege(@appRole, @database, 'CONNECT'))",
+            new { database, appRole }, cancellationToken: cancellationToken));
+        if (!connectable)
+        {
+            await data.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
+            foreach (var role in await ExistingRolesAsync(data, cancellationToken))
+            {
+                await data.ExecuteAsync(new CommandDefinition($"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+            }
+            did.Add("granted CONNECT to the platform's roles only");
+        }
+        return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"database {database} exists");
+    }
+
+    /// <summary>Step 4: base and extra modules, in dependency order, each into its target; then the tenant's module records and BI parameters.</summary>
+    private async Task<(bool, string)> EnsureModulesAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+        var tenantDatabase = databases.Get(tenant.DbName, databases.Environment.Owner);
+        await EnsureTenantContextAsync(tenantDatabase, cancellationToken);
+        var did = new List<string>();
+        var first = true;
+        foreach (var module in modules)
+        {
+            var (database, target) = module.Target == ModuleTarget.Database
+                ? (tenantDatabase, new MigrationTarget("public", tenant.Code, Placeholders))
+                : (databases.Data, new MigrationTarget(tenant.SupabaseSchema, tenant.Code, Placeholders));
+            var (applied, repaired) = await ApplyModuleAsync(database, target, module, first ? "modules:migration" : null, cancellationToken);
+            if (applied.Count > 0)
+            {
+                first = false;
+                did.Add($"{module.Name} {module.Version} ({applied.Count} script(s))");
+            }
+            if (repaired.Count > 0) did.Add($"repaired {module.Name}: {string.Join(", ", repaired)}");
+        }
+        faults.Hit("modules:installed");
+        var recorded = await RecordModulesAsync(tenantDatabase, tenant, modules, cancellationToken);
+        if (recorded > 0) did.Add($"recorded {recorded} module/parameter row(s)");
+        return did.Count > 0
+            ? (true, string.Join("; ", did))
+            : (false, $"{string.Join(", ", modules.Select(m => m.Name))} installed");
+    }
+
+    /// <summary>Step 5: the admin user in the tenant's database, its password hashed, never printed.</summary>
+    private async Task<(bool, string)> EnsureAdminAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var (password, passwordSource) = adminPassword.For(tenant.Code);
+        await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await SetTenantAsync(connection, transaction, tenant.Code, cancellationToken);
+        var hash = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT password_hash FROM res_users WHERE login = @AdminLogin", new { AdminLogin }, transaction, cancellationToken: cancellationToken));
+        string detail;
+        if (hash is null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO res_users (login, name, email, password_hash, active, is_admin)
+                VALUES (@AdminLogin, 'Administrator', @email, @hash, true, true)
+                """, new { AdminLogin, email = tenant.AdminEmail, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
+            detail = $"created user {AdminLogin} (password from {passwordSource})";
+        }
+        else if (!AdminPassword.Verify(hash, password))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE login = @AdminLogin",
+                new { AdminLogin, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
+            detail = $"set the password of {AdminLogin} (from {passwordSource})";
+        }
+        else
+        {
+            return (false, $"user {AdminLogin} exists with the password from {passwordSource}");
+        }
+        faults.Hit("admin:uncommitted");
+        await transaction.CommitAsync(cancellationToken);
+        return (true, detail);
+    }
+
+    /// <summary>Step 6: the tenant's BI workspace record (the BI issue fills it with dashboards).</summary>
+    private async Task<(bool, string)> EnsureBiWorkspaceAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var name = tenant.SupersetWorkspace ?? tenant.Code;
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO ipai_bi_workspace (tenant_code, name) VALUES (@code, @name)
+            ON CONFLICT (tenant_code) DO UPDATE SET name = excluded.name WHERE ipai_bi_workspace.name <> excluded.name
+            """, new { code = tenant.Code, name }, cancellationToken: cancellationToken));
+        return changed > 0 ? (true, $"workspace {name}") : (false, $"workspace {name} exists");
+    }
+
+    /// <summary>
+    /// Applies a module's missing scripts, then checks that every table and view it declares exists; when one is
+    /// missing (dropped by hand), the module's re-runnable scripts run again and the check is repeated.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Applied, IReadOnlyList<string> Repaired)> ApplyModuleAsync(
+        NpgsqlDataSource database, MigrationTarget target, Module module, string? faultPoint, CancellationToken cancellationToken)
+    {
+        var applied = await MigrationRunner.ApplyAsync(database, target, module.Scope, module.Migrations,
+            faultPoint is null ? null : _ => faults.Hit(faultPoint), cancellationToken);
+        var missing = await MissingRelationsAsync(database, target.Schema, module, cancellationToken);
+        if (missing.Count == 0) return (applied, []);
+        await MigrationRunner.ForgetAsync(database, target, module.Scope, cancellationToken);
+        await MigrationRunner.ApplyAsync(database, target, module.Scope, module.Migrations, null, cancellationToken);
+        var stillMissing = await MissingRelationsAsync(database, target.Schema, module, cancellationToken);
+        if (stillMissing.Count > 0)
+        {
+            throw new ProvisioningException($"{module.Name} declares {string.Join(", ", stillMissing)} in its manifest, but its scripts do not create them: fix the module.");
+        }
+        return (applied, missing);
+    }
+
+    private static async Task<IReadOnlyList<string>> MissingRelationsAsync(NpgsqlDataSource database, string schema, Module module, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var present = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relkind IN ('r', 'p', 'v', 'm')",
+            new { schema }, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        return module.Relations.Where(r => !present.Contains(r)).ToList();
+    }
+
+    private async Task EnsureTenantContextAsync(NpgsqlDataSource database, CancellationToken cancellationToken) =>
+        await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, "tenant_context",
+            Migration.FromResources(typeof(TenantProvisioner).Assembly, "tenant_context/"), null, cancellationToken);
+
+    /// <summary>ir_module_module rows and the superset.* parameters of this tenant; returns the rows written.</summary>
+    private static async Task<int> RecordModulesAsync(NpgsqlDataSource tenantDatabase, Tenant tenant, IReadOnlyList<Module> modules, CancellationToken cancellationToken)
+    {
+        await using var connection = await tenantDatabase.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await SetTenantAsync(connection, transaction, tenant.Code, cancellationToken);
+        var written = 0;
+        foreach (var module in modules)
+        {
+            written += await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO ir_module_module (name, version, state, installed_at, write_date) VALUES (@name, @version, 'installed', now(), now())
+                ON CONFLICT (tenant_id, name) DO UPDATE SET version = excluded.version, state = 'installed', write_date = now()
+                WHERE ir_module_module.version <> excluded.version OR ir_module_module.state <> 'installed'
+                """, new { name = module.Name, version = module.Version }, transaction, cancellationToken: cancellationToken));
+        }
+        var baseUrl = (tenant.SupersetBaseUrl ?? "https://superset.insightpulseai.com").TrimEnd('/');
+        foreach (var (key, value) in new[] { ("superset.domain", baseUrl), ("superset.api_url", baseUrl + "/api/v1"), ("superset.workspace", tenant.SupersetWorkspace ?? tenant.Code) })
+        {
+            // Set once: an administrator's later change of a parameter stands.
+            written += await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO ir_config_parameter (key, value) VALUES (@key, @value) ON CONFLICT (tenant_id, key) DO NOTHING",
+                new { key, value }, transaction, cancellationToken: cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return written;
+    }
+
+    private static async Task SetTenantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string code, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('app.tenant_id', @code, true)", new { code }, transaction, cancellationToken: cancellationToken));
+
+    private async Task<IReadOnlyList<string>> GrantSchemaUsageAsync(NpgsqlConnection data, string schema, CancellationToken cancellationToken)
+    {
+        var did = new List<string>();
+        foreach (var role in await ExistingRolesAsync(data, cancellationToken))
+        {
+            var has = await data.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_schema_privilege(@role, @schema, 'USAGE')", new { role, schema }, cancellationToken: cancellationToken));
+            if (has) continue;
+            await data.ExecuteAsync(new CommandDefinition($"GRANT USAGE ON SCHEMA {Sql.Identifier(schema)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+            did.Add($"granted {role} USAGE on {schema}");
+        }
+        return did;
+    }
+
+    private async Task<IReadOnlyList<string>> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname",
+            new { roles = new[] { source.Names.AppRole, source.Names.BiRole } }, cancellationToken: cancellationToken))).ToList();
+
+    /// <summary>Records (before creating it) that a database or schema is this tenant's. Returns true when the record is new.</summary>
+    private async Task<bool> RecordResourceAsync(string code, string kind, string name, Guid runId, bool adopted, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO ipai_tenant_resource (tenant_code, kind, name, run_id, adopted) VALUES (@code, @kind, @name, @runId, @adopted)
+            ON CONFLICT (kind, name) DO NOTHING
+            """, new { code, kind, name, runId, adopted }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    private async Task<string?> ResourceOwnerAsync(string kind, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT tenant_code FROM ipai_tenant_resource WHERE kind = @kind AND name = @name", new { kind, name }, cancellationToken: cancellationToken));
+    }
+
+    private async Task<string> DescribeRunningAsync(string code, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var run = await connection.QueryFirstOrDefaultAsync<(Guid Id, DateTimeOffset StartedAt, string? Host, int? Pid)>(new CommandDefinition(
+            "SELECT id, started_at, host, pid FROM ipai_provision_run WHERE tenant_code = @code AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1",
+            new { code }, cancellationToken: cancellationToken));
+        return run.Id == Guid.Empty
+            ? "another run"
+            : $"run {run.Id} (started {run.StartedAt:u} on {run.Host}, pid {run.Pid})";
+    }
+
+    private async Task JournalAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,254 @@
+using Dapper;
+using InsightPulse.Core.Modules;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.IntegrationTests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private PlatformScope _platform = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await PlatformScope.CreateAsync(postgres);
+        await _platform.UpAsync();
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private Task<ProvisionResult> ProvisionAsync(string code, bool adopt = false) =>
+        _platform.Get<TenantProvisioner>().ProvisionAsync(code, new TenantProvisioner.Options(adopt), null, null, CancellationToken.None);
+
+    private async Task<NpgsqlConnection> OpenAsync(string database)
+    {
+        var connection = new NpgsqlConnection(postgres.ConnectionString(database));
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    [Fact]
+    public async Task Up_provisions_the_three_seed_tenants_as_the_seed_checklist_expects()
+    {
+        await _platform.UpAndProvisionAsync();
+
+        var tenants = await _platform.Registry.ListAsync(CancellationToken.None);
+        Assert.All(tenants, t => Assert.Equal(TenantState.Active, t.State));
+        await using var data = await OpenAsync("postgres");
+        // The seed's own checklist queries.
+        Assert.Equal("tbwa", await data.ExecuteScalarAsync<string>("SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'tbwa'"));
+        Assert.Equal("odoo_tbwa", await data.ExecuteScalarAsync<string>("SELECT datname FROM pg_database WHERE datname = 'odoo_tbwa'"));
+        Assert.Equal("scout", await data.ExecuteScalarAsync<string>("SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'scout'"));
+        Assert.Null(await data.ExecuteScalarAsync<string>("SELECT datname FROM pg_database WHERE datname = 'odoo_scout'"));
+        Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('tbwa.ppm_expense_line') IS NOT NULL"));
+        Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('scout.scout_transactions') IS NOT NULL"));
+
+        await using var tbwa = await OpenAsync("odoo_tbwa");
+        var modules = (await tbwa.QueryAsync<string>("SELECT name FROM ir_module_module WHERE tenant_id = 'tbwa' ORDER BY name")).ToList();
+        Assert.Equal(["ipai_bi_superset_embed", "ipai_finance_ppm", "ipai_tenant_core"], modules);
+        Assert.Equal("tbwa", await tbwa.ExecuteScalarAsync<string>("SELECT value FROM ir_config_parameter WHERE tenant_id = 'tbwa' AND key = 'superset.workspace'"));
+        Assert.Equal(1, await tbwa.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE tenant_id = 'tbwa' AND login = 'admin' AND is_admin"));
+        await using var platform = await OpenAsync("odoo_platform");
+        var admins = await platform.QueryAsync<string>("SELECT tenant_id FROM res_users WHERE login = 'admin' ORDER BY tenant_id");
+        Assert.Equal(["platform", "scout"], admins);
+        Assert.Equal(3, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_bi_workspace"));
+        Assert.Equal(3, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_provision_run WHERE outcome = 'succeeded'"));
+    }
+
+    [Fact]
+    public async Task Provisioning_twice_reports_every_step_as_already_done()
+    {
+        await ProvisionAsync("tbwa");
+
+        var second = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var steps = second.Json().GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(TenantProvisioner.StepNames, steps.Select(s => s.GetProperty("step").GetString()));
+        Assert.All(steps, s => Assert.False(s.GetProperty("acted").GetBoolean(), s.ToString()));
+        Assert.False(second.Json().GetProperty("changed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_unknown_tenant_gets_the_seeds_message()
+    {
+        var run = await _platform.CliAsync("tenant", "provision", "nosuch");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_admin_password_is_generated_into_a_0600_secret_hashed_in_the_tenant_database_and_never_printed()
+    {
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var secret = Path.Combine(_platform.Home, "secrets", "tbwa.admin");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secret));
+        var password = (await File.ReadAllTextAsync(secret)).Trim();
+        Assert.DoesNotContain(password, run.Output + run.Error, StringComparison.Ordinal);
+        await using var tbwa = await OpenAsync("odoo_tbwa");
+        var hash = await tbwa.ExecuteScalarAsync<string>("SELECT password_hash FROM res_users WHERE tenant_id = 'tbwa' AND login = 'admin'");
+        Assert.True(AdminPassword.Verify(hash!, password));
+        Assert.DoesNotContain(password, hash!, StringComparison.Ordinal);
+        // The hash went to the tenant's database, not the platform's (the earlier script's mistake).
+        await using var platform = await OpenAsync("odoo_platform");
+        Assert.Equal(0, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE tenant_id = 'tbwa'"));
+    }
+
+    [Fact]
+    public async Task ODOO_ADMIN_PASSWORD_sets_the_admin_password_and_a_change_is_applied_on_the_next_run()
+    {
+        var settings = new Dictionary<string, string?>(_platform.Settings) { ["ODOO_ADMIN_PASSWORD"] = "first-Pa55word!" };
+        var first = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa");
+        settings["ODOO_ADMIN_PASSWORD"] = "second-Pa55word!";
+        var second = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa", "--json");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.DoesNotContain("first-Pa55word!", first.Output + first.Error, StringComparison.Ordinal);
+        var admin = second.Json().GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("step").GetString() == "admin");
+        Assert.True(admin.GetProperty("acted").GetBoolean());
+        Assert.Contains("ODOO_ADMIN_PASSWORD", admin.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await using var tbwa = await OpenAsync("odoo_tbwa");
+        var hash = await tbwa.ExecuteScalarAsync<string>("SELECT password_hash FROM res_users WHERE tenant_id = 'tbwa' AND login = 'admin'");
+        Assert.True(AdminPassword.Verify(hash!, "second-Pa55word!"));
+        Assert.False(File.Exists(Path.Combine(_platform.Home, "secrets", "tbwa.admin")));
+    }
+
+    [Fact]
+    public async Task Ten_simultaneous_provisions_produce_one_tenant()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => _platform.CliAsync("tenant", "provision", "tbwa", "--json"))));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        Assert.Single(runs, r => r.Json().GetProperty("changed").GetBoolean());
+        await using var platform = await OpenAsync("odoo_platform");
+        Assert.Equal(10, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_provision_run WHERE tenant_code = 'tbwa' AND outcome = 'succeeded'"));
+        await using var tbwa = await OpenAsync("odoo_tbwa");
+        Assert.Equal(1, await tbwa.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE login = 'admin'"));
+    }
+
+    [Fact]
+    public async Task With_no_wait_a_second_run_exits_naming_the_run_that_holds_the_tenant()
+    {
+        await using var holder = await OpenAsync("odoo_platform");
+        await holder.ExecuteAsync("SELECT pg_advisory_lock(hashtextextended('ipai:provision:tbwa', 0))");
+
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-wait");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("is being provisioned by", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dropped_schema_of_an_active_tenant_is_noticed_and_repaired()
+    {
+        await ProvisionAsync("tbwa");
+        await using (var data = await OpenAsync("postgres"))
+        {
+            await data.ExecuteAsync("DROP SCHEMA tbwa CASCADE");
+        }
+
+        var repair = await ProvisionAsync("tbwa");
+
+        Assert.Contains(repair.Steps, s => s is { Step: "schema", Acted: true });
+        Assert.Contains(repair.Steps, s => s is { Step: "modules", Acted: true });
+        await using var check = await OpenAsync("postgres");
+        Assert.True(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('tbwa.ppm_expense_line') IS NOT NULL"));
+        Assert.True(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('tbwa.bir_form') IS NOT NULL"));
+        Assert.False((await ProvisionAsync("tbwa")).Changed);
+    }
+
+    [Fact]
+    public async Task A_dropped_module_table_is_noticed_and_repaired_without_touching_the_other_tables()
+    {
+        await ProvisionAsync("tbwa");
+        await using (var data = await OpenAsync("postgres"))
+        {
+            await data.ExecuteAsync("SELECT set_config('app.tenant_id', 'tbwa', false); INSERT INTO tbwa.ppm_agency (code, name) VALUES ('TBWA', 'TBWA Santiago Mangada Puno')");
+            await data.ExecuteAsync("DROP TABLE tbwa.ppm_expense_line CASCADE");
+        }
+
+        var repair = await ProvisionAsync("tbwa");
+
+        var modules = repair.Steps.Single(s => s.Step == "modules");
+        Assert.True(modules.Acted);
+        Assert.Contains("ppm_expense_line", modules.Detail, StringComparison.Ordinal);
+        await using var check = await OpenAsync("postgres");
+        Assert.True(await check.ExecuteScalarAsync<bool>("SELECT to_regclass('tbwa.ppm_expense_line') IS NOT NULL"));
+        await check.ExecuteAsync("SELECT set_config('app.tenant_id', 'tbwa', false)");
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM tbwa.ppm_agency"));
+    }
+
+    [Fact]
+    public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
+    {
+        await using (var admin = await OpenAsync("postgres"))
+        {
+            await admin.ExecuteAsync("CREATE DATABASE odoo_tbwa");
+        }
+
+        var refused = await _platform.CliAsync("tenant", "provision", "tbwa");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Database 'odoo_tbwa' already exists, and provisioning did not create it", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("--adopt", refused.Error, StringComparison.Ordinal);
+
+        var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--adopt");
+        Assert.True(adopted.ExitCode == 0, adopted.ToString());
+        Assert.Contains("adopted existing database odoo_tbwa", adopted.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_suspended_tenant_is_not_provisioned()
+    {
+        await ProvisionAsync("tbwa");
+        await _platform.Registry.SetStateAsync("tbwa", TenantState.Suspended, CancellationToken.None);
+
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("suspended", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Install_adds_a_module_to_a_tenant_with_its_dependencies()
+    {
+        await ProvisionAsync("scout");
+
+        var run = await _platform.CliAsync("tenant", "install", "scout", "ipai_finance_ppm", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        await using var data = await OpenAsync("postgres");
+        Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('scout.ppm_project') IS NOT NULL"));
+        var unknown = await _platform.CliAsync("tenant", "install", "scout", "no_such_module");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("There is no module 'no_such_module'", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_module_creates_exactly_the_tables_and_views_its_manifest_declares()
+    {
+        await _platform.UpAndProvisionAsync();
+        await _platform.Get<TenantModules>().AddAsync("scout", "ipai_finance_ppm", CancellationToken.None);
+        await ProvisionAsync("scout");
+
+        foreach (var (database, schema, modules) in new[]
+        {
+            ("odoo_tbwa", "public", ModuleCatalog.Embedded.Modules.Where(m => m.Target == ModuleTarget.Database)),
+            ("postgres", "scout", ModuleCatalog.Embedded.Modules.Where(m => m.Target == ModuleTarget.Schema).Append(ModuleCatalog.Embedded.DatabankOf("scout")!)),
+            ("postgres", "tbwa", ModuleCatalog.Embedded.Modules.Where(m => m.Target == ModuleTarget.Schema).Append(ModuleCatalog.Embedded.DatabankOf("tbwa")!)),
+        })
+        {
+            await using var connection = await OpenAsync(database);
+            var present = (await connection.QueryAsync<string>(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relkind IN ('r', 'v') AND c.relname <> 'ipai_migration'" +
+                (database == "odoo_platform" ? " AND c.relname NOT LIKE 'ipai\\_%'" : ""),
+                new { schema })).Order(StringComparer.Ordinal);
+            var declared = modules.SelectMany(m => m.Relations).Order(StringComparer.Ordinal);
+            Assert.Equal(declared, present);
+        }
+    }
+}
