@@ -9,6 +9,7 @@ internal sealed class CliContext
     {
         Output = output;
         Error = error;
+        Terminal = terminal;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -20,6 +21,9 @@ internal sealed class CliContext
     }
 
     public TextWriter Output { get; }
+
+    /// <summary>Output goes to a terminal: progress bars and colours are welcome.</summary>
+    public bool Terminal { get; }
     public TextWriter Error { get; }
 
     /// <summary>Tables, written to <see cref="Output"/>.</summary>

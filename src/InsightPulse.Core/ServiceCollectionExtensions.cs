@@ -39,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => FaultInjection.FromEnvironment());
         services.AddSingleton<TenantModules>();
         services.AddSingleton<TenantProvisioner>();
+        services.AddSingleton<FleetMigrator>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
         return services;

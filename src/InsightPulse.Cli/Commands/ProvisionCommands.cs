@@ -66,7 +66,71 @@ internal static class ProvisionCommands
         }));
         module.Subcommands.Add(list);
         root.Subcommands.Add(module);
+
+        var tenantCode = new Argument<string>("code") { Description = "One tenant to migrate (or use --all).", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Every provisioned tenant; resumes the last fleet run that did not finish." };
+        var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (default 1).", DefaultValueFactory = _ => 1 };
+        var keepGoing = new Option<bool>("--keep-going") { Description = "Go on after a tenant fails (default: stop at the first failure)." };
+        var migrate = new Command("migrate", "Apply this build's modules and databanks to provisioned tenants: ./ipai migrate CODE | --all [--parallel N] [--keep-going]")
+        {
+            tenantCode, all, parallel, keepGoing, json,
+        };
+        migrate.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var one = parse.GetValue(tenantCode);
+            if ((one is null) == !parse.GetValue(all) || parse.GetValue(parallel) < 1)
+            {
+                await context.Error.WriteLineAsync("usage error: give one tenant code or --all (not both), and --parallel of 1 or more.");
+                return CliApp.Usage;
+            }
+            return await MigrateAsync(services, context, one is null ? null : [one], parse.GetValue(parallel), parse.GetValue(keepGoing), parse.GetValue(json), ct);
+        }));
+        root.Subcommands.Add(migrate);
     }
+
+    private static async Task<int> MigrateAsync(IServiceProvider services, CliContext context, IReadOnlyList<string>? codes, int parallel, bool keepGoing, bool json, CancellationToken cancellationToken)
+    {
+        var migrator = services.GetRequiredService<FleetMigrator>();
+        var total = codes?.Count ?? (await migrator.FleetAsync(cancellationToken)).Count;
+        FleetMigrator.FleetResult result;
+        if (context.Terminal && !json)
+        {
+            result = null!;
+            await context.Console.Progress().StartAsync(async progress =>
+            {
+                var bar = progress.AddTask($"migrating {total} tenant(s)", maxValue: Math.Max(total, 1));
+                result = await migrator.MigrateAsync(codes, parallel, keepGoing, _ => bar.Increment(1), cancellationToken);
+            });
+        }
+        else
+        {
+            result = await migrator.MigrateAsync(codes, parallel, keepGoing, outcome =>
+            {
+                if (!json) context.Error.WriteLine(FormatOutcome(outcome));
+            }, cancellationToken);
+        }
+        if (json)
+        {
+            await context.Output.WriteLineAsync(CliJson.Serialize(new
+            {
+                result.RunId, result.Resumed, result.Succeeded,
+                Tenants = result.Tenants.Select(t => new { t.Tenant, t.Succeeded, t.Skipped, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
+            }));
+        }
+        else
+        {
+            if (context.Terminal) foreach (var outcome in result.Tenants) await context.Error.WriteLineAsync(FormatOutcome(outcome));
+            var failed = result.Tenants.Count(t => !t.Succeeded);
+            await context.Error.WriteLineAsync(
+                $"{(result.Resumed ? "Resumed fleet run" : "Fleet run")} {result.RunId}: {result.Tenants.Count(t => t.Succeeded)} of {total} tenant(s) up to date" +
+                (failed > 0 ? $", {failed} failed" : "") +
+                (result.Succeeded ? "." : $"; run `./ipai migrate --all` again to resume{(keepGoing ? "" : " (or add --keep-going)")}."));
+        }
+        return result.Succeeded ? CliApp.Success : CliApp.Failure;
+    }
+
+    private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
+        $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}  {PlatformCommands.Seconds(o.Elapsed)}";
 
     internal static async Task<int> ProvisionAsync(IServiceProvider services, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
     {
