@@ -89,7 +89,8 @@ CREATE TABLE ipai_tenant (
         AND primary_domain ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$'),
     CONSTRAINT ipai_tenant_superset_workspace_format CHECK (superset_workspace ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
     CONSTRAINT ipai_tenant_superset_base_url_format CHECK (
-        length(superset_base_url) <= 2000 AND superset_base_url ~ '^https?://[^[:space:]/@]+(/[^[:space:]]*)?$'),
+        length(superset_base_url) <= 2000 AND superset_base_url ~ '^https?://[^[:space:]/@]+(/[^[:space:]]*)?$'
+        AND superset_base_url !~ '[[:cntrl:]]'),
     CONSTRAINT ipai_tenant_company_name_format CHECK (
         length(company_name) BETWEEN 1 AND 200 AND company_name = btrim(company_name) AND company_name !~ '[[:cntrl:]]'),
     CONSTRAINT ipai_tenant_industry_known CHECK (

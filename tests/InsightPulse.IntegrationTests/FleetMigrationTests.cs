@@ -37,7 +37,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.True(tenants["platform"].GetProperty("succeeded").GetBoolean());
         Assert.False(tenants["scout"].GetProperty("succeeded").GetBoolean());
         Assert.Contains("belongs to fleet_stranger", tenants["scout"].GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.False(tenants.ContainsKey("tbwa")); // stopped at the first failure (sequence order: platform, scout, tbwa)
+        Assert.False(tenants.ContainsKey("tbwa"), failed.Output); // stopped at the first failure (sequence order: platform, scout, tbwa)
 
         await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {postgres.Admin.Username}");
         var resumed = await _platform.CliAsync("migrate", "--all", "--json");

@@ -81,9 +81,15 @@ public sealed class ManagedClusterTests : IAsyncLifetime
             squatter.Start();
             Npgsql.NpgsqlConnection.ClearAllPools();
             var again = await Cli("up", "--no-serve");
-            Assert.True(again.ExitCode == 0, again.ToString());
             Assert.Contains("+ server", again.Error, StringComparison.Ordinal);
+            // The re-inserted tbwa row finds the database of the deleted one: up refuses to hand it over silently,
+            // says how, and keeps the rest of the platform up.
+            Assert.True(again.ExitCode == 1, again.ToString());
+            Assert.Contains("! tenant tbwa", again.Error, StringComparison.Ordinal);
+            Assert.Contains("--adopt", again.Error, StringComparison.Ordinal);
         }
+        var adopted = await Cli("tenant", "provision", "tbwa", "--adopt");
+        Assert.True(adopted.ExitCode == 0, adopted.ToString());
         var moved = await Cli("status", "--json");
         Assert.NotEqual(port, moved.Json().GetProperty("port").GetInt32());
         Assert.Equal(3, moved.Json().GetProperty("tenant_count").GetInt32());

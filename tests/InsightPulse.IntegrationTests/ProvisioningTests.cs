@@ -77,12 +77,14 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         var run = await _platform.CliAsync("tenant", "provision", "nosuch");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.StartsWith("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
+        Assert.Contains("./ipai tenant create nosuch", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_admin_password_is_generated_into_a_0600_secret_hashed_in_the_tenant_database_and_never_printed()
     {
+        await ProvisionAsync("platform");
         var run = await _platform.CliAsync("tenant", "provision", "tbwa");
 
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -168,7 +170,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         await ProvisionAsync("tbwa");
         await using (var data = await OpenAsync("postgres"))
         {
-            await data.ExecuteAsync("SELECT set_config('app.tenant_id', 'tbwa', false); INSERT INTO tbwa.ppm_agency (code, name) VALUES ('TBWA', 'TBWA Santiago Mangada Puno')");
+            await data.ExecuteAsync("SELECT set_config('app.tenant_id', 'tbwa', false); INSERT INTO tbwa.ppm_agency (code, name, tin) VALUES ('TBWA', 'TBWA Santiago Mangada Puno', '004-512-377-000')");
             await data.ExecuteAsync("DROP TABLE tbwa.ppm_expense_line CASCADE");
         }
 
@@ -184,6 +186,29 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Repairing_a_table_re_runs_the_modules_that_depend_on_it_so_their_foreign_keys_come_back()
+    {
+        await ProvisionAsync("tbwa");
+        const string ForeignKey = "SELECT count(*) FROM pg_constraint WHERE conname = 'ipai_bi_dashboard_access_user_fk'";
+        await using (var tbwa = await OpenAsync("odoo_tbwa"))
+        {
+            Assert.Equal(1, await tbwa.ExecuteScalarAsync<int>(ForeignKey));
+            await tbwa.ExecuteAsync("DROP TABLE res_users CASCADE"); // also drops ipai_bi_superset_embed's foreign key
+            Assert.Equal(0, await tbwa.ExecuteScalarAsync<int>(ForeignKey));
+        }
+
+        var repair = await ProvisionAsync("tbwa");
+
+        var modules = repair.Steps.Single(s => s.Step == "modules");
+        Assert.Contains("repaired ipai_tenant_core: res_users", modules.Detail, StringComparison.Ordinal);
+        Assert.Contains("re-ran ipai_bi_superset_embed after repairing ipai_tenant_core", modules.Detail, StringComparison.Ordinal);
+        Assert.Contains(repair.Steps, s => s is { Step: "admin", Acted: true });
+        await using var check = await OpenAsync("odoo_tbwa");
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>(ForeignKey));
+        Assert.False((await ProvisionAsync("tbwa")).Changed);
+    }
+
+    [Fact]
     public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
     {
         await using (var admin = await OpenAsync("postgres"))
@@ -193,7 +218,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
 
         var refused = await _platform.CliAsync("tenant", "provision", "tbwa");
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("Database 'odoo_tbwa' already exists, and provisioning did not create it", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("Database 'odoo_tbwa' already exists, and no provisioning record says it was created for tenant 'tbwa'", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--adopt", refused.Error, StringComparison.Ordinal);
 
         var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--adopt");

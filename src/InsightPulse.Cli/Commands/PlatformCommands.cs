@@ -50,18 +50,25 @@ internal static class PlatformCommands
         var steps = await services.GetRequiredService<PlatformBootstrapper>().UpAsync(options,
             step => context.Error.WriteLine(FormatStep(step)), cancellationToken);
         var changed = steps.Count(s => s.Acted);
-        await context.Error.WriteLineAsync(changed == 0
+        var failed = steps.Where(s => s.Failed).ToList();
+        if (failed.Count > 0)
+        {
+            await context.Error.WriteLineAsync($"{failed.Count} step(s) failed; the rest of the platform is up:");
+            foreach (var step in failed) await context.Error.WriteLineAsync($"  {step.Step}: {step.Error}");
+        }
+        await context.Error.WriteLineAsync(changed == 0 && failed.Count == 0
             ? $"Up to date: nothing to change ({Seconds(clock.Elapsed)})."
             : $"Ready: {changed} step(s) changed something ({Seconds(clock.Elapsed)}).");
         if (!noServe)
         {
             await context.Error.WriteLineAsync("The web runtime is not part of this build yet: the platform's databases are ready; `./ipai tenant list` shows the registry.");
         }
-        return CliApp.Success;
+        return failed.Count == 0 ? CliApp.Success : CliApp.Failure;
     }
 
-    internal static string FormatStep(StepResult step) =>
-        $"  {(step.Acted ? "+" : "=")} {step.Step,-18} {(step.Acted ? "done" : "ok  ")}  {Seconds(step.Elapsed),8}  {step.Detail}";
+    internal static string FormatStep(StepResult step) => step.Failed
+        ? $"  ! {step.Step,-18} FAIL  {Seconds(step.Elapsed),8}  {step.Error}"
+        : $"  {(step.Acted ? "+" : "=")} {step.Step,-18} {(step.Acted ? "done" : "ok  ")}  {Seconds(step.Elapsed),8}  {step.Detail}";
 
     internal static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
 

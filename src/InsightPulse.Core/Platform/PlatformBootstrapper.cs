@@ -25,11 +25,19 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
     {
         ArgumentNullException.ThrowIfNull(options);
         var results = new List<StepResult>();
-        async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
+        async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work, bool canFailAlone = false)
         {
             var clock = Stopwatch.StartNew();
-            var (acted, detail) = await work();
-            var result = new StepResult(name, acted, detail, clock.Elapsed);
+            StepResult result;
+            try
+            {
+                var (acted, detail) = await work();
+                result = new StepResult(name, acted, detail, clock.Elapsed);
+            }
+            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or PostgresException)
+            {
+                result = new StepResult(name, false, "failed", clock.Elapsed, e is PostgresException ? PostgresErrors.Describe(e) : e.Message);
+            }
             results.Add(result);
             onStep?.Invoke(result);
         }
@@ -86,7 +94,7 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             {
                 var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
                 return (run.Changed, $"provisioned: {string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step))}");
-            });
+            }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
         }
         return results;
     }
@@ -176,15 +184,30 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
         return (true, $"created {database} owned by {owner}");
     }
 
-    /// <summary>The owner creates tenant schemas in the shared data database.</summary>
+    /// <summary>
+    /// The owner creates tenant schemas in the shared data database, and its journals and the tenant-context
+    /// function in its public schema (PostgreSQL 15+ gives CREATE there only to the database owner).
+    /// </summary>
     private static async Task<(bool, string)> EnsureDataDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, CancellationToken cancellationToken)
     {
         var database = environment.DataDatabase;
-        var canCreate = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT has_database_privilege(@owner, @database, 'CREATE')", new { owner, database }, cancellationToken: cancellationToken));
-        if (canCreate) return (false, $"{owner} can create schemas in {database}");
-        await admin.ExecuteAsync(new CommandDefinition(
-            $"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
-        return (true, $"granted {owner} CREATE on {database}");
+        var granted = new List<string>();
+        if (!await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_database_privilege(@owner, @database, 'CREATE')", new { owner, database }, cancellationToken: cancellationToken)))
+        {
+            await admin.ExecuteAsync(new CommandDefinition(
+                $"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+            granted.Add($"CREATE on {database}");
+        }
+        if (!await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_schema_privilege(@owner, 'public', 'CREATE')", new { owner }, cancellationToken: cancellationToken)))
+        {
+            await admin.ExecuteAsync(new CommandDefinition(
+                $"GRANT USAGE, CREATE ON SCHEMA public TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+            granted.Add($"CREATE on {database}.public");
+        }
+        return granted.Count > 0
+            ? (true, $"granted {owner} {string.Join(" and ", granted)}")
+            : (false, $"{owner} can create schemas in {database}");
     }
 }

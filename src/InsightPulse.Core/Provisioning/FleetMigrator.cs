@@ -53,50 +53,48 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                 "INSERT INTO ipai_fleet_run (id, keep_going) VALUES (@runId, @keepGoing)", new { runId, keepGoing }, cancellationToken: cancellationToken));
         }
 
+        // Workers take tenants in registry order from one queue; after a failure (unless keepGoing) no worker takes
+        // another, so a stopped run leaves the rest untouched for the next run to resume.
         var outcomes = new List<TenantOutcome>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var slots = new SemaphoreSlim(parallel);
-        var work = tenants.Select(async code =>
+        var queue = new Queue<string>(tenants);
+        var stopped = false;
+        async Task WorkAsync()
         {
-            if (finished.Contains(code))
+            while (true)
             {
-                Report(new TenantOutcome(code, true, Skipped: true, false, null, TimeSpan.Zero));
-                return;
+                string code;
+                lock (queue)
+                {
+                    if (stopped || !queue.TryDequeue(out code!)) return;
+                }
+                if (finished.Contains(code))
+                {
+                    Report(new TenantOutcome(code, true, Skipped: true, false, null, TimeSpan.Zero));
+                    continue;
+                }
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                TenantOutcome outcome;
+                try
+                {
+                    var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                    outcome = new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    outcome = new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed);
+                    if (!keepGoing) lock (queue) stopped = true;
+                }
+                await using (var ledger = await databases.Platform.OpenConnectionAsync(CancellationToken.None))
+                {
+                    await ledger.ExecuteAsync("""
+                        INSERT INTO ipai_fleet_run_tenant (run_id, tenant_code, outcome, error) VALUES (@runId, @Tenant, @result, @Error)
+                        ON CONFLICT (run_id, tenant_code) DO UPDATE SET outcome = excluded.outcome, error = excluded.error, finished_at = clock_timestamp()
+                        """, new { runId, outcome.Tenant, result = outcome.Succeeded ? "succeeded" : "failed", outcome.Error });
+                }
+                Report(outcome);
             }
-            try
-            {
-                await slots.WaitAsync(stop.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return; // an earlier tenant failed and we are not keeping going
-            }
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            TenantOutcome outcome;
-            try
-            {
-                var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
-                outcome = new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                outcome = new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed);
-                if (!keepGoing) await stop.CancelAsync();
-            }
-            finally
-            {
-                slots.Release();
-            }
-            await using (var ledger = await databases.Platform.OpenConnectionAsync(CancellationToken.None))
-            {
-                await ledger.ExecuteAsync("""
-                    INSERT INTO ipai_fleet_run_tenant (run_id, tenant_code, outcome, error) VALUES (@runId, @Tenant, @result, @Error)
-                    ON CONFLICT (run_id, tenant_code) DO UPDATE SET outcome = excluded.outcome, error = excluded.error, finished_at = clock_timestamp()
-                    """, new { runId, outcome.Tenant, result = outcome.Succeeded ? "succeeded" : "failed", outcome.Error });
-            }
-            Report(outcome);
-        }).ToList();
-        await Task.WhenAll(work);
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Math.Min(parallel, tenants.Count))).Select(_ => Task.Run(WorkAsync, cancellationToken)));
 
         var complete = outcomes.Count(o => o.Succeeded) == tenants.Count;
         await connection.ExecuteAsync(new CommandDefinition(

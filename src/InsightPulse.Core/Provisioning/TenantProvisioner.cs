@@ -173,7 +173,7 @@ public sealed class TenantProvisioner(
         await EnsureTenantContextAsync(databases.Data, cancellationToken);
         if (catalog.DatabankOf(tenant.Code) is { } databank)
         {
-            var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", cancellationToken);
+            var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", rerun: false, cancellationToken);
             if (applied.Count > 0) did.Add($"databank {databank.Manifest.Tenant} {databank.Version}: applied {applied.Count} script(s)");
             if (repaired.Count > 0) did.Add($"repaired {string.Join(", ", repaired)}");
         }
@@ -209,8 +209,8 @@ public sealed class TenantProvisioner(
             if (!adopt)
             {
                 throw new ProvisioningException(
-                    $"Database '{database}' already exists, and provisioning did not create it. " +
-                    $"Fix: take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
+                    $"Database '{database}' already exists, and no provisioning record says it was created for tenant '{tenant.Code}' (it may hold another tenant's data, e.g. of a deleted registry row). " +
+                    $"Fix: if it is this tenant's, take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
             }
             if (owner != OwnerRole)
             {
@@ -244,18 +244,24 @@ public sealed class TenantProvisioner(
         await EnsureTenantContextAsync(tenantDatabase, cancellationToken);
         var did = new List<string>();
         var first = true;
+        // A repaired table was dropped with CASCADE, which also took the foreign keys of modules that depend on it:
+        // their re-runnable scripts run again too (install order puts them after it).
+        var repairedModules = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in modules)
         {
             var (database, target) = module.Target == ModuleTarget.Database
                 ? (tenantDatabase, new MigrationTarget("public", tenant.Code, Placeholders))
                 : (databases.Data, new MigrationTarget(tenant.SupabaseSchema, tenant.Code, Placeholders));
-            var (applied, repaired) = await ApplyModuleAsync(database, target, module, first ? "modules:migration" : null, cancellationToken);
+            var rerun = module.Manifest.Depends.FirstOrDefault(repairedModules.Contains);
+            var (applied, repaired) = await ApplyModuleAsync(database, target, module, first ? "modules:migration" : null, rerun is not null, cancellationToken);
             if (applied.Count > 0)
             {
                 first = false;
                 did.Add($"{module.Name} {module.Version} ({applied.Count} script(s))");
             }
             if (repaired.Count > 0) did.Add($"repaired {module.Name}: {string.Join(", ", repaired)}");
+            if (rerun is not null) did.Add($"re-ran {module.Name} after repairing {rerun}");
+            if (repaired.Count > 0 || rerun is not null) repairedModules.Add(module.Name);
         }
         faults.Hit("modules:installed");
         var recorded = await RecordModulesAsync(tenantDatabase, tenant, modules, cancellationToken);
@@ -273,7 +279,7 @@ public sealed class TenantProvisioner(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await SetTenantAsync(connection, transaction, tenant.Code, cancellationToken);
         var hash = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT password_hash FROM res_users WHERE login = @AdminLogin", new { AdminLogin }, transaction, cancellationToken: cancellationToken));
+            "SELECT password_hash FROM res_users WHERE tenant_id = @code AND login = @AdminLogin", new { code = tenant.Code, AdminLogin }, transaction, cancellationToken: cancellationToken));
         string detail;
         if (hash is null)
         {
@@ -286,8 +292,8 @@ public sealed class TenantProvisioner(
         else if (!AdminPassword.Verify(hash, password))
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE login = @AdminLogin",
-                new { AdminLogin, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
+                "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE tenant_id = @code AND login = @AdminLogin",
+                new { code = tenant.Code, AdminLogin, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
             detail = $"set the password of {AdminLogin} (from {passwordSource})";
         }
         else
@@ -313,15 +319,16 @@ public sealed class TenantProvisioner(
 
     /// <summary>
     /// Applies a module's missing scripts, then checks that every table and view it declares exists; when one is
-    /// missing (dropped by hand), the module's re-runnable scripts run again and the check is repeated.
+    /// missing (dropped by hand), or <paramref name="rerun"/> says a module it depends on was repaired, the module's
+    /// re-runnable scripts run again and the check is repeated.
     /// </summary>
     private async Task<(IReadOnlyList<string> Applied, IReadOnlyList<string> Repaired)> ApplyModuleAsync(
-        NpgsqlDataSource database, MigrationTarget target, Module module, string? faultPoint, CancellationToken cancellationToken)
+        NpgsqlDataSource database, MigrationTarget target, Module module, string? faultPoint, bool rerun, CancellationToken cancellationToken)
     {
         var applied = await MigrationRunner.ApplyAsync(database, target, module.Scope, module.Migrations,
             faultPoint is null ? null : _ => faults.Hit(faultPoint), cancellationToken);
         var missing = await MissingRelationsAsync(database, target.Schema, module, cancellationToken);
-        if (missing.Count == 0) return (applied, []);
+        if (missing.Count == 0 && !rerun) return (applied, []);
         await MigrationRunner.ForgetAsync(database, target, module.Scope, cancellationToken);
         await MigrationRunner.ApplyAsync(database, target, module.Scope, module.Migrations, null, cancellationToken);
         var stillMissing = await MissingRelationsAsync(database, target.Schema, module, cancellationToken);

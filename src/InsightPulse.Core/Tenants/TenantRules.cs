@@ -35,6 +35,9 @@ public static partial class TenantRules
     [GeneratedRegex(@"\A\+?[0-9][0-9 ()-]{3,29}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();
 
+    [GeneratedRegex(@"\Ahttps?://[^\s/@]+(/\S*)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPattern();
+
     public static IReadOnlyList<ValidationError> Validate(Tenant tenant)
     {
         ArgumentNullException.ThrowIfNull(tenant);
@@ -55,7 +58,7 @@ public static partial class TenantRules
             Add("superset_workspace", $"'{Sql.Printable(tenant.SupersetWorkspace)}' is not a workspace name: lower-case letters, digits, '_' and '-', at most 63, starting with a letter or digit.");
         }
         if (tenant.SupersetBaseUrl is not null && UrlError(tenant.SupersetBaseUrl) is { } urlError) Add("superset_base_url", urlError);
-        if (tenant.CompanyName is not null && TextError(tenant.CompanyName, MaxNameLength, required: false) is { } companyError) Add("company_name", companyError);
+        if (tenant.CompanyName is not null && TextError(tenant.CompanyName, MaxNameLength, required: true) is { } companyError) Add("company_name", companyError);
         if (!Industry.All.Contains(tenant.Industry))
         {
             Add("industry", $"'{Sql.Printable(tenant.Industry)}' is not an industry: use one of {string.Join(", ", Industry.All)}.");
@@ -117,14 +120,29 @@ public static partial class TenantRules
         return null;
     }
 
+    /// <summary>
+    /// The same shape as CHECK ipai_tenant_superset_base_url_format, plus System.Uri's parse. The refused URL is
+    /// never echoed: it may carry a password.
+    /// </summary>
     private static string? UrlError(string url)
     {
-        if (url.Length > 2000 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")
-            || uri.UserInfo.Length > 0 || url.Any(char.IsWhiteSpace))
+        const string Example = "(e.g. https://superset.insightpulseai.com)";
+        if (url.Length > 2000) return $"is {url.Length} characters long; at most 2000.";
+        if (url.Any(char.IsControl)) return $"must not contain control characters {Example}.";
+        if (UrlHostPart(url).Contains('@', StringComparison.Ordinal)) return $"must not contain credentials (user:password@): keep secrets in the environment {Example}.";
+        if (!UrlPattern().IsMatch(url) || !Uri.TryCreate(url, UriKind.Absolute, out _))
         {
-            return $"'{Sql.Printable(url)}' is not an http(s) URL without credentials (e.g. https://superset.insightpulseai.com).";
+            return $"is not a lower-case http:// or https:// URL with a host and no spaces {Example}.";
         }
         return null;
+    }
+
+    private static string UrlHostPart(string url)
+    {
+        var start = url.IndexOf("://", StringComparison.Ordinal);
+        var rest = start < 0 ? url : url[(start + 3)..];
+        var end = rest.IndexOfAny(['/', '\\', '?', '#']);
+        return end < 0 ? rest : rest[..end];
     }
 
     private static string? TextError(string? text, int max, bool required, bool allowLineBreaks = false)
