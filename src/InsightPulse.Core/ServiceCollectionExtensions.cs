@@ -38,7 +38,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new AdminPassword(sp.GetRequiredService<ManagedCluster>().Secrets, configuration["ODOO_ADMIN_PASSWORD"]));
         services.AddSingleton(_ => FaultInjection.FromEnvironment());
         services.AddSingleton<TenantModules>();
+        services.AddSingleton<DatabaseTemplates>();
         services.AddSingleton<TenantProvisioner>();
+        services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();

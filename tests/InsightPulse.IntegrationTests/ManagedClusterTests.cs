@@ -90,6 +90,13 @@ public sealed class ManagedClusterTests : IAsyncLifetime
         }
         var adopted = await Cli("tenant", "provision", "tbwa", "--adopt");
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
+
+        // The owner here is not a superuser and FORCE'd RLS binds it: archiving reads through the operator role.
+        var archives = Path.Combine(_home, "archives");
+        var gone = await Cli("tenant", "deprovision", "tbwa", "--archive-to", archives, "--json");
+        Assert.True(gone.ExitCode == 0, gone.ToString());
+        var back = await Cli("tenant", "restore", "tbwa", "--from", gone.Json().GetProperty("archive").GetString()!);
+        Assert.True(back.ExitCode == 0, back.ToString());
         var moved = await Cli("status", "--json");
         Assert.NotEqual(port, moved.Json().GetProperty("port").GetInt32());
         Assert.Equal(3, moved.Json().GetProperty("tenant_count").GetInt32());

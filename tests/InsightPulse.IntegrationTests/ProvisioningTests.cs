@@ -209,6 +209,34 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_copied_from_the_template_is_the_same_as_one_built_by_running_the_migrations()
+    {
+        await _platform.Registry.CreateAsync(Tenant.New("copied", "Copied Co"), CancellationToken.None);
+        await _platform.Registry.CreateAsync(Tenant.New("built", "Built Co"), CancellationToken.None);
+
+        var copied = await _platform.Get<TenantProvisioner>().ProvisionAsync("copied", new TenantProvisioner.Options(), null, null, CancellationToken.None);
+        var built = await _platform.Get<TenantProvisioner>().ProvisionAsync("built", new TenantProvisioner.Options(UseTemplate: false), null, null, CancellationToken.None);
+
+        Assert.Contains("from ipai_template_", copied.Steps.Single(s => s.Step == "database").Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("template", built.Steps.Single(s => s.Step == "database").Detail, StringComparison.Ordinal);
+        const string Shape = """
+            SELECT format('%s %s %s', c.relname, c.relkind, c.relforcerowsecurity) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'ipai')
+            UNION ALL SELECT format('%s.%s %s %s', a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
+            UNION ALL SELECT format('%s %s', conname, pg_get_constraintdef(oid)) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+            UNION ALL SELECT format('%s %s %s', polname, polrelid::regclass, pg_get_expr(polqual, polrelid)) FROM pg_policy
+            UNION ALL SELECT format('%s %s', relname, relacl) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relacl IS NOT NULL
+            UNION ALL SELECT format('%s %s %s', scope, migration_id, checksum) FROM public.ipai_migration
+            ORDER BY 1
+            """;
+        await using var one = await OpenAsync("odoo_copied");
+        await using var other = await OpenAsync("odoo_built");
+        Assert.Equal(await other.QueryAsync<string>(Shape), await one.QueryAsync<string>(Shape));
+        Assert.Equal(1, await one.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE tenant_id = 'copied' AND login = 'admin'"));
+        Assert.Equal(0, await one.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE tenant_id <> 'copied'"));
+        Assert.False(await one.ExecuteScalarAsync<bool>("SELECT has_database_privilege('public', 'odoo_copied', 'CONNECT')"));
+    }
+
+    [Fact]
     public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
     {
         await using (var admin = await OpenAsync("postgres"))

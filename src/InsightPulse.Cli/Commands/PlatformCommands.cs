@@ -130,18 +130,7 @@ internal static class PlatformCommands
         }
         var info = new ProcessStartInfo("psql") { UseShellExecute = false };
         foreach (var arg in rest) info.ArgumentList.Add(arg);
-        info.Environment["PGHOST"] = environment.Server.Host;
-        info.Environment["PGPORT"] = environment.Server.Port.ToString(CultureInfo.InvariantCulture);
-        info.Environment["PGUSER"] = environment.Owner.Username;
-        info.Environment["PGPASSWORD"] = environment.Owner.Password;
-        info.Environment["PGDATABASE"] = database;
-        info.Environment["PGSSLMODE"] = environment.Server.SslMode.ToString().ToLowerInvariant() switch
-        {
-            "verifyca" => "verify-ca",
-            "verifyfull" => "verify-full",
-            var mode => mode,
-        };
-        info.Environment["PGAPPNAME"] = "ipai psql";
+        foreach (var (key, value) in environment.Server.LibpqEnvironment(database, environment.Owner, "ipai psql")) info.Environment[key] = value;
         Process process;
         try
         {

@@ -22,12 +22,13 @@ internal static class ProvisionCommands
         var json = new Option<bool>("--json") { Description = "Print the run as JSON." };
         var adopt = new Option<bool>("--adopt") { Description = "Take over a tenant database that exists but was not created by provisioning." };
         var noWait = new Option<bool>("--no-wait") { Description = "Fail at once when another run is provisioning this tenant, instead of waiting for it." };
+        var noTemplate = new Option<bool>("--no-template") { Description = "Create the tenant database from template0 and run every migration, instead of copying the module set's template database." };
         var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active. Safe to run again.")
         {
-            code, json, adopt, noWait,
+            code, json, adopt, noWait, noTemplate,
         };
         provision.SetAction(CliApp.Guard(context, (parse, ct) => ProvisionAsync(services, context, parse.GetValue(code)!,
-            new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait)), parse.GetValue(json), ct)));
+            new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), parse.GetValue(json), ct)));
         tenant.Subcommands.Add(provision);
 
         var moduleName = new Argument<string>("module") { Description = "Module name, e.g. ipai_finance_ppm." };

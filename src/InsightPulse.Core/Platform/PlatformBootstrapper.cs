@@ -157,7 +157,25 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
                 acted.Add($"reset the password of {role}");
             }
         }
+        if (environment.Mode == PlatformMode.Managed && await EnsureOperatorRoleAsync(admin, names, cancellationToken)) acted.Add($"created {names.OperatorRole}");
         return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{string.Join(", ", roles.Select(r => r.Role))} exist");
+    }
+
+    /// <summary>The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>); the owner may SET ROLE to it.</summary>
+    private static async Task<bool> EnsureOperatorRoleAsync(NpgsqlConnection admin, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var role = names.OperatorRole;
+        if (await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken)))
+        {
+            return false;
+        }
+        await admin.ExecuteAsync(new CommandDefinition($"""
+            CREATE ROLE {Sql.Identifier(role)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+            GRANT pg_read_all_data TO {Sql.Identifier(role)};
+            GRANT {Sql.Identifier(role)} TO {Sql.Identifier(names.OwnerRole)};
+            """, cancellationToken: cancellationToken));
+        return true;
     }
 
     private static async Task<(bool, string)> EnsurePlatformDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, PlatformOptions names, CancellationToken cancellationToken)

@@ -28,4 +28,12 @@ public sealed class PlatformOptions
     /// <summary>Read-only role for BI queries, also under RLS.</summary>
     [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
     public string BiRole { get; set; } = "ipai_bi";
+
+    /// <summary>
+    /// The platform operator's reading role: NOLOGIN, BYPASSRLS, reads all data (pg_read_all_data). The owner
+    /// switches to it (SET ROLE, pg_dump --role) only to archive a tenant or read across tenants; the owner
+    /// itself stays bound by FORCE'd RLS.
+    /// </summary>
+    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string OperatorRole { get; set; } = "ipai_operator";
 }

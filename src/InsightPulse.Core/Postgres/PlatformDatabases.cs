@@ -27,6 +27,13 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
             _ => NpgsqlDataSource.Create(Environment.Server.ConnectionString(database, login)));
     }
 
+    /// <summary>Disposes the pool of one database and login (its idle connections close), e.g. before that database is renamed or dropped.</summary>
+    public async Task ForgetAsync(string database, PostgresLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        if (_sources.TryRemove((database, login.Username), out var source)) await source.DisposeAsync();
+    }
+
     /// <summary>Drops every pool (e.g. after <c>up</c> moved the cluster to another port).</summary>
     public async Task ResetAsync()
     {

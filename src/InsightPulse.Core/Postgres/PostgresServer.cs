@@ -25,5 +25,26 @@ public sealed record PostgresServer(string Host, int Port, SslMode SslMode = Ssl
         return builder.ConnectionString;
     }
 
+    /// <summary>The libpq environment (PGHOST, PGPASSWORD, …) that lets psql, pg_dump and pg_restore log in without a password on their command line.</summary>
+    public IReadOnlyDictionary<string, string> LibpqEnvironment(string database, PostgresLogin login, string applicationName)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return new Dictionary<string, string>
+        {
+            ["PGHOST"] = Host,
+            ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGUSER"] = login.Username,
+            ["PGPASSWORD"] = login.Password,
+            ["PGDATABASE"] = database,
+            ["PGSSLMODE"] = SslMode switch
+            {
+                SslMode.VerifyCA => "verify-ca",
+                SslMode.VerifyFull => "verify-full",
+                var mode => mode.ToString().ToLowerInvariant(),
+            },
+            ["PGAPPNAME"] = applicationName,
+        };
+    }
+
     public override string ToString() => $"{Host}:{Port}";
 }

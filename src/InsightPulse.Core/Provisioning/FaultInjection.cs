@@ -16,7 +16,7 @@ public sealed class FaultInjection(string? armedPoint)
     [
         "after:record",
         "schema:created", "schema:databank", "after:schema",
-        "database:recorded", "database:created", "after:database",
+        "database:template", "database:recorded", "database:created", "after:database",
         "modules:migration", "modules:installed", "after:modules",
         "admin:uncommitted", "after:admin",
         "after:bi_workspace",

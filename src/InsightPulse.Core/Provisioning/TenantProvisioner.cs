@@ -21,13 +21,17 @@ public sealed class TenantProvisioner(
     TenantModules tenantModules,
     ModuleCatalog catalog,
     AdminPassword adminPassword,
+    DatabaseTemplates templates,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
     public static readonly IReadOnlyList<string> StepNames = ["record", "schema", "database", "modules", "admin", "bi_workspace", "active"];
 
-    /// <summary>Options of one run.</summary>
-    public sealed record Options(bool Adopt = false, bool Wait = true);
+    /// <summary>
+    /// Options of one run. <see cref="UseTemplate"/> false creates a tenant database from template0 and runs every
+    /// migration (the slow path, for benchmarks and for servers where templates cannot be made).
+    /// </summary>
+    public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true);
 
     private string OwnerRole => databases.Environment.Mode == PlatformMode.Managed ? source.Names.OwnerRole : databases.Environment.Owner.Username;
 
@@ -123,7 +127,7 @@ public sealed class TenantProvisioner(
             }
         });
         await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
-        await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, cancellationToken));
+        await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
         await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
         await Step("admin", () => EnsureAdminAsync(tenant, cancellationToken));
         await Step("bi_workspace", () => EnsureBiWorkspaceAsync(tenant, cancellationToken));
@@ -181,7 +185,7 @@ public sealed class TenantProvisioner(
     }
 
     /// <summary>Step 3: the tenant's own database (schema tenants share the platform database).</summary>
-    private async Task<(bool, string)> EnsureDatabaseAsync(Tenant tenant, Guid runId, bool adopt, CancellationToken cancellationToken)
+    private async Task<(bool, string)> EnsureDatabaseAsync(Tenant tenant, Guid runId, bool adopt, bool useTemplate, CancellationToken cancellationToken)
     {
         var database = tenant.DbName;
         if (database == databases.Environment.PlatformDatabase) return (false, $"shares the platform database {database}");
@@ -196,12 +200,13 @@ public sealed class TenantProvisioner(
         }
         if (owner is null)
         {
+            var template = useTemplate ? await EnsureTemplateAsync(tenant, did, cancellationToken) : null;
             await RecordResourceAsync(tenant.Code, "database", database, runId, adopted: false, cancellationToken);
             faults.Hit("database:recorded");
             await data.ExecuteAsync(new CommandDefinition(
-                $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} ENCODING 'UTF8' TEMPLATE template0",
+                $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} ENCODING 'UTF8' TEMPLATE {Sql.Identifier(template ?? "template0")}",
                 cancellationToken: cancellationToken));
-            did.Add($"created database {database}");
+            did.Add(template is null ? $"created database {database}" : $"created database {database} from {template}");
             faults.Hit("database:created");
         }
         else if (recordedFor is null)
@@ -235,6 +240,43 @@ public sealed class TenantProvisioner(
         }
         return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"database {database} exists");
     }
+
+    /// <summary>
+    /// The template database for this tenant's database modules, built if missing; the modules step then finds
+    /// every script applied. Returns null (slow path) when the owner may not make templates here.
+    /// </summary>
+    private async Task<string?> EnsureTemplateAsync(Tenant tenant, List<string> did, CancellationToken cancellationToken)
+    {
+        var modules = await DatabaseModulesAsync(tenant, cancellationToken);
+        var tenantContext = TenantContextMigrations;
+        var name = DatabaseTemplates.NameFor(tenantContext, modules);
+        try
+        {
+            var built = await templates.EnsureAsync(name, OwnerRole, async template =>
+            {
+                await EnsureTenantContextAsync(template, cancellationToken);
+                foreach (var module in modules)
+                {
+                    await MigrationRunner.ApplyAsync(template, new MigrationTarget("public", null, Placeholders), module.Scope, module.Migrations, null, cancellationToken);
+                }
+            }, () => faults.Hit("database:template"), cancellationToken);
+            if (built) did.Add($"built template {name}");
+            return name;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege)
+        {
+            did.Add($"no template ({e.MessageText}): ran the migrations instead");
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<Module>> DatabaseModulesAsync(Tenant tenant, CancellationToken cancellationToken) =>
+        catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
+            .Where(m => m.Target == ModuleTarget.Database)
+            .ToList();
+
+    private static IReadOnlyList<Migration> TenantContextMigrations { get; } =
+        Migration.FromResources(typeof(TenantProvisioner).Assembly, "tenant_context/");
 
     /// <summary>Step 4: base and extra modules, in dependency order, each into its target; then the tenant's module records and BI parameters.</summary>
     private async Task<(bool, string)> EnsureModulesAsync(Tenant tenant, CancellationToken cancellationToken)
@@ -350,7 +392,7 @@ public sealed class TenantProvisioner(
 
     private async Task EnsureTenantContextAsync(NpgsqlDataSource database, CancellationToken cancellationToken) =>
         await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, "tenant_context",
-            Migration.FromResources(typeof(TenantProvisioner).Assembly, "tenant_context/"), null, cancellationToken);
+            TenantContextMigrations, null, cancellationToken);
 
     /// <summary>ir_module_module rows and the superset.* parameters of this tenant; returns the rows written.</summary>
     private static async Task<int> RecordModulesAsync(NpgsqlDataSource tenantDatabase, Tenant tenant, IReadOnlyList<Module> modules, CancellationToken cancellationToken)
