@@ -79,7 +79,8 @@ CREATE TABLE ipai_tenant (
     CONSTRAINT ipai_tenant_state_known CHECK (
         state IN ('draft', 'provisioning', 'active', 'suspended', 'archived')),
     CONSTRAINT ipai_tenant_db_name_format CHECK (
-        db_name ~ '^[a-z_][a-z0-9_]*$' AND octet_length(db_name) <= 63 AND NOT ipai_is_reserved_name(db_name)),
+        db_name ~ '^[a-z_][a-z0-9_]*$' AND octet_length(db_name) <= 63 AND NOT ipai_is_reserved_name(db_name)
+        AND NOT starts_with(db_name, 'ipai_template_')),
     CONSTRAINT ipai_tenant_supabase_schema_format CHECK (
         supabase_schema ~ '^[a-z_][a-z0-9_]*$' AND octet_length(supabase_schema) <= 63
         AND CASE WHEN supabase_schema = 'public' THEN code = 'platform'

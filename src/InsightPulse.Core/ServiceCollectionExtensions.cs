@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseTemplates>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
+        services.AddSingleton<ProvisioningBenchmark>();
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();

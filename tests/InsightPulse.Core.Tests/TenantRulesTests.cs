@@ -403,6 +403,13 @@ public sealed class TenantRulesTests
     }
 
     [Fact]
+    public void A_database_named_like_a_provisioning_template_is_refused()
+    {
+        Assert.Contains("template", TenantRules.DatabaseError("ipai_template_0123456789abcdef"), StringComparison.Ordinal);
+        Assert.Null(TenantRules.DatabaseError("odoo_ipai_template_x"));
+    }
+
+    [Fact]
     public void A_missing_database_name_is_refused()
     {
         Assert.NotNull(TenantRules.DatabaseError(null));

@@ -237,6 +237,27 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_provisioning_benchmark_reports_every_kind_and_leaves_nothing_behind()
+    {
+        var run = await _platform.CliAsync("bench", "provision", "--tenants", "2", "--settle-seconds", "0", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var variants = run.Json().GetProperty("variants").EnumerateArray().ToList();
+        Assert.Equal(4, variants.Count);
+        Assert.All(variants, v =>
+        {
+            Assert.Equal(2, v.GetProperty("tenants").GetInt32());
+            Assert.True(v.GetProperty("total").GetProperty("p50").GetDouble() > 0);
+            Assert.Equal(TenantProvisioner.StepNames, v.GetProperty("steps").EnumerateObject().Select(p => p.Name));
+        });
+        Assert.DoesNotContain(await _platform.Registry.ListAsync(CancellationToken.None), t => t.Code.StartsWith(ProvisioningBenchmark.CodePrefix, StringComparison.Ordinal));
+        await using var data = await OpenAsync("postgres");
+        Assert.Equal(0, await data.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_database WHERE datname LIKE 'odoo\\_bench\\_%'"));
+        Assert.Equal(0, await data.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'bench\\_%'"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_platform.Home, "secrets"), "bench_*"));
+    }
+
+    [Fact]
     public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
     {
         await using (var admin = await OpenAsync("postgres"))

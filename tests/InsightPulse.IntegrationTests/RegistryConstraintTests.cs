@@ -121,6 +121,14 @@ public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLi
     }
 
     [Fact]
+    public async Task A_database_named_like_a_provisioning_template_is_refused_by_the_table()
+    {
+        var error = await InsertFailsAsync("acme", "acme", db: "ipai_template_0123456789abcdef");
+
+        Assert.Equal("ipai_tenant_db_name_format", error.ConstraintName);
+    }
+
+    [Fact]
     public async Task A_tenant_code_never_changes()
     {
         var error = await Assert.ThrowsAsync<PostgresException>(() => _connection.ExecuteAsync("UPDATE ipai_tenant SET code = 'tbwa2' WHERE code = 'tbwa'"));

@@ -23,6 +23,22 @@ public sealed class AdminPassword(SecretStore secrets, string? fromEnvironment)
 
     public static string Hash(string password) => Hasher.HashPassword("admin", password);
 
+    /// <summary>
+    /// The password, its source and its hash, hashed on a worker thread: a fresh tenant's run starts this first
+    /// and its I/O steps overlap the deliberately slow hash (PBKDF2, 100,000 iterations).
+    /// </summary>
+    public Task<(string Password, string Source, string Hash)> HashAheadAsync(string tenantCode)
+    {
+        var (password, source) = For(tenantCode);
+        return Task.Run(() => (password, source, Hash(password)));
+    }
+
+    /// <summary>Forgets a generated password (the tenant's record is gone).</summary>
+    public void Forget(string tenantCode)
+    {
+        if (secrets.Exists(SecretName(tenantCode))) secrets.Delete(SecretName(tenantCode));
+    }
+
     public static bool Verify(string hash, string password) =>
         Hasher.VerifyHashedPassword("admin", hash, password) is PasswordVerificationResult.Success;
 }

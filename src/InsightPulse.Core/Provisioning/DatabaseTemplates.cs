@@ -17,7 +17,7 @@ namespace InsightPulse.Core.Provisioning;
 /// </summary>
 public sealed class DatabaseTemplates(PlatformDatabases databases)
 {
-    public const string Prefix = "ipai_template_";
+    public const string Prefix = Tenants.TenantRules.TemplateDatabasePrefix;
     private const string BuildSuffix = "_build";
 
     /// <summary>The template's name for these scripts (tenant context first, then the modules in install order).</summary>

@@ -57,6 +57,8 @@ public sealed class TenantArchiver(
         }
         // Archived first: from here on nothing routes to the tenant, and a run killed during the drops is
         // completed by running deprovision again.
+        // A run that crashed left the tenant Provisioning; it goes back to Draft on its way to Archived.
+        if (tenant.State == TenantState.Provisioning) tenant = await registry.SetStateAsync(tenant.Code, TenantState.Draft, cancellationToken);
         if (tenant.State != TenantState.Archived) tenant = await registry.SetStateAsync(tenant.Code, TenantState.Archived, cancellationToken);
         var dropped = await DropAsync(tenant, cancellationToken);
         return new DeprovisionResult(tenant.Code, archive, dropped, Changed: true);

@@ -59,7 +59,7 @@ public sealed class TenantProvisioner(
         }
         try
         {
-            return await RunAsync(tenant.Code, options, onStep, cancellationToken);
+            return await RunAsync(tenant.Code, options, onStep, lockConnection, cancellationToken);
         }
         finally
         {
@@ -67,28 +67,24 @@ public sealed class TenantProvisioner(
         }
     }
 
-    private async Task<ProvisionResult> RunAsync(string code, Options options, Action<StepResult>? onStep, CancellationToken cancellationToken)
+    /// <summary>One run under the tenant's lock; <paramref name="journal"/> is the lock's connection, which also writes the journal.</summary>
+    private async Task<ProvisionResult> RunAsync(string code, Options options, Action<StepResult>? onStep, NpgsqlConnection journal, CancellationToken cancellationToken)
     {
         // Read again under the lock: the run we waited for may have changed it.
         var tenant = await registry.GetAsync(code, cancellationToken);
         var runId = Guid.NewGuid();
-        await using (var journal = await databases.Platform.OpenConnectionAsync(cancellationToken))
-        {
-            // We hold the tenant's lock: a run still open in the journal died without finishing.
-            await journal.ExecuteAsync(new CommandDefinition(
-                "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = 'interrupted: the process ended before the run finished' WHERE tenant_code = @code AND finished_at IS NULL",
-                new { code }, cancellationToken: cancellationToken));
-            await journal.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid)",
-                new { runId, code, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
-        }
+        // We hold the tenant's lock: a run still open in the journal died without finishing.
+        await journal.ExecuteAsync(new CommandDefinition("""
+            UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = 'interrupted: the process ended before the run finished' WHERE tenant_code = @code AND finished_at IS NULL;
+            INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid);
+            """, new { code, runId, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
         var steps = new List<StepResult>();
         var position = 0;
         async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
         {
             position++;
             var clock = Stopwatch.StartNew();
-            await JournalAsync("INSERT INTO ipai_provision_step (run_id, position, step, started_at) VALUES (@runId, @position, @name, clock_timestamp())",
+            await JournalAsync(journal, "INSERT INTO ipai_provision_step (run_id, position, step, started_at) VALUES (@runId, @position, @name, clock_timestamp())",
                 new { runId, position, name }, cancellationToken);
             (bool Acted, string Detail) outcome;
             try
@@ -98,13 +94,13 @@ public sealed class TenantProvisioner(
             catch (Exception e)
             {
                 var error = e is PostgresException pg ? PostgresErrors.Describe(pg) : e.Message;
-                await JournalAsync("""
+                await JournalAsync(journal, """
                     UPDATE ipai_provision_step SET finished_at = clock_timestamp(), outcome = 'failed', error = @error WHERE run_id = @runId AND position = @position;
                     UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = @error WHERE id = @runId;
                     """, new { runId, position, error = $"{name}: {error}" }, CancellationToken.None);
                 throw;
             }
-            await JournalAsync("UPDATE ipai_provision_step SET finished_at = clock_timestamp(), outcome = @outcome, detail = @detail WHERE run_id = @runId AND position = @position",
+            await JournalAsync(journal, "UPDATE ipai_provision_step SET finished_at = clock_timestamp(), outcome = @outcome, detail = @detail WHERE run_id = @runId AND position = @position",
                 new { runId, position, outcome = outcome.Acted ? "acted" : "done", detail = outcome.Detail }, cancellationToken);
             var result = new StepResult(name, outcome.Acted, outcome.Detail, clock.Elapsed);
             steps.Add(result);
@@ -113,6 +109,8 @@ public sealed class TenantProvisioner(
         }
 
         var startState = tenant.State;
+        // A fresh tenant needs a new hash: compute it while the steps before the admin step wait on PostgreSQL.
+        var hashAhead = startState is TenantState.Draft or TenantState.Archived ? adminPassword.HashAheadAsync(code) : null;
         await Step("record", async () =>
         {
             switch (tenant.State)
@@ -129,7 +127,7 @@ public sealed class TenantProvisioner(
         await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
         await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
         await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
-        await Step("admin", () => EnsureAdminAsync(tenant, cancellationToken));
+        await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
         await Step("bi_workspace", () => EnsureBiWorkspaceAsync(tenant, cancellationToken));
         await Step("active", async () =>
         {
@@ -137,7 +135,7 @@ public sealed class TenantProvisioner(
             tenant = await registry.SetStateAsync(code, TenantState.Active, cancellationToken);
             return (true, "provisioning -> active");
         });
-        await JournalAsync("UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded' WHERE id = @runId", new { runId }, cancellationToken);
+        await JournalAsync(journal, "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded' WHERE id = @runId", new { runId }, cancellationToken);
         return new ProvisionResult(runId, code, steps);
     }
 
@@ -314,7 +312,7 @@ public sealed class TenantProvisioner(
     }
 
     /// <summary>Step 5: the admin user in the tenant's database, its password hashed, never printed.</summary>
-    private async Task<(bool, string)> EnsureAdminAsync(Tenant tenant, CancellationToken cancellationToken)
+    private async Task<(bool, string)> EnsureAdminAsync(Tenant tenant, Task<(string Password, string Source, string Hash)>? hashAhead, CancellationToken cancellationToken)
     {
         var (password, passwordSource) = adminPassword.For(tenant.Code);
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
@@ -328,7 +326,7 @@ public sealed class TenantProvisioner(
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO res_users (login, name, email, password_hash, active, is_admin)
                 VALUES (@AdminLogin, 'Administrator', @email, @hash, true, true)
-                """, new { AdminLogin, email = tenant.AdminEmail, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
+                """, new { AdminLogin, email = tenant.AdminEmail, hash = hashAhead is null ? AdminPassword.Hash(password) : (await hashAhead).Hash }, transaction, cancellationToken: cancellationToken));
             detail = $"created user {AdminLogin} (password from {passwordSource})";
         }
         else if (!AdminPassword.Verify(hash, password))
@@ -471,9 +469,6 @@ public sealed class TenantProvisioner(
             : $"run {run.Id} (started {run.StartedAt:u} on {run.Host}, pid {run.Pid})";
     }
 
-    private async Task JournalAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-    }
+    private static async Task JournalAsync(NpgsqlConnection journal, string sql, object parameters, CancellationToken cancellationToken) =>
+        await journal.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
 }

@@ -104,6 +104,21 @@ public sealed class TenantRegistry(PlatformDatabases databases)
     public Task<Tenant> SetStateAsync(string code, TenantState state, CancellationToken cancellationToken) =>
         UpdateAsync(code, t => t with { State = state }, cancellationToken);
 
+    /// <summary>
+    /// Removes an archived tenant's record (and with it its journal and ledgers). Only an archived tenant: its
+    /// database and schema are gone, so nothing is orphaned.
+    /// </summary>
+    public async Task DeleteAsync(string code, CancellationToken cancellationToken)
+    {
+        var tenant = await GetAsync(code, cancellationToken);
+        if (tenant.State != TenantState.Archived)
+        {
+            throw new InvalidTenantStateException($"Tenant '{code}' is {TenantLifecycle.ToText(tenant.State)}: deprovision it before deleting its record.");
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ipai_tenant WHERE code = @code AND state = 'archived'", new { code }, cancellationToken: cancellationToken));
+    }
+
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         try

@@ -17,6 +17,9 @@ public static partial class TenantRules
     public const int MaxEmailLength = 254;
     public const int MaxNotesLength = 10_000;
 
+    /// <summary>Template databases of provisioning (<c>Provisioning.DatabaseTemplates</c>) are named with this prefix.</summary>
+    public const string TemplateDatabasePrefix = "ipai_template_";
+
     [GeneratedRegex(@"\A[a-z][a-z0-9_]*\z", RegexOptions.CultureInvariant)]
     internal static partial Regex CodePattern();
 
@@ -110,6 +113,7 @@ public static partial class TenantRules
         if (database.Length > Sql.MaxIdentifierLength) return $"is {database.Length} characters long; at most {Sql.MaxIdentifierLength}.";
         if (!SchemaPattern().IsMatch(database)) return $"'{Sql.Printable(database)}' is not a database name: lower-case ASCII letters, digits and '_', not starting with a digit.";
         if (ReservedNames.IsReserved(database)) return $"'{database}' is a reserved name: choose another database (default: odoo_<code>).";
+        if (database.StartsWith(TemplateDatabasePrefix, StringComparison.Ordinal)) return $"'{database}' is named like the platform's template databases ({TemplateDatabasePrefix}…): choose another database (default: odoo_<code>).";
         return null;
     }
 
