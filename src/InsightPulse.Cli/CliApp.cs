@@ -54,6 +54,7 @@ public static class CliApp
         PlatformCommands.Add(root, provider, context);
         var tenant = TenantCommands.Add(root, provider, context);
         ProvisionCommands.Add(root, tenant, provider, context);
+        LintCommands.Add(root, provider, context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,3 +1,4 @@
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
@@ -40,6 +41,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantModules>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<FleetMigrator>();
+        services.AddSingleton<RuntimeRoleGuard>();
+        services.AddSingleton<TenantDataAccess>();
+        services.AddSingleton<IsolationLint>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
         return services;
