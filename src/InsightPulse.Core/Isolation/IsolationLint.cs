@@ -188,8 +188,15 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     // Tables, views, sequences --------------------------------------------------------------------------------
 
     private sealed record RelationRow(
-        long Oid, string Name, string Kind, bool Rls, bool Forced, bool HasTenantId, bool TenantIndexed, string[] Options,
-        string[] Reachers, string[] Truncaters, bool PublicGrant);
+        long Oid, string Name, string Kind, bool Rls, bool Forced, bool HasTenantId, bool TenantIndexed, string OptionsText,
+        string ReachersText, string TruncatersText, bool PublicGrant)
+    {
+        public string[] Options => Split(OptionsText);
+        public string[] Reachers => Split(ReachersText);
+        public string[] Truncaters => Split(TruncatersText);
+    }
+
+    private static string[] Split(string? text) => string.IsNullOrEmpty(text) ? [] : text.Split(',');
 
     private sealed record PolicyRow(string TableName, string Name, string Cmd, bool Permissive, string? UsingExpr, string? CheckExpr);
 
@@ -197,14 +204,14 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     {
         var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition("""
             SELECT c.oid::bigint AS oid, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
-                   a.attnum IS NOT NULL AS has_tenant_id,
-                   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS tenant_indexed,
-                   coalesce(c.reloptions, '{}')::text[] AS options,
-                   array(SELECT r FROM unnest(@roles::text[]) r
-                         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'))::text[] AS reachers,
-                   array(SELECT r FROM unnest(@roles::text[]) r
-                         WHERE c.relkind IN ('r', 'p') AND has_table_privilege(r, c.oid, 'TRUNCATE'))::text[] AS truncaters,
-                   EXISTS (SELECT 1 FROM aclexplode(c.relacl) x WHERE x.grantee = 0) AS public_grant
+                   a.attnum IS NOT NULL AS "HasTenantId",
+                   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS "TenantIndexed",
+                   array_to_string(coalesce(c.reloptions, '{}'), ',') AS "OptionsText",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
+                         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')), ',') AS "ReachersText",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
+                         WHERE c.relkind IN ('r', 'p') AND has_table_privilege(r, c.oid, 'TRUNCATE')), ',') AS "TruncatersText",
+                   EXISTS (SELECT 1 FROM aclexplode(c.relacl) x WHERE x.grantee = 0) AS "PublicGrant"
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
@@ -213,8 +220,8 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             ORDER BY c.relname
             """, new { schema = store.Schema, roles }, cancellationToken: cancellationToken))).ToList();
         var policies = (await connection.QueryAsync<PolicyRow>(new CommandDefinition("""
-            SELECT c.relname AS table_name, p.polname AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
-                   pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+            SELECT c.relname AS "TableName", p.polname AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
+                   pg_get_expr(p.polqual, p.polrelid) AS "UsingExpr", pg_get_expr(p.polwithcheck, p.polrelid) AS "CheckExpr"
             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = @schema
             ORDER BY c.relname, p.polname
@@ -385,17 +392,20 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     // Functions and schemas -------------------------------------------------------------------------------------
 
-    private sealed record FunctionRow(string Schema, string Name, bool SecurityDefiner, bool PinnedPath, string[] Executors, bool PublicExecute);
+    private sealed record FunctionRow(string Schema, string Name, bool SecurityDefiner, bool PinnedPath, string ExecutorsText, bool PublicExecute)
+    {
+        public string[] Executors => Split(ExecutorsText);
+    }
 
     private static async Task<IReadOnlyList<IsolationFinding>> CheckFunctionsAsync(NpgsqlConnection connection, TenantStoreRef store, string[] roles, bool withContextSchema, CancellationToken cancellationToken)
     {
         var schemas = withContextSchema ? new[] { store.Schema, "ipai" } : [store.Schema];
         var functions = await connection.QueryAsync<FunctionRow>(new CommandDefinition("""
             SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
-                   p.prosecdef AS security_definer,
-                   EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%') AS pinned_path,
-                   array(SELECT r FROM unnest(@roles::text[]) r WHERE has_function_privilege(r, p.oid, 'EXECUTE'))::text[] AS executors,
-                   (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)) AS public_execute
+                   p.prosecdef AS "SecurityDefiner",
+                   EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%') AS "PinnedPath",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r WHERE has_function_privilege(r, p.oid, 'EXECUTE')), ',') AS "ExecutorsText",
+                   (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)) AS "PublicExecute"
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = ANY (@schemas) AND p.prokind IN ('f', 'p')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
