@@ -56,6 +56,7 @@ public static class CliApp
         ProvisionCommands.Add(root, tenant, provider, context);
         ArchiveCommands.Add(tenant, provider, context);
         BenchCommands.Add(root, provider, context);
+        LintCommands.Add(root, provider, context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

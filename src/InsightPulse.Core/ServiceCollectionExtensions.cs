@@ -1,3 +1,4 @@
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
@@ -43,6 +44,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<ProvisioningBenchmark>();
         services.AddSingleton<FleetMigrator>();
+        services.AddSingleton<RuntimeRoleGuard>();
+        services.AddSingleton<TenantDataAccess>();
+        services.AddSingleton<IsolationLint>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
         return services;

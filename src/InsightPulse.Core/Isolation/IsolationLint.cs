@@ -1,0 +1,454 @@
+using Dapper;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.Core.Isolation;
+
+/// <summary>
+/// Reads the catalogue of every tenant store (each tenant database, schema public; each tenant schema of the shared
+/// data database) and reports what would let tenants reach each other's rows, in the manner of Supabase's splinter
+/// (its lint names and levels where it has the same check). <see cref="RunAsync"/> checks the fleet (<c>./ipai lint</c>);
+/// <see cref="CheckTenantAsync"/> one tenant, for the provisioning gate. The catalogue is read as the owner role.
+/// </summary>
+public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironmentSource source, TenantRegistry registry)
+{
+    /// <summary>The migration runner's journal: in every store, no tenant data, granted to no runtime role.</summary>
+    public const string MigrationJournal = "ipai_migration";
+
+    /// <summary>Lint names (stable: scripts and tests match on them).</summary>
+    public static class Names
+    {
+        public const string TenantIdMissing = "tenant_id_missing";
+        public const string RlsExempt = "rls_exempt";
+        public const string RlsDisabled = "rls_disabled_in_public";
+        public const string PolicyExistsRlsDisabled = "policy_exists_rls_disabled";
+        public const string RlsNotForced = "rls_not_forced";
+        public const string RlsEnabledNoPolicy = "rls_enabled_no_policy";
+        public const string PolicyAlwaysTrue = "rls_policy_always_true";
+        public const string PolicyMissingTenantPredicate = "policy_missing_tenant_predicate";
+        public const string PolicyImplicitWithCheck = "policy_implicit_with_check";
+        public const string PolicyInitPlan = "auth_rls_initplan";
+        public const string PolicyColumnUnindexed = "policy_column_unindexed";
+        public const string SecurityDefinerView = "security_definer_view";
+        public const string MaterializedView = "materialized_view_in_tenant_store";
+        public const string SecurityDefinerFunctionExecutable = "security_definer_function_executable";
+        public const string FunctionSearchPathMutable = "function_search_path_mutable";
+        public const string PublicGrant = "public_grant";
+        public const string RuntimeRoleCanTruncate = "runtime_role_can_truncate";
+        public const string RuntimeRoleOwnsObjects = "runtime_role_owns_objects";
+        public const string RuntimeRoleBypassesRls = "runtime_role_bypasses_rls";
+        public const string ServerVersionVulnerable = "server_version_vulnerable";
+        public const string StoreMissing = "store_missing";
+    }
+
+    private IReadOnlyList<string> RuntimeRoles => [source.Names.AppRole, source.Names.BiRole];
+
+    /// <summary>Every provisioned tenant's stores (or only those of <paramref name="tenantCode"/>), and the server.</summary>
+    public async Task<IsolationReport> RunAsync(string? tenantCode, CancellationToken cancellationToken)
+    {
+        var tenants = await registry.ListAsync(cancellationToken);
+        IReadOnlyList<TenantStoreRef> stores;
+        if (tenantCode is null)
+        {
+            stores = TenantStoreRef.Of(tenants, databases.Environment.DataDatabase);
+        }
+        else
+        {
+            var tenant = await registry.GetAsync(tenantCode, cancellationToken);
+            stores = StoresOf(tenants, tenant);
+        }
+        return new IsolationReport(await CheckAsync(stores, cancellationToken));
+    }
+
+    /// <summary>
+    /// The provisioning gate: findings for <paramref name="tenant"/>'s database and schema (and the server), to be
+    /// called after its modules and databank were applied; refuse to activate the tenant when any is an ERROR.
+    /// </summary>
+    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var tenants = await registry.ListAsync(cancellationToken);
+        return await CheckAsync(StoresOf(tenants, tenant), cancellationToken);
+    }
+
+    private List<TenantStoreRef> StoresOf(IReadOnlyList<Tenant> tenants, Tenant tenant) =>
+        TenantStoreRef.Of(tenants.Where(t => t.Code != tenant.Code).Append(tenant), databases.Environment.DataDatabase, includeDrafts: true)
+            .Where(s => s.Tenants.Contains(tenant.Code)).ToList();
+
+    private async Task<IReadOnlyList<IsolationFinding>> CheckAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken)
+    {
+        var findings = new List<IsolationFinding>();
+        await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
+        {
+            findings.AddRange(await CheckServerAsync(data, cancellationToken));
+        }
+        var contextChecked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var store in stores)
+        {
+            await using var connection = await OpenAsync(store.Database, cancellationToken);
+            if (connection is null)
+            {
+                findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
+                    $"database {store.Database} does not exist: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
+                continue;
+            }
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { store.Schema }, cancellationToken: cancellationToken)))
+            {
+                findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
+                    $"schema {store.Schema} does not exist in {store.Database}: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
+                continue;
+            }
+            var roles = await ExistingRolesAsync(connection, cancellationToken);
+            findings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
+            findings.AddRange(await CheckFunctionsAsync(connection, store, roles, contextChecked.Add(store.Database), cancellationToken));
+            findings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
+            foreach (var role in roles)
+            {
+                foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, role, cancellationToken))
+                {
+                    findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleOwnsObjects, store.TenantText, store.Database, owned.Name,
+                        $"{owned.Kind} {owned.Name} is owned by {owned.Owner}{(owned.Owner == role ? "" : $" (of which {role} is a member)")}: an owner can disable or drop the policies.",
+                        owned.Owner == role
+                            ? $"ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;"
+                            : $"REVOKE {Sql.Identifier(owned.Owner)} FROM {Sql.Identifier(role)};"));
+                }
+            }
+        }
+        return findings.OrderBy(f => f.Level).ThenBy(f => f.Database, StringComparer.Ordinal).ThenBy(f => f.ObjectName, StringComparer.Ordinal)
+            .ThenBy(f => f.Lint, StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<NpgsqlConnection?> OpenAsync(string database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string[]> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = RuntimeRoles.ToArray() }, cancellationToken: cancellationToken))).ToArray();
+
+    // Server ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Minor releases that fixed row-security CVEs, per major: CVE-2023-2455 (11.20, 12.15, 13.11, 14.8, 15.3) and
+    /// CVE-2024-10976 (12.21, 13.17, 14.14, 15.9, 16.5, 17.1).
+    /// </summary>
+    private static readonly (string Cve, IReadOnlyDictionary<int, int> FixedIn)[] RlsCves =
+    [
+        ("CVE-2023-2455", new Dictionary<int, int> { [11] = 20, [12] = 15, [13] = 11, [14] = 8, [15] = 3 }),
+        ("CVE-2024-10976", new Dictionary<int, int> { [12] = 21, [13] = 17, [14] = 14, [15] = 9, [16] = 5, [17] = 1 }),
+    ];
+
+    /// <summary>The row-security CVEs a server of this version (<c>server_version_num</c>) is open to.</summary>
+    public static IReadOnlyList<string> VulnerableTo(int versionNum)
+    {
+        var major = versionNum / 10000;
+        var minor = versionNum % 100;
+        // A major newer than every listed one was released with both fixes; an older one never got them.
+        return RlsCves.Where(c => c.FixedIn.TryGetValue(major, out var fixedMinor) ? minor < fixedMinor : major < c.FixedIn.Keys.Min())
+            .Select(c => c.Cve).ToList();
+    }
+
+    private async Task<IReadOnlyList<IsolationFinding>> CheckServerAsync(NpgsqlConnection data, CancellationToken cancellationToken)
+    {
+        var findings = new List<IsolationFinding>();
+        var versionNum = await data.ExecuteScalarAsync<int>(new CommandDefinition("SELECT current_setting('server_version_num')::int", cancellationToken: cancellationToken));
+        var version = await data.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_setting('server_version')", cancellationToken: cancellationToken));
+        var cves = VulnerableTo(versionNum);
+        if (cves.Count > 0)
+        {
+            findings.Add(new(IsolationLevel.Error, Names.ServerVersionVulnerable, "", data.Database, "server",
+                $"PostgreSQL {version} has row-security bugs fixed in later minor releases: {string.Join(", ", cves)}.",
+                "upgrade to the latest minor release of your major version (at least 12.21, 13.17, 14.14, 15.9, 16.5 or 17.1)."));
+        }
+        foreach (var role in RuntimeRoles)
+        {
+            foreach (var problem in await RuntimeRoleGuard.AttributeProblemsAsync(data, role, cancellationToken))
+            {
+                if (problem.Contains("does not exist", StringComparison.Ordinal)) continue;
+                var fixAt = problem.IndexOf("fix: ", StringComparison.Ordinal);
+                findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleBypassesRls, "", data.Database, role,
+                    $"{role}: {(fixAt > 0 ? problem[..fixAt].TrimEnd(' ', ';') : problem)}.",
+                    fixAt > 0 ? problem[(fixAt + 5)..].Trim('`', '.', ' ') : $"ALTER ROLE {Sql.Identifier(role)} NOSUPERUSER NOBYPASSRLS;"));
+            }
+        }
+        return findings;
+    }
+
+    // Tables, views, sequences --------------------------------------------------------------------------------
+
+    private sealed record RelationRow(
+        long Oid, string Name, string Kind, bool Rls, bool Forced, bool HasTenantId, bool TenantIndexed, string OptionsText,
+        string ReachersText, string TruncatersText, bool PublicGrant)
+    {
+        public string[] Options => Split(OptionsText);
+        public string[] Reachers => Split(ReachersText);
+        public string[] Truncaters => Split(TruncatersText);
+    }
+
+    private static string[] Split(string? text) => string.IsNullOrEmpty(text) ? [] : text.Split(',');
+
+    private sealed record PolicyRow(string TableName, string Name, string Cmd, bool Permissive, string? UsingExpr, string? CheckExpr);
+
+    private static async Task<IReadOnlyList<IsolationFinding>> CheckRelationsAsync(NpgsqlConnection connection, TenantStoreRef store, string[] roles, CancellationToken cancellationToken)
+    {
+        var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition("""
+            SELECT c.oid::bigint AS oid, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+                   a.attnum IS NOT NULL AS "HasTenantId",
+                   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS "TenantIndexed",
+                   array_to_string(coalesce(c.reloptions, '{}'), ',') AS "OptionsText",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
+                         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')), ',') AS "ReachersText",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
+                         WHERE c.relkind IN ('r', 'p') AND has_table_privilege(r, c.oid, 'TRUNCATE')), ',') AS "TruncatersText",
+                   EXISTS (SELECT 1 FROM aclexplode(c.relacl) x WHERE x.grantee = 0) AS "PublicGrant"
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+            WHERE n.nspname = @schema AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+            ORDER BY c.relname
+            """, new { schema = store.Schema, roles }, cancellationToken: cancellationToken))).ToList();
+        var policies = (await connection.QueryAsync<PolicyRow>(new CommandDefinition("""
+            SELECT c.relname AS "TableName", p.polname AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
+                   pg_get_expr(p.polqual, p.polrelid) AS "UsingExpr", pg_get_expr(p.polwithcheck, p.polrelid) AS "CheckExpr"
+            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = @schema
+            ORDER BY c.relname, p.polname
+            """, new { schema = store.Schema }, cancellationToken: cancellationToken))).ToLookup(p => p.TableName, StringComparer.Ordinal);
+
+        var findings = new List<IsolationFinding>();
+        void Add(IsolationLevel level, string lint, string name, string detail, string fix) =>
+            findings.Add(new(level, lint, store.TenantText, store.Database, $"{store.Schema}.{name}", detail, fix));
+
+        foreach (var r in relations)
+        {
+            var table = $"{Sql.Identifier(store.Schema)}.{Sql.Identifier(r.Name)}";
+            if (r.PublicGrant)
+            {
+                Add(IsolationLevel.Error, Names.PublicGrant, r.Name,
+                    $"{KindName(r.Kind)} {r.Name} is granted to PUBLIC: every role that can connect reaches it, and anyone can set app.tenant_id.",
+                    $"REVOKE ALL ON {table} FROM PUBLIC; then grant the runtime roles only what they need.");
+            }
+            switch (r.Kind)
+            {
+                case "v":
+                    if (!r.Options.Any(o => o is "security_invoker=true" or "security_invoker=on" or "security_invoker=1" or "security_invoker=yes"))
+                    {
+                        Add(IsolationLevel.Error, Names.SecurityDefinerView, r.Name,
+                            $"view {r.Name} runs with its owner's rights (no security_invoker): the caller's row-level security does not apply to the tables it reads.",
+                            $"ALTER VIEW {table} SET (security_invoker = true);");
+                    }
+                    continue;
+                case "m":
+                    if (r.Reachers.Length > 0)
+                    {
+                        Add(IsolationLevel.Warn, Names.MaterializedView, r.Name,
+                            $"materialized view {r.Name} is readable by {string.Join(", ", r.Reachers)}; materialized views have no row-level security.",
+                            $"REVOKE ALL ON {table} FROM {string.Join(", ", r.Reachers.Select(Sql.Identifier))}; or use a security_invoker view.");
+                    }
+                    continue;
+                case "S":
+                    continue;
+            }
+            // Tables (r, p) and foreign tables (f).
+            if (!r.HasTenantId)
+            {
+                if (r.Reachers.Length > 0)
+                {
+                    Add(IsolationLevel.Error, Names.TenantIdMissing, r.Name,
+                        $"table {r.Name} has no tenant_id column but {string.Join(", ", r.Reachers)} can reach it: its rows are shared by every tenant of the store.",
+                        $"add `tenant_id text NOT NULL DEFAULT ipai.current_tenant_id()` with RLS forced and the tenant_isolation policy, or REVOKE ALL ON {table} FROM {string.Join(", ", r.Reachers.Select(Sql.Identifier))}.");
+                }
+                else
+                {
+                    Add(IsolationLevel.Info, Names.RlsExempt, r.Name,
+                        r.Name == MigrationJournal
+                            ? $"{r.Name} is the migration journal (scripts applied, checksums): no tenant data, no grant to a runtime role; exempt from tenant isolation."
+                            : $"table {r.Name} has no tenant_id, and no runtime role can reach it (platform-internal): exempt while it stays ungranted.",
+                        "none; granting it to a runtime role makes this an ERROR (tenant_id_missing).");
+                }
+                continue;
+            }
+            var tablePolicies = policies[r.Name].ToList();
+            if (!r.Rls)
+            {
+                if (tablePolicies.Count > 0)
+                {
+                    Add(IsolationLevel.Error, Names.PolicyExistsRlsDisabled, r.Name,
+                        $"table {r.Name} has policies ({string.Join(", ", tablePolicies.Select(p => p.Name))}) but row-level security is disabled: they are not applied.",
+                        $"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY;");
+                }
+                else
+                {
+                    Add(IsolationLevel.Error, Names.RlsDisabled, r.Name,
+                        $"table {r.Name} has tenant_id but row-level security is disabled: every tenant's rows are visible.",
+                        $"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY; and create the tenant_isolation policy.");
+                }
+            }
+            else if (!r.Forced)
+            {
+                Add(IsolationLevel.Error, Names.RlsNotForced, r.Name,
+                    $"table {r.Name} has row-level security enabled but not forced: its owner (and SECURITY DEFINER code running as the owner) sees every tenant.",
+                    $"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;");
+            }
+            if (r.Rls && tablePolicies.Count == 0)
+            {
+                Add(IsolationLevel.Info, Names.RlsEnabledNoPolicy, r.Name,
+                    $"table {r.Name} has row-level security but no policy: nobody but a superuser sees any row.",
+                    $"CREATE POLICY tenant_isolation ON {table} USING (tenant_id = (SELECT ipai.current_tenant_id())) WITH CHECK (tenant_id = (SELECT ipai.current_tenant_id()));");
+            }
+            foreach (var p in tablePolicies.Where(p => p.Permissive))
+            {
+                findings.AddRange(CheckPolicy(store, r.Name, table, p));
+            }
+            if (!r.TenantIndexed)
+            {
+                Add(IsolationLevel.Warn, Names.PolicyColumnUnindexed, r.Name,
+                    $"no index of {r.Name} leads with tenant_id, the column every policy filters on: each query scans every tenant's rows.",
+                    $"CREATE INDEX ON {table} (tenant_id, …); or make the unique keys (tenant_id, …).");
+            }
+            if (r.Truncaters.Length > 0)
+            {
+                Add(IsolationLevel.Error, Names.RuntimeRoleCanTruncate, r.Name,
+                    $"{string.Join(", ", r.Truncaters)} may TRUNCATE {r.Name}; TRUNCATE is not subject to row-level security and empties every tenant's rows.",
+                    $"REVOKE TRUNCATE ON {table} FROM {string.Join(", ", r.Truncaters.Select(Sql.Identifier))};");
+            }
+        }
+        return findings;
+    }
+
+    private static List<IsolationFinding> CheckPolicy(TenantStoreRef store, string tableName, string table, PolicyRow p)
+    {
+        var target = $"{store.Schema}.{tableName}";
+        var policy = $"policy {p.Name} on {tableName}";
+        const string Canonical = "tenant_id = (SELECT ipai.current_tenant_id())";
+        var fix = $"DROP POLICY {Sql.Identifier(p.Name)} ON {table}; CREATE POLICY tenant_isolation ON {table} USING ({Canonical}) WITH CHECK ({Canonical});";
+        IsolationFinding New(IsolationLevel level, string lint, string detail, string fixText) =>
+            new(level, lint, store.TenantText, store.Database, target, detail, fixText);
+
+        // polcmd: r SELECT, a INSERT, w UPDATE, d DELETE, * ALL.
+        var usesUsing = p.Cmd is "r" or "w" or "d" or "*";
+        var writes = p.Cmd is "a" or "w" or "*";
+        var results = new List<IsolationFinding>();
+        if (usesUsing)
+        {
+            results.AddRange(Judge(PolicyPredicate.Classify(p.UsingExpr), "USING", p.UsingExpr));
+        }
+        if (writes)
+        {
+            var check = PolicyPredicate.Classify(p.CheckExpr);
+            if (check == PolicyPredicateKind.Missing && p.Cmd != "a")
+            {
+                results.Add(New(IsolationLevel.Warn, Names.PolicyImplicitWithCheck,
+                    $"{policy} has no WITH CHECK: PostgreSQL reuses USING for new rows, which holds only while USING stays tenant-bound; say it explicitly.",
+                    fix));
+            }
+            else
+            {
+                results.AddRange(Judge(check, "WITH CHECK", p.CheckExpr));
+            }
+        }
+        return results;
+
+        IEnumerable<IsolationFinding> Judge(PolicyPredicateKind kind, string clause, string? expression)
+        {
+            switch (kind)
+            {
+                case PolicyPredicateKind.AlwaysTrue or PolicyPredicateKind.Missing:
+                    yield return New(IsolationLevel.Error, Names.PolicyAlwaysTrue,
+                        $"{policy}: {clause} is {(kind == PolicyPredicateKind.Missing ? "missing (true)" : "true")}: every tenant's rows pass.", fix);
+                    break;
+                case PolicyPredicateKind.NoTenantCheck:
+                    yield return New(IsolationLevel.Error, Names.PolicyMissingTenantPredicate,
+                        $"{policy}: {clause} ({Sql.Printable(expression, 160)}) does not require tenant_id = ipai.current_tenant_id() (as a top-level AND term).", fix);
+                    break;
+                case PolicyPredicateKind.TenantCheckPerRow:
+                    yield return New(IsolationLevel.Warn, Names.PolicyInitPlan,
+                        $"{policy}: {clause} calls ipai.current_tenant_id() once per row; wrapped as (SELECT ipai.current_tenant_id()) it runs once per query.", fix);
+                    break;
+            }
+        }
+    }
+
+    private static string KindName(string kind) => kind switch
+    {
+        "v" => "view",
+        "m" => "materialized view",
+        "S" => "sequence",
+        "f" => "foreign table",
+        _ => "table",
+    };
+
+    // Functions and schemas -------------------------------------------------------------------------------------
+
+    private sealed record FunctionRow(string Schema, string Name, bool SecurityDefiner, bool PinnedPath, string ExecutorsText, bool PublicExecute)
+    {
+        public string[] Executors => Split(ExecutorsText);
+    }
+
+    private static async Task<IReadOnlyList<IsolationFinding>> CheckFunctionsAsync(NpgsqlConnection connection, TenantStoreRef store, string[] roles, bool withContextSchema, CancellationToken cancellationToken)
+    {
+        var schemas = withContextSchema ? new[] { store.Schema, "ipai" } : [store.Schema];
+        var functions = await connection.QueryAsync<FunctionRow>(new CommandDefinition("""
+            SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
+                   p.prosecdef AS "SecurityDefiner",
+                   EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%') AS "PinnedPath",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r WHERE has_function_privilege(r, p.oid, 'EXECUTE')), ',') AS "ExecutorsText",
+                   (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)) AS "PublicExecute"
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = ANY (@schemas) AND p.prokind IN ('f', 'p')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+            ORDER BY 1, 2
+            """, new { schemas, roles }, cancellationToken: cancellationToken));
+        var findings = new List<IsolationFinding>();
+        foreach (var f in functions)
+        {
+            var name = $"{f.Schema}.{f.Name}";
+            var tenants = f.Schema == "ipai" ? "" : store.TenantText;
+            if (f.SecurityDefiner && (f.Executors.Length > 0 || f.PublicExecute))
+            {
+                var who = f.PublicExecute ? "PUBLIC" : string.Join(", ", f.Executors);
+                findings.Add(new(IsolationLevel.Warn, Names.SecurityDefinerFunctionExecutable, tenants, store.Database, name,
+                    $"SECURITY DEFINER function {name} is executable by {who}: it runs with its owner's rights (e.g. grants the owner has and the runtime role lacks).",
+                    $"ALTER FUNCTION {name} SECURITY INVOKER; or REVOKE EXECUTE ON FUNCTION {name} FROM PUBLIC, {string.Join(", ", roles.Select(Sql.Identifier))};"));
+            }
+            if (!f.PinnedPath)
+            {
+                findings.Add(new(IsolationLevel.Warn, Names.FunctionSearchPathMutable, tenants, store.Database, name,
+                    $"function {name} has no fixed search_path: the caller's search_path decides which tables and functions its names resolve to.",
+                    $"ALTER FUNCTION {name} SET search_path = pg_catalog, pg_temp; and qualify the names it uses."));
+            }
+            if (f.PublicExecute && !f.SecurityDefiner)
+            {
+                findings.Add(new(IsolationLevel.Warn, Names.PublicGrant, tenants, store.Database, name,
+                    $"function {name} is executable by PUBLIC (PostgreSQL's default for new functions).",
+                    $"REVOKE ALL ON FUNCTION {name} FROM PUBLIC; then GRANT EXECUTE to the runtime roles that need it."));
+            }
+        }
+        return findings;
+    }
+
+    private static async Task<IReadOnlyList<IsolationFinding>> CheckSchemaAsync(NpgsqlConnection connection, TenantStoreRef store, CancellationToken cancellationToken)
+    {
+        var publicCreate = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM pg_namespace n, aclexplode(n.nspacl) x
+                           WHERE n.nspname = @schema AND x.grantee = 0 AND x.privilege_type = 'CREATE')
+            """, new { schema = store.Schema }, cancellationToken: cancellationToken));
+        return publicCreate
+            ? [new(IsolationLevel.Error, Names.PublicGrant, store.TenantText, store.Database, store.Schema,
+                $"every role may CREATE in schema {store.Schema}: a runtime role could create (and own) objects that shadow the tenant's tables.",
+                $"REVOKE CREATE ON SCHEMA {Sql.Identifier(store.Schema)} FROM PUBLIC;")]
+            : [];
+    }
+}

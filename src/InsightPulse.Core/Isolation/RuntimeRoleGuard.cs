@@ -1,0 +1,117 @@
+using Dapper;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.Core.Isolation;
+
+/// <summary>
+/// Refuses a runtime (or BI) role that could escape row-level security: a superuser, a role with BYPASSRLS, a member
+/// of such a role, or a role that owns (or is a member of the owner of) an object in a tenant database or schema —
+/// owners may disable or drop policies. The web host calls <see cref="EnsureSafeAsync"/> before serving;
+/// <see cref="TenantDataAccess"/> calls it before the first unit of work.
+/// </summary>
+public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry registry)
+{
+    /// <summary>Throws <see cref="RuntimeRoleUnsafeException"/> naming each problem and its fix.</summary>
+    public async Task EnsureSafeAsync(string role, CancellationToken cancellationToken)
+    {
+        var problems = await ProblemsAsync(role, cancellationToken);
+        if (problems.Count == 0) return;
+        throw new RuntimeRoleUnsafeException(
+            $"Role {role} must not be able to bypass row-level security, but: {string.Join(" ", problems)}")
+        {
+            Problems = problems,
+        };
+    }
+
+    /// <summary>Each reason <paramref name="role"/> could bypass row-level security, with its fix; empty when safe.</summary>
+    public async Task<IReadOnlyList<string>> ProblemsAsync(string role, CancellationToken cancellationToken)
+    {
+        var quoted = Sql.Identifier(role);
+        var problems = new List<string>();
+        await using (var connection = await databases.Data.OpenConnectionAsync(cancellationToken))
+        {
+            problems.AddRange(await AttributeProblemsAsync(connection, role, cancellationToken));
+        }
+        if (problems.Count > 0 && problems[0].Contains("does not exist", StringComparison.Ordinal)) return problems;
+        var tenants = await registry.ListAsync(cancellationToken);
+        foreach (var store in TenantStoreRef.Of(tenants, databases.Environment.DataDatabase))
+        {
+            await using var connection = await OpenIfExistsAsync(store, cancellationToken);
+            if (connection is null) continue;
+            foreach (var owned in await OwnedObjectsAsync(connection, store, role, cancellationToken))
+            {
+                problems.Add($"it owns (or is a member of {owned.Owner}, the owner of) {owned.Kind} {owned.Name} in {store.Database}; " +
+                    (owned.Owner == role
+                        ? $"fix: `ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;` (the owner role runs migrations, the runtime role owns nothing)."
+                        : $"fix: `REVOKE {Sql.Identifier(owned.Owner)} FROM {quoted};`."));
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>Superuser, BYPASSRLS, or membership in a role that is either.</summary>
+    internal static async Task<IReadOnlyList<string>> AttributeProblemsAsync(NpgsqlConnection connection, string role, CancellationToken cancellationToken)
+    {
+        var quoted = Sql.Identifier(role);
+        var attributes = await connection.QuerySingleOrDefaultAsync<(bool Super, bool Bypass)?>(new CommandDefinition(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = @role", new { role }, cancellationToken: cancellationToken));
+        if (attributes is not { } a) return [$"role {role} does not exist: run `./ipai up` to create it."];
+        var problems = new List<string>();
+        if (a.Super) problems.Add($"it is a superuser (superusers bypass every policy); fix: `ALTER ROLE {quoted} NOSUPERUSER;`.");
+        if (a.Bypass) problems.Add($"it has BYPASSRLS; fix: `ALTER ROLE {quoted} NOBYPASSRLS;`.");
+        var strong = await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT r.rolname FROM pg_roles r
+            WHERE r.rolname <> @role AND (r.rolsuper OR r.rolbypassrls) AND pg_has_role(@role, r.oid, 'MEMBER')
+            ORDER BY r.rolname
+            """, new { role }, cancellationToken: cancellationToken));
+        foreach (var other in strong)
+        {
+            problems.Add($"it is a member of {other}, which bypasses row-level security (SET ROLE {other}); fix: `REVOKE {Sql.Identifier(other)} FROM {quoted};`.");
+        }
+        return problems;
+    }
+
+    /// <summary>An owned object: kind (schema, table, view, sequence, function, database), qualified name, owning role.</summary>
+    internal sealed record OwnedObject(string Kind, string Name, string Owner);
+
+    /// <summary>Objects of a store owned by <paramref name="role"/> or by a role it is a member of.</summary>
+    internal static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, string role, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<OwnedObject>(new CommandDefinition("""
+            SELECT kind, name, owner FROM (
+                SELECT 'schema' AS kind, quote_ident(n.nspname) AS name, n.nspowner AS owner_oid
+                FROM pg_namespace n WHERE n.nspname = @schema AND @schema <> 'public'
+                UNION ALL
+                SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                            WHEN 'f' THEN 'foreign table' ELSE 'table' END,
+                       quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname IN (@schema, 'ipai') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                UNION ALL
+                SELECT 'function', quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.proowner
+                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname IN (@schema, 'ipai')
+                UNION ALL
+                SELECT 'database', quote_ident(d.datname), d.datdba
+                FROM pg_database d WHERE d.datname = current_database() AND @isDatabase
+            ) o
+            CROSS JOIN LATERAL (SELECT pg_get_userbyid(o.owner_oid) AS owner) w
+            WHERE pg_has_role(@role, o.owner_oid, 'MEMBER')
+            ORDER BY kind, name
+            """, new { schema = store.Schema, role, isDatabase = store.Kind == TenantStore.Database }, cancellationToken: cancellationToken))).ToList();
+
+    private async Task<NpgsqlConnection?> OpenIfExistsAsync(TenantStoreRef store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await databases.Get(store.Database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            return connection;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return null;
+        }
+    }
+}

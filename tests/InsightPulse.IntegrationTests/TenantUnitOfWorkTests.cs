@@ -1,0 +1,126 @@
+using Dapper;
+using InsightPulse.Core.Isolation;
+using InsightPulse.Core.Platform;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.IntegrationTests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>
+{
+    private Task<PlatformScope> PlatformAsync() => shared.GetAsync(postgres, IsolationMatrix.SetUpAsync);
+
+    private static async Task<Tenant> TenantAsync(PlatformScope platform, string code) => await platform.Registry.GetAsync(code, CancellationToken.None);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("TBWA; DROP TABLE res_users")]
+    public async Task A_unit_of_work_without_a_valid_tenant_is_refused(string? code)
+    {
+        var access = (await PlatformAsync()).Get<TenantDataAccess>();
+
+        var error = await Assert.ThrowsAsync<TenantContextRequiredException>(() => access.BeginAsync(code, TenantStore.Database, CancellationToken.None));
+
+        Assert.Contains("tenant", error.Message, StringComparison.OrdinalIgnoreCase);
+        await Assert.ThrowsAsync<TenantContextRequiredException>(() => access.BeginAsync((Tenant?)null, TenantStore.Schema, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_unit_of_work_runs_as_the_runtime_role_with_the_tenant_and_schema_set_for_its_transaction_only()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+
+        await using (var uow = await access.BeginAsync("tbwa", TenantStore.Schema, CancellationToken.None))
+        {
+            var (user, tenant, path) = await uow.Connection.QuerySingleAsync<(string, string, string)>(
+                "SELECT current_user, current_setting('app.tenant_id'), current_setting('search_path')", transaction: uow.Transaction);
+            Assert.Equal("ipai_app", user);
+            Assert.Equal("tbwa", tenant);
+            Assert.Equal("tbwa", path.Trim('"'));
+            // Unqualified names resolve to the tenant's schema; only its rows are visible.
+            Assert.True(await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM bir_atc_code", transaction: uow.Transaction) > 0);
+            Assert.Equal(0, await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM bir_atc_code WHERE tenant_id <> 'tbwa'", transaction: uow.Transaction));
+            await uow.CommitAsync(CancellationToken.None);
+            // Same session, after the commit: nothing left (not only because a pool reset would wipe it).
+            Assert.Equal("", await uow.Connection.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
+        }
+
+        // Npgsql hands out the same physical connection again: the settings ended with the transaction.
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        await using var fresh = await platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login).OpenConnectionAsync();
+        Assert.Equal("", await fresh.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
+        Assert.DoesNotContain("tbwa", await fresh.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sql_without_a_tenant_sees_no_rows_and_cannot_write()
+    {
+        var platform = await PlatformAsync();
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users"));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("INSERT INTO res_users (login, name) VALUES ('intruder', 'Intruder')"));
+        Assert.True(error.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.NotNullViolation, error.SqlState);
+        Assert.Equal(0, await connection.ExecuteAsync("UPDATE res_users SET name = 'x'"));
+        Assert.Equal(0, await connection.ExecuteAsync("DELETE FROM res_users"));
+    }
+
+    [Fact]
+    public async Task A_unit_of_work_not_committed_is_rolled_back()
+    {
+        var access = (await PlatformAsync()).Get<TenantDataAccess>();
+        await using (var uow = await access.BeginAsync("acme", TenantStore.Database, CancellationToken.None))
+        {
+            await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Rolled back')", transaction: uow.Transaction);
+        }
+        await using (var uow = await access.BeginAsync("acme", TenantStore.Database, CancellationToken.None))
+        {
+            Assert.Equal(0, await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_groups WHERE name = 'Rolled back'", transaction: uow.Transaction));
+        }
+    }
+
+    [Fact]
+    public async Task A_tenant_cannot_learn_another_tenants_keys_through_a_unique_violation()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        // platform and scout share odoo_platform: scout's admin user exists in the same table.
+        await using (var uow = await access.BeginAsync("scout", TenantStore.Database, CancellationToken.None))
+        {
+            Assert.Equal(1, await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users WHERE login = 'admin'", transaction: uow.Transaction));
+        }
+        await using (var uow = await access.BeginAsync("retail2", TenantStore.Database, CancellationToken.None))
+        {
+            await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Managers')", transaction: uow.Transaction);
+            await uow.CommitAsync(CancellationToken.None);
+        }
+        await using (var uow = await access.BeginAsync("scout", TenantStore.Database, CancellationToken.None))
+        {
+            // The same name as retail2's group: no unique violation, since keys are unique per (tenant_id, …).
+            Assert.Equal(1, await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Managers')", transaction: uow.Transaction));
+            // And the same in the schema store: tbwa's seeded ATC codes do not block acme's.
+        }
+        await using (var uow = await access.BeginAsync("acme", TenantStore.Schema, CancellationToken.None))
+        {
+            Assert.Equal(1, await uow.Connection.ExecuteAsync(
+                "INSERT INTO ppm_agency (code, name, tin) VALUES ('TBWA', 'Same code as elsewhere', '111-222-333')", transaction: uow.Transaction));
+        }
+        await using var admin = new NpgsqlConnection(postgres.ConnectionString("odoo_platform"));
+        await admin.OpenAsync();
+        var uniqueKeys = await admin.QueryAsync<string>("""
+            SELECT c.conrelid::regclass::text || ' ' || c.conname FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'u' AND c.connamespace = 'public'::regnamespace AND a.attname <> 'tenant_id'
+              AND EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = c.conrelid AND t.attname = 'tenant_id')
+            """);
+        Assert.Empty(uniqueKeys); // every unique key of a tenant table leads with tenant_id
+    }
+}
