@@ -258,6 +258,34 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tenant_whose_isolation_lint_finds_an_error_is_not_finished_and_the_script_is_named()
+    {
+        await ProvisionAsync("tbwa");
+        await using (var data = await OpenAsync("postgres"))
+        {
+            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency NO FORCE ROW LEVEL SECURITY"); // the owner could now read every tenant's rows
+        }
+
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.True(run.Error.Contains("isolation lint found", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("tbwa.ppm_agency", run.Error, StringComparison.Ordinal);
+        Assert.True(run.Error.Contains("introduced by module:ipai_finance_ppm/0001_finance_ppm.sql", StringComparison.Ordinal), run.Error);
+        await using (var platform = await OpenAsync("odoo_platform"))
+        {
+            Assert.Equal("isolation", await platform.ExecuteScalarAsync<string>(
+                "SELECT s.step FROM ipai_provision_step s JOIN ipai_provision_run r ON r.id = s.run_id WHERE r.tenant_code = 'tbwa' AND s.outcome = 'failed'"));
+        }
+        await using (var data = await OpenAsync("postgres"))
+        {
+            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency FORCE ROW LEVEL SECURITY");
+        }
+        var fixedRun = await _platform.CliAsync("tenant", "provision", "tbwa");
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());
+    }
+
+    [Fact]
     public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
     {
         await using (var admin = await OpenAsync("postgres"))

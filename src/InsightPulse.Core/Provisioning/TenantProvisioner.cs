@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
@@ -22,10 +23,11 @@ public sealed class TenantProvisioner(
     ModuleCatalog catalog,
     AdminPassword adminPassword,
     DatabaseTemplates templates,
+    IsolationLint isolationLint,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
-    public static readonly IReadOnlyList<string> StepNames = ["record", "schema", "database", "modules", "admin", "bi_workspace", "active"];
+    public static readonly IReadOnlyList<string> StepNames = ["record", "schema", "database", "modules", "isolation", "admin", "bi_workspace", "active"];
 
     /// <summary>
     /// Options of one run. <see cref="UseTemplate"/> false creates a tenant database from template0 and runs every
@@ -127,6 +129,7 @@ public sealed class TenantProvisioner(
         await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
         await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
         await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
+        await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
         await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
         await Step("bi_workspace", () => EnsureBiWorkspaceAsync(tenant, cancellationToken));
         await Step("active", async () =>
@@ -309,6 +312,37 @@ public sealed class TenantProvisioner(
         return did.Count > 0
             ? (true, string.Join("; ", did))
             : (false, $"{string.Join(", ", modules.Select(m => m.Name))} installed");
+    }
+
+    /// <summary>
+    /// The isolation gate: the isolation lint over the tenant's database and schema; any ERROR stops the run before
+    /// the tenant can become Active, naming the object, the fix and the migration that introduced it.
+    /// </summary>
+    private async Task<(bool, string)> EnsureIsolatedAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var findings = await isolationLint.CheckTenantAsync(tenant, cancellationToken);
+        var errors = findings.Where(f => f.Level == IsolationLevel.Error).ToList();
+        if (errors.Count > 0)
+        {
+            var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
+                .Prepend(catalog.DatabankOf(tenant.Code)).OfType<Module>().ToList();
+            throw new ProvisioningException(
+                $"The isolation lint found {errors.Count} error(s) in tenant '{tenant.Code}', which stays unfinished: " +
+                string.Join(" ", errors.Select(f => $"[{f.Lint}] {f.Database}/{f.ObjectName}: {f.Detail} Fix: {f.Fix}{IntroducedBy(f, modules)}")) +
+                $" See `./ipai lint --tenant {tenant.Code}`.");
+        }
+        var warnings = findings.Count(f => f.Level == IsolationLevel.Warn);
+        return (false, warnings == 0 ? "isolation lint: no error or warning" : $"isolation lint: no error, {warnings} warning(s) (`./ipai lint --tenant {tenant.Code}`)");
+    }
+
+    /// <summary>" (introduced by scope/migration)": the last script, in install order, that names the object.</summary>
+    private static string IntroducedBy(IsolationFinding finding, IReadOnlyList<Module> modules)
+    {
+        var name = finding.ObjectName.Split('.')[^1].Split('(')[0];
+        if (name.Length == 0) return "";
+        var pattern = new System.Text.RegularExpressions.Regex($@"\b{System.Text.RegularExpressions.Regex.Escape(name)}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var script = modules.SelectMany(m => m.Migrations.Select(migration => (m.Scope, migration))).LastOrDefault(x => pattern.IsMatch(x.migration.Sql));
+        return script.migration is null ? "" : $" (introduced by {script.Scope}/{script.migration.Id})";
     }
 
     /// <summary>Step 5: the admin user in the tenant's database, its password hashed, never printed.</summary>
