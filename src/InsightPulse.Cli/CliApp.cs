@@ -54,6 +54,8 @@ public static class CliApp
         PlatformCommands.Add(root, provider, context);
         var tenant = TenantCommands.Add(root, provider, context);
         ProvisionCommands.Add(root, tenant, provider, context);
+        DatabankCommands.Add(root, provider, context);
+        BenchCommands.Add(root, provider, context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

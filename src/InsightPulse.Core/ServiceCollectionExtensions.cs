@@ -1,3 +1,4 @@
+using InsightPulse.Core.Bi;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
@@ -42,6 +43,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
+        services.AddSingleton<ScoutSeeder>();
+        services.AddSingleton<RlsBenchmark>();
         return services;
     }
 }
