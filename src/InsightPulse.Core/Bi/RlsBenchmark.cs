@@ -55,6 +55,22 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
         onProgress?.Invoke($"preparing {BenchSchema}.{CopyTable} (same rows and indexes, no RLS)…");
         await PrepareCopyAsync(source, copy, seeded, cancellationToken);
 
+        try
+        {
+            return await MeasureAsync(options, source, copy, tenants, startedAt, seeded, onProgress, cancellationToken);
+        }
+        finally
+        {
+            // The copy holds every tenant's rows without RLS: ipai_app may read it only while the benchmark runs.
+            await using var owner = await databases.Data.OpenConnectionAsync(CancellationToken.None);
+            await owner.ExecuteAsync($"REVOKE ALL ON {copy} FROM {Sql.Identifier(environment.Names.AppRole)}");
+        }
+    }
+
+    private async Task<RlsBenchmarkResult> MeasureAsync(
+        Options options, string source, string copy, IReadOnlyList<string> tenants, DateTimeOffset startedAt, bool seeded,
+        Action<string>? onProgress, CancellationToken cancellationToken)
+    {
         var names = environment.Names;
         var app = new PostgresLogin(names.AppRole, environment.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(names.AppRole)));
         var appDatabase = databases.Get(databases.Environment.DataDatabase, app);
