@@ -36,5 +36,5 @@ provision-tbwa:
 	@./ipai tenant provision tbwa
 
 test:
-	@scripts/ensure-deps.sh postgres
+	@scripts/ensure-deps.sh postgres pgbouncer
 	@scripts/test.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform and its tests need from Debian's packages when run as root; otherwise says, in
-# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [chromium]
+# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [pgbouncer] [chromium]
 set -euo pipefail
 
 missing=()
@@ -9,6 +9,9 @@ for need in "$@"; do
     postgres)
       ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
       command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+      ;;
+    pgbouncer)
+      command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
       ;;
     chromium)
       [ -x /usr/bin/chromium ] || missing+=(chromium)

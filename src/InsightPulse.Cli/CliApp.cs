@@ -55,6 +55,7 @@ public static class CliApp
         var tenant = TenantCommands.Add(root, provider, context);
         ProvisionCommands.Add(root, tenant, provider, context);
         ArchiveCommands.Add(tenant, provider, context);
+        DatabankCommands.Add(root, provider, context);
         BenchCommands.Add(root, provider, context);
         LintCommands.Add(root, provider, context);
 

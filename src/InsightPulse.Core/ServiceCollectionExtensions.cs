@@ -1,3 +1,4 @@
+using InsightPulse.Core.Bi;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Modules;
@@ -49,6 +50,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IsolationLint>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
+        services.AddSingleton<ScoutSeeder>();
+        services.AddSingleton<RlsBenchmark>();
         return services;
     }
 }

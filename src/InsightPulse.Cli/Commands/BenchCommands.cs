@@ -1,14 +1,75 @@
 using System.CommandLine;
+using System.Globalization;
+using InsightPulse.Core.Bi;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
 
-/// <summary><c>bench …</c>: benchmarks whose results go to docs/benchmarks.md.</summary>
+/// <summary><c>bench …</c>: benchmarks timed inside this process (docs/benchmarks.md records their results).</summary>
 internal static class BenchCommands
 {
     public static void Add(RootCommand root, IServiceProvider services, CliContext context)
     {
-        var bench = new Command("bench", "Benchmarks (results and the commands that reproduce them: docs/benchmarks.md).");
+        var bench = new Command("bench", "Benchmarks, timed inside this process; see docs/benchmarks.md.");
         bench.Subcommands.Add(ProvisionBenchCommand.Create(services, context));
+        bench.Subcommands.Add(Rls(services, context));
         root.Subcommands.Add(bench);
+    }
+
+    private static Command Rls(IServiceProvider services, CliContext context)
+    {
+        var defaults = new RlsBenchmark.Options();
+        var rows = new Option<int>("--rows") { Description = $"Rows of scout_transactions (generated when the table does not hold them; default {defaults.Rows:N0}).", DefaultValueFactory = _ => defaults.Rows };
+        var tenants = new Option<int>("--tenants") { Description = $"Tenants the rows are spread over and the queries rotate across (default {defaults.Tenants}).", DefaultValueFactory = _ => defaults.Tenants };
+        var rounds = new Option<int>("--rounds") { Description = $"Rounds; ratios are per round, reported as median and min–max (default {defaults.Rounds}).", DefaultValueFactory = _ => defaults.Rounds };
+        var iterations = new Option<int>("--iterations") { Description = $"Queries per path, per query and round (default {defaults.Iterations}).", DefaultValueFactory = _ => defaults.Iterations };
+        var warmup = new Option<int>("--warmup") { Description = $"Untimed queries per path first (default {defaults.Warmup}).", DefaultValueFactory = _ => defaults.Warmup };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("rls",
+            "Tenant-scoped queries through row-level security vs. an explicit WHERE tenant_id on an identical table without RLS, in one run: median, p95, ratio (goal ≤ 1.05).")
+        {
+            rows, tenants, rounds, iterations, warmup, json,
+        };
+        command.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        {
+            var options = new RlsBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(rounds), parse.GetValue(iterations), parse.GetValue(warmup));
+            var seedProblems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
+            if (seedProblems.Count > 0 || options.Rounds < 1 || options.Iterations < 1 || options.Warmup < 0)
+            {
+                foreach (var problem in seedProblems) await context.Error.WriteLineAsync($"usage error: {problem}");
+                if (seedProblems.Count == 0) await context.Error.WriteLineAsync("usage error: --rounds and --iterations must be 1 or more, --warmup 0 or more.");
+                return CliApp.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await services.GetRequiredService<RlsBenchmark>().RunAsync(options,
+                message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson)
+            {
+                await context.Output.WriteLineAsync(CliJson.Serialize(result));
+                return CliApp.Success;
+            }
+            static string Ms(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+            static string Ratio(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+            var table = new Table().AddColumns("query", "RLS median (min–max) ms", "RLS p95", "explicit median (min–max) ms", "explicit p95", "ratio median (rounds min–max)", "p95 ratio");
+            foreach (var q in result.Queries)
+            {
+                table.AddRow(new[]
+                {
+                    q.Name,
+                    $"{Ms(q.Rls.MedianMs)} ({Ms(q.Rls.MinMs)}–{Ms(q.Rls.MaxMs)})", Ms(q.Rls.P95Ms),
+                    $"{Ms(q.Explicit.MedianMs)} ({Ms(q.Explicit.MinMs)}–{Ms(q.Explicit.MaxMs)})", Ms(q.Explicit.P95Ms),
+                    $"{Ratio(q.MedianRatio)} ({Ratio(q.RoundRatioMin)}–{Ratio(q.RoundRatioMax)})", Ratio(q.P95Ratio),
+                }.Select(v => new Text(v)).ToArray());
+            }
+            context.Console.Write(table);
+            var worst = result.Queries.Max(q => q.MedianRatio);
+            await context.Output.WriteLineAsync(
+                $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Rounds}×{result.Iterations} per path and query after {result.Warmup} warm-up; " +
+                $"PostgreSQL {result.ServerVersion}, {result.Processors} processor(s); {(result.Seeded ? "seeded by this run" : "existing rows reused")}. " +
+                $"Worst median ratio {Ratio(worst)} (goal ≤ {Ratio(RlsBenchmarkResult.Goal)}).");
+            return CliApp.Success;
+        }));
+        return command;
     }
 }

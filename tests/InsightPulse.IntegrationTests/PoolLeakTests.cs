@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Dapper;
+using InsightPulse.Core.Bi;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace InsightPulse.IntegrationTests;
+
+/// <summary>
+/// Tenant context never leaks through a connection pool: several tenants interleave requests as ipai_app over at
+/// most two server connections, with cancelled, timed-out and abandoned transactions in the mix; no request ever
+/// sees another tenant's row, and a connection handed out by the pool never carries a tenant. First through
+/// Npgsql's own pool, then through PgBouncer in transaction pooling mode.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Tenants = 4;
+    private PlatformScope _platform = null!;
+    private Dictionary<string, int> _rowsPerTenant = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await ScoutScope.CreateAsync(postgres);
+        var options = new ScoutSeedOptions(2000, Tenants);
+        await _platform.Get<ScoutSeeder>().SeedAsync(options, null, CancellationToken.None);
+        var rows = ScoutGenerator.RowsPerTenant(options);
+        _rowsPerTenant = Enumerable.Range(1, Tenants).ToDictionary(ScoutGenerator.TenantCode, n => rows[n - 1]);
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private sealed class Tally
+    {
+        public int Ok;
+        public int Cancelled;
+        public int TimedOut;
+        public int Abandoned;
+        public readonly List<string> Leaks = [];
+
+        public void Leak(string what)
+        {
+            lock (Leaks) Leaks.Add(what);
+        }
+
+        public TimeSpan Elapsed;
+
+        public override string ToString() => $"{Elapsed.TotalSeconds:0.0} s: {Ok} ok, {Cancelled} cancelled, {TimedOut} timed out, {Abandoned} abandoned, {Leaks.Count} leak(s): {string.Join("; ", Leaks.Take(5))}";
+    }
+
+    /// <summary>
+    /// <paramref name="operations"/> requests from <paramref name="workers"/> concurrent callers, each for a tenant
+    /// picked in turn; every 17th is cancelled mid-query, every 19th times out on the server, every 23rd is
+    /// abandoned without commit, and (unless turned off) three hit Npgsql's own (client-side) command timeout.
+    /// </summary>
+    private async Task<Tally> HammerAsync(string connectionString, int operations, int workers, TimeSpan budget, bool clientSideTimeouts = true)
+    {
+        var tally = new Tally();
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        var clientTimeouts = clientSideTimeouts ? 0 : int.MaxValue / 2;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < operations && clock.Elapsed < budget)
+            {
+                var tenant = ScoutGenerator.TenantCode(1 + (i * 7 + i / 5) % Tenants);
+                await using var connection = await source.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                try
+                {
+                    // One round trip: what the connection carried when the pool handed it out (nothing of this
+                    // request has run yet), then the tenant context (stand-in for the tenant unit of work,
+                    // Isolation/TenantUnitOfWork, to be replaced by it when merged), then the request's query.
+                    var plain = i % 17 != 3 && i % 19 != 5 && !(i % 997 == 11 && Volatile.Read(ref clientTimeouts) < 3);
+                    await using (var batch = await connection.QueryMultipleAsync(
+                        "SELECT current_setting('app.tenant_id', true); SELECT set_config('app.tenant_id', @tenant, true); " +
+                        (plain ? "SELECT tenant_id, count(*)::int FROM scout.scout_transactions GROUP BY tenant_id" : "SELECT 'x', 0"),
+                        new { tenant }, transaction))
+                    {
+                        var inherited = await batch.ReadSingleAsync<string?>();
+                        if (!string.IsNullOrEmpty(inherited)) tally.Leak($"operation {i} got a connection carrying tenant '{inherited}'");
+                        await batch.ReadSingleAsync<string>();
+                        var seen = (await batch.ReadAsync<(string Tenant, int Rows)>()).ToList();
+                        if (plain && (seen.Count != 1 || seen[0].Tenant != tenant || seen[0].Rows != _rowsPerTenant[tenant]))
+                        {
+                            tally.Leak($"operation {i} for {tenant} saw {string.Join(", ", seen.Select(s => $"{s.Tenant}:{s.Rows}"))}");
+                        }
+                    }
+                    if (i % 17 == 3)
+                    {
+                        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(5));
+                        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_sleep(0.2)", transaction: transaction, cancellationToken: cancel.Token));
+                        tally.Leak($"operation {i}: the cancelled command completed");
+                    }
+                    else if (i % 19 == 5)
+                    {
+                        await connection.ExecuteAsync("SET LOCAL statement_timeout = '10ms'; SELECT pg_sleep(0.2)", transaction: transaction);
+                        tally.Leak($"operation {i}: the timed-out command completed");
+                    }
+                    else if (!plain && Interlocked.Increment(ref clientTimeouts) <= 3)
+                    {
+                        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_sleep(1.5)", transaction: transaction, commandTimeout: 1));
+                        tally.Leak($"operation {i}: the command outlived its client timeout");
+                    }
+                    else if (i % 23 == 7)
+                    {
+                        Interlocked.Increment(ref tally.Abandoned);
+                        continue; // disposed without commit: rolled back when returned to the pool
+                    }
+                    else
+                    {
+                        await transaction.CommitAsync();
+                        Interlocked.Increment(ref tally.Ok);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Increment(ref tally.Cancelled);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled)
+                {
+                    Interlocked.Increment(ref tally.TimedOut);
+                }
+                catch (NpgsqlException e) when (e.InnerException is TimeoutException)
+                {
+                    Interlocked.Increment(ref tally.TimedOut);
+                }
+            }
+        })));
+        tally.Elapsed = clock.Elapsed;
+        output.WriteLine(tally.ToString());
+        return tally;
+    }
+
+    private static void AssertClean(Tally tally, int minimumOk)
+    {
+        Assert.True(tally.Leaks.Count == 0, tally.ToString());
+        Assert.True(tally.Ok >= minimumOk, tally.ToString());
+        Assert.True(tally.Cancelled > 0 && tally.TimedOut > 0 && tally.Abandoned > 0, tally.ToString());
+    }
+
+    [Fact]
+    public async Task Npgsql_pool_of_two_connections_never_leaks_a_tenant()
+    {
+        var connectionString = ScoutScope.ConnectionString(_platform, "ipai_app", maxPoolSize: 2);
+
+        var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(7));
+
+        AssertClean(tally, minimumOk: 2_000);
+    }
+
+    [Fact]
+    public async Task PgBouncer_in_transaction_mode_never_leaks_a_tenant()
+    {
+        await using var bouncer = await PgBouncer.StartAsync(postgres, "ipai_app", ScoutScope.Password(_platform, "ipai_app"), serverPoolSize: 2);
+        // Npgsql with PgBouncer in transaction mode: its reset on close (DISCARD ALL) would run outside any
+        // transaction, on whatever server connection PgBouncer picks; it is turned off. No prepared statements.
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = bouncer.Port, Database = "postgres", Username = "ipai_app", Password = ScoutScope.Password(_platform, "ipai_app"),
+            SslMode = SslMode.Disable, CommandTimeout = 5, MaxPoolSize = 6, NoResetOnClose = true, MaxAutoPrepare = 0, ApplicationName = "ipai-tests",
+        }.ConnectionString;
+
+        // Without Npgsql's client-side timeouts: through PgBouncer 1.18 one stalls every client for about 15 s
+        // (an open finding, docs/benchmarks.md); server-side timeouts and cancellations are in the mix.
+        var tally = await HammerAsync(connectionString, operations: 1_500, workers: 6, budget: TimeSpan.FromSeconds(8), clientSideTimeouts: false);
+
+        AssertClean(tally, minimumOk: 1_000);
+        Assert.Equal(2, await bouncer.ServerConnectionsAsync());
+    }
+
+    /// <summary>A PgBouncer process on a free loopback port, in front of the test server, in transaction pooling mode.</summary>
+    private sealed class PgBouncer : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly string _folder;
+        private readonly PostgresFixture _postgres;
+
+        private PgBouncer(Process process, string folder, int port, PostgresFixture postgres)
+        {
+            _process = process;
+            _folder = folder;
+            Port = port;
+            _postgres = postgres;
+        }
+
+        public int Port { get; }
+
+        public static async Task<PgBouncer> StartAsync(PostgresFixture postgres, string user, string password, int serverPoolSize)
+        {
+            var binary = new[] { "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer" }.FirstOrDefault(File.Exists);
+            Assert.True(binary is not null,
+                "PgBouncer is not installed: `scripts/ensure-deps.sh pgbouncer` installs Debian's package (apt-get install pgbouncer). This test does not skip.");
+            var folder = PostgresFixture.NewTempFolder("ipai-test-pgbouncer");
+            var port = FreePort();
+            // A plain password in the auth file lets PgBouncer answer SCRAM to the client and log in to the server
+            // with SCRAM too. The file is the throwaway test role's, 0600, deleted with the folder.
+            var userlist = Path.Combine(folder, "userlist.txt");
+            await File.WriteAllTextAsync(userlist, $"\"{user}\" \"{password.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
+            File.SetUnixFileMode(userlist, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var ini = Path.Combine(folder, "pgbouncer.ini");
+            await File.WriteAllTextAsync(ini, $"""
+                [databases]
+                postgres = host={postgres.Server.Host} port={postgres.Server.Port} dbname=postgres
+
+                [pgbouncer]
+                listen_addr = 127.0.0.1
+                listen_port = {port}
+                unix_socket_dir =
+                auth_type = scram-sha-256
+                auth_file = {userlist}
+                pool_mode = transaction
+                default_pool_size = {serverPoolSize}
+                min_pool_size = 0
+                max_client_conn = 200
+                ignore_startup_parameters = extra_float_digits
+                server_tls_sslmode = disable
+                logfile = {Path.Combine(folder, "pgbouncer.log")}
+                admin_users =
+                stats_users = {user}
+
+                """);
+            var info = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            if (Environment.IsPrivilegedProcess)
+            {
+                // PgBouncer refuses to run as root: as root, run it as Debian's postgres user, who must own its files.
+                var chown = Process.Start("chown", ["-R", "postgres", folder])!;
+                await chown.WaitForExitAsync();
+                info.FileName = "runuser";
+                foreach (var argument in new[] { "-u", "postgres", "--", binary!, ini }) info.ArgumentList.Add(argument);
+            }
+            else
+            {
+                info.FileName = binary!;
+                info.ArgumentList.Add(ini);
+            }
+            var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start pgbouncer.");
+            var bouncer = new PgBouncer(process, folder, port, postgres);
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    var log = File.Exists(Path.Combine(folder, "pgbouncer.log")) ? await File.ReadAllTextAsync(Path.Combine(folder, "pgbouncer.log")) : "";
+                    var stderr = await process.StandardError.ReadToEndAsync();
+                    await bouncer.DisposeAsync();
+                    Assert.Fail($"pgbouncer exited with {process.ExitCode}: {stderr} {log}");
+                }
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync(IPAddress.Loopback, port);
+                    return bouncer;
+                }
+                catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+
+        /// <summary>Server connections PostgreSQL sees from PgBouncer (its pool of ipai_app connections).</summary>
+        public async Task<int> ServerConnectionsAsync()
+        {
+            await using var admin = new NpgsqlConnection(_postgres.ConnectionString("postgres"));
+            await admin.OpenAsync();
+            return await admin.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND backend_type = 'client backend'");
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+            _process.Dispose();
+            if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+        }
+    }
+}

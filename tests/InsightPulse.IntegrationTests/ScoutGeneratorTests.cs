@@ -1,0 +1,89 @@
+using Dapper;
+using InsightPulse.Core.Bi;
+using Npgsql;
+
+namespace InsightPulse.IntegrationTests;
+
+/// <summary><c>databank seed scout</c>: deterministic rows, replaced on a re-run, each tenant's only through RLS.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ScoutGeneratorTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private PlatformScope _platform = null!;
+
+    public async Task InitializeAsync() => _platform = await ScoutScope.CreateAsync(postgres);
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private async Task<CliRun> SeedAsync(params string[] extra)
+    {
+        var run = await _platform.CliAsync(["databank", "seed", "scout", "--rows", "20000", "--tenants", "5", "--checksum", "--json", .. extra]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [Fact]
+    public async Task The_same_arguments_give_the_same_rows_and_a_re_run_replaces_them()
+    {
+        var first = (await SeedAsync()).Json();
+        var second = (await SeedAsync()).Json();
+        var other = (await SeedAsync("--seed", "7")).Json();
+
+        Assert.Equal(20000, first.GetProperty("rows_written").GetInt64());
+        Assert.Equal(0, first.GetProperty("rows_replaced").GetInt64());
+        Assert.Equal(20000, second.GetProperty("rows_replaced").GetInt64());
+        Assert.Equal(first.GetProperty("checksum").GetString(), second.GetProperty("checksum").GetString());
+        Assert.NotEqual(first.GetProperty("checksum").GetString(), other.GetProperty("checksum").GetString());
+        Assert.Equal("retail_005", first.GetProperty("last_tenant").GetString());
+
+        await using var owner = new NpgsqlConnection(postgres.ConnectionString("postgres"));
+        await owner.OpenAsync();
+        Assert.Equal(20000, await owner.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions"));
+        // Realistic shape: Philippine regions, sari-sari stores first, pesos, a year of Manila time.
+        var shape = await owner.QuerySingleAsync<(long Regions, string TopStoreType, decimal MinValue, DateTime First, DateTime Last)>("""
+            SELECT (SELECT count(DISTINCT region) FROM scout.scout_transactions),
+                   (SELECT store_type FROM scout.scout_transactions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),
+                   (SELECT min(peso_value) FROM scout.scout_transactions),
+                   (SELECT min(timestamp AT TIME ZONE 'Asia/Manila') FROM scout.scout_transactions),
+                   (SELECT max(timestamp AT TIME ZONE 'Asia/Manila') FROM scout.scout_transactions)
+            """);
+        Assert.InRange(shape.Regions, 3, 8);
+        Assert.Equal("sari_sari", shape.TopStoreType);
+        Assert.True(shape.MinValue > 0);
+        Assert.Equal(2025, shape.First.Year);
+        Assert.Equal(2025, shape.Last.Year);
+    }
+
+    [Fact]
+    public async Task Each_tenant_sees_exactly_its_generated_rows_through_row_level_security()
+    {
+        await SeedAsync();
+        var expected = ScoutGenerator.RowsPerTenant(new ScoutSeedOptions(20000, 5));
+        await using var app = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_app"));
+        await using var bi = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_bi"));
+        for (var number = 1; number <= 5; number++)
+        {
+            var tenant = ScoutGenerator.TenantCode(number);
+            foreach (var source in new[] { app, bi })
+            {
+                var seen = await ScoutScope.AsTenantAsync(source, tenant, async (c, t) =>
+                    (await c.QueryAsync<(string Tenant, int Rows)>("SELECT tenant_id, count(*)::int FROM scout.scout_transactions GROUP BY tenant_id", transaction: t)).ToList());
+                Assert.Equal([(tenant, expected[number - 1])], seen);
+            }
+        }
+        Assert.Equal(0, await ScoutScope.AsTenantAsync(app, null, (c, t) => c.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions", transaction: t)));
+    }
+
+    [Fact]
+    public async Task A_registered_tenant_code_is_refused_and_bad_arguments_are_usage_errors()
+    {
+        var create = await _platform.CliAsync("tenant", "create", "retail_002", "--name", "A real retail client", "--industry", "retail");
+        Assert.True(create.ExitCode == 0, create.ToString());
+
+        var refused = await _platform.CliAsync("databank", "seed", "scout", "--rows", "100", "--tenants", "3");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("retail_002 is a registered tenant", refused.Error, StringComparison.Ordinal);
+
+        Assert.Equal(2, (await _platform.CliAsync("databank", "seed", "tbwa", "--rows", "100")).ExitCode);
+        Assert.Equal(2, (await _platform.CliAsync("databank", "seed", "scout", "--tenants", "0")).ExitCode);
+    }
+}
