@@ -91,6 +91,31 @@ public sealed class IsolationLintTests(PostgresFixture postgres, SharedPlatform 
     }
 
     [Fact]
+    public async Task Only_the_objects_and_lints_a_manifest_waives_are_waived()
+    {
+        var platform = await PlatformAsync();
+        var fresh = (await platform.CliAsync("lint", "--json")).Json().GetProperty("findings").EnumerateArray().ToList();
+        var waived = fresh.Where(f => f.GetProperty("detail").GetString()!.StartsWith("waived by databank:scout", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, waived.Count);
+        Assert.All(waived, f => Assert.Equal("INFO", f.GetProperty("level").GetString()));
+
+        await using var connection = await OpenAsync("postgres");
+        await connection.ExecuteAsync("ALTER VIEW scout.bi_fact_transactions SET (security_invoker = false)");
+        try
+        {
+            var run = await platform.CliAsync("lint", "--json", "--tenant", "scout");
+            Assert.Equal(1, run.ExitCode);
+            var finding = run.Json().GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("object").GetString() == "scout.bi_fact_transactions");
+            Assert.Equal("ERROR", finding.GetProperty("level").GetString());
+            Assert.Equal("security_definer_view", finding.GetProperty("lint").GetString());
+        }
+        finally
+        {
+            await connection.ExecuteAsync("ALTER VIEW scout.bi_fact_transactions SET (security_invoker = true)");
+        }
+    }
+
+    [Fact]
     public async Task The_cli_exits_1_and_names_the_fix_when_a_policy_is_weakened()
     {
         var platform = await PlatformAsync();
@@ -102,8 +127,11 @@ public sealed class IsolationLintTests(PostgresFixture postgres, SharedPlatform 
 
             Assert.True(run.ExitCode == 1, run.ToString());
             Assert.Contains("rls_not_forced", run.Output, StringComparison.Ordinal);
-            Assert.Contains("FORCE ROW LEVEL SECURITY", run.Output, StringComparison.Ordinal);
             Assert.Contains("FAILED", run.Error, StringComparison.Ordinal);
+            var json = await platform.CliAsync("lint", "--json");
+            Assert.Equal(1, json.ExitCode);
+            var finding = json.Json().GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("lint").GetString() == "rls_not_forced");
+            Assert.Contains("FORCE ROW LEVEL SECURITY", finding.GetProperty("fix").GetString(), StringComparison.Ordinal);
         }
         finally
         {

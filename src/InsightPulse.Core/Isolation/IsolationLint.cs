@@ -1,4 +1,5 @@
 using Dapper;
+using InsightPulse.Core.Modules;
 using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
@@ -12,7 +13,7 @@ namespace InsightPulse.Core.Isolation;
 /// (its lint names and levels where it has the same check). <see cref="RunAsync"/> checks the fleet (<c>./ipai lint</c>);
 /// <see cref="CheckTenantAsync"/> one tenant, for the provisioning gate. The catalogue is read as the owner role.
 /// </summary>
-public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironmentSource source, TenantRegistry registry)
+public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironmentSource source, TenantRegistry registry, ModuleCatalog catalog)
 {
     /// <summary>The migration runner's journal: in every store, no tenant data, granted to no runtime role.</summary>
     public const string MigrationJournal = "ipai_migration";
@@ -102,9 +103,11 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                 continue;
             }
             var roles = await ExistingRolesAsync(connection, cancellationToken);
-            findings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
-            findings.AddRange(await CheckFunctionsAsync(connection, store, roles, contextChecked.Add(store.Database), cancellationToken));
-            findings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
+            var storeFindings = new List<IsolationFinding>();
+            storeFindings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
+            storeFindings.AddRange(await CheckFunctionsAsync(connection, store, roles, contextChecked.Add(store.Database), cancellationToken));
+            storeFindings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
+            findings.AddRange(ApplyWaivers(store, storeFindings));
             foreach (var role in roles)
             {
                 foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, role, cancellationToken))
@@ -119,6 +122,25 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         }
         return findings.OrderBy(f => f.Level).ThenBy(f => f.Database, StringComparer.Ordinal).ThenBy(f => f.ObjectName, StringComparer.Ordinal)
             .ThenBy(f => f.Lint, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Findings that a module's or the store's databank's manifest waives (same lint, same object) become INFO,
+    /// carrying the waiver's reason; every other finding stands.
+    /// </summary>
+    private IEnumerable<IsolationFinding> ApplyWaivers(TenantStoreRef store, IEnumerable<IsolationFinding> findings)
+    {
+        var owners = catalog.Modules.AsEnumerable();
+        if (store.Kind == TenantStore.Schema) owners = owners.Concat(store.Tenants.Select(catalog.DatabankOf).OfType<Module>());
+        var waivers = owners.SelectMany(m => m.Manifest.IsolationWaivers.Select(w => (m.Scope, Waiver: w))).ToList();
+        foreach (var finding in findings)
+        {
+            var name = finding.ObjectName.Split('.')[^1];
+            var waived = waivers.FirstOrDefault(w => w.Waiver.Lint == finding.Lint && w.Waiver.Relation == name);
+            yield return waived.Waiver is null || finding.Level == IsolationLevel.Info
+                ? finding
+                : finding with { Level = IsolationLevel.Info, Detail = $"waived by {waived.Scope} ({waived.Waiver.Reason}); the finding: {finding.Detail}" };
+        }
     }
 
     private async Task<NpgsqlConnection?> OpenAsync(string database, CancellationToken cancellationToken)

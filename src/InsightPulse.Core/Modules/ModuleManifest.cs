@@ -15,4 +15,7 @@ public sealed record ModuleManifest
     public ModuleTarget Target { get; init; } = ModuleTarget.Schema;
     public IReadOnlyList<string> Tables { get; init; } = [];
     public IReadOnlyList<string> Views { get; init; } = [];
+
+    /// <summary>Deliberate exceptions to the isolation lint, each with its reason (see <see cref="IsolationWaiver"/>).</summary>
+    public IReadOnlyList<IsolationWaiver> IsolationWaivers { get; init; } = [];
 }
