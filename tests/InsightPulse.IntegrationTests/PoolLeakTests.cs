@@ -168,7 +168,15 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
         var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(25));
 
         AssertClean(tally, minimumOk: 10_000);
-        Assert.Equal(2, await bouncer.ServerConnectionsAsync());
+        // PgBouncer pooled everything onto at most 2 server connections (a connection it dropped after a client-side
+        // timeout may still be ending: give it a moment).
+        var serverConnections = await bouncer.ServerConnectionsAsync();
+        for (var wait = 0; serverConnections > 2 && wait < 50; wait++)
+        {
+            await Task.Delay(100);
+            serverConnections = await bouncer.ServerConnectionsAsync();
+        }
+        Assert.InRange(serverConnections, 1, 2);
     }
 
     /// <summary>A PgBouncer process on a free loopback port, in front of the test server, in transaction pooling mode.</summary>
