@@ -156,6 +156,7 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
     [Fact]
     public async Task PgBouncer_in_transaction_mode_never_leaks_a_tenant()
     {
+        var before = await PgBouncer.RuntimeBackendsAsync(postgres); // ipai_app sessions of the test's own setup
         await using var bouncer = await PgBouncer.StartAsync(postgres, "ipai_app", ScoutScope.Password(_platform, "ipai_app"), serverPoolSize: 2);
         // Npgsql with PgBouncer in transaction mode: its reset on close (DISCARD ALL) would run outside any
         // transaction, on whatever server connection PgBouncer picks; it is turned off. No prepared statements.
@@ -170,11 +171,11 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
         AssertClean(tally, minimumOk: 10_000);
         // PgBouncer pooled everything onto at most 2 server connections (a connection it dropped after a client-side
         // timeout may still be ending: give it a moment).
-        var serverConnections = await bouncer.ServerConnectionsAsync();
+        var serverConnections = await PgBouncer.RuntimeBackendsAsync(postgres) - before;
         for (var wait = 0; serverConnections > 2 && wait < 50; wait++)
         {
             await Task.Delay(100);
-            serverConnections = await bouncer.ServerConnectionsAsync();
+            serverConnections = await PgBouncer.RuntimeBackendsAsync(postgres) - before;
         }
         Assert.InRange(serverConnections, 1, 2);
     }
@@ -184,14 +185,12 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
     {
         private readonly Process _process;
         private readonly string _folder;
-        private readonly PostgresFixture _postgres;
 
-        private PgBouncer(Process process, string folder, int port, PostgresFixture postgres)
+        private PgBouncer(Process process, string folder, int port)
         {
             _process = process;
             _folder = folder;
             Port = port;
-            _postgres = postgres;
         }
 
         public int Port { get; }
@@ -252,7 +251,7 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
             process.OutputDataReceived += (_, _) => { };
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
-            var bouncer = new PgBouncer(process, folder, port, postgres);
+            var bouncer = new PgBouncer(process, folder, port);
             var clock = Stopwatch.StartNew();
             while (true)
             {
@@ -276,10 +275,10 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
             }
         }
 
-        /// <summary>Server connections PostgreSQL sees from PgBouncer (its pool of ipai_app connections).</summary>
-        public async Task<int> ServerConnectionsAsync()
+        /// <summary>Sessions of ipai_app that PostgreSQL sees (with PgBouncer running: its server connections, plus any before it).</summary>
+        public static async Task<int> RuntimeBackendsAsync(PostgresFixture postgres)
         {
-            await using var admin = new NpgsqlConnection(_postgres.ConnectionString("postgres"));
+            await using var admin = new NpgsqlConnection(postgres.ConnectionString("postgres"));
             await admin.OpenAsync();
             return await admin.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND backend_type = 'client backend'");
         }
