@@ -286,6 +286,17 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_leaves_no_connection_to_the_tenant_database_behind_so_many_tenants_fit_in_max_connections()
+    {
+        await ProvisionAsync("tbwa");
+        await _platform.Get<InsightPulse.Core.Isolation.IsolationLint>().RunAsync(null, CancellationToken.None);
+
+        await using var admin = await OpenAsync("postgres");
+        Assert.Equal(0, await admin.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND application_name = 'ipai'"));
+    }
+
+    [Fact]
     public async Task A_database_that_provisioning_did_not_create_is_refused_unless_adopted()
     {
         await using (var admin = await OpenAsync("postgres"))

@@ -147,7 +147,11 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     {
         try
         {
-            return await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            // Unpooled: a lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
+            var builder = new NpgsqlConnectionStringBuilder(databases.Environment.Server.ConnectionString(database, databases.Environment.Owner)) { Pooling = false };
+            var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return connection;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {

@@ -66,6 +66,12 @@ public sealed class TenantProvisioner(
         finally
         {
             await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
+            // One pool per tenant database would add up to more connections than the server allows when a process
+            // provisions or migrates many tenants: the tenant's own pool goes when its run ends.
+            if (tenant.DbName != databases.Environment.PlatformDatabase && tenant.DbName != databases.Environment.DataDatabase)
+            {
+                await databases.ForgetAsync(tenant.DbName, databases.Environment.Owner);
+            }
         }
     }
 
