@@ -60,7 +60,16 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             var tenant = await registry.GetAsync(tenantCode, cancellationToken);
             stores = StoresOf(tenants, tenant);
         }
-        return new IsolationReport(await CheckAsync(stores, cancellationToken));
+        var report = new IsolationReport(await CheckAsync(stores, cancellationToken));
+        // A lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
+        foreach (var database in stores.Select(s => s.Database).Distinct(StringComparer.Ordinal))
+        {
+            if (database != databases.Environment.PlatformDatabase && database != databases.Environment.DataDatabase)
+            {
+                await databases.ForgetAsync(database, databases.Environment.Owner);
+            }
+        }
+        return report;
     }
 
     /// <summary>
@@ -147,11 +156,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     {
         try
         {
-            // Unpooled: a lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
-            var builder = new NpgsqlConnectionStringBuilder(databases.Environment.Server.ConnectionString(database, databases.Environment.Owner)) { Pooling = false };
-            var connection = new NpgsqlConnection(builder.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            return connection;
+            return await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {

@@ -24,7 +24,11 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     {
         ArgumentNullException.ThrowIfNull(login);
         return _sources.GetOrAdd((database, login.Username),
-            _ => NpgsqlDataSource.Create(Environment.Server.ConnectionString(database, login)));
+            _ => new NpgsqlDataSourceBuilder(Environment.Server.ConnectionString(database, login))
+                // Built-in types only (we use no custom ones): no pg_type round trips when a pool opens its first
+                // connection; a tenant database's pool lives for one provisioning run, so that was paid every run.
+                .ConfigureTypeLoading(types => types.EnableTypeLoading(false))
+                .Build());
     }
 
     /// <summary>Disposes the pool of one database and login (its idle connections close), e.g. before that database is renamed or dropped.</summary>
