@@ -22,6 +22,24 @@ public sealed class ScoutGeneratorTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task The_rls_benchmark_compares_both_paths_and_leaves_no_copy_of_the_rows_behind()
+    {
+        var run = await _platform.CliAsync("bench", "rls", "--rows", "20000", "--tenants", "5", "--rounds", "1", "--iterations", "3", "--warmup", "1", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var queries = run.Json().GetProperty("queries").EnumerateArray().ToList();
+        Assert.Equal(3, queries.Count);
+        Assert.All(queries, q =>
+        {
+            Assert.True(q.GetProperty("median_ratio").GetDouble() > 0);
+            Assert.Equal(3, q.GetProperty("rls").GetProperty("samples").GetInt32());
+        });
+        await using var owner = new NpgsqlConnection(postgres.ConnectionString("postgres"));
+        await owner.OpenAsync();
+        Assert.Equal(0, await owner.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_namespace WHERE nspname = 'scout_bench'"));
+    }
+
+    [Fact]
     public async Task The_same_arguments_give_the_same_rows_and_a_re_run_replaces_them()
     {
         var first = (await SeedAsync()).Json();

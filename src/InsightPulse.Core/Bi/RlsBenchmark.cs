@@ -61,9 +61,9 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
         }
         finally
         {
-            // The copy holds every tenant's rows without RLS: ipai_app may read it only while the benchmark runs.
+            // The copy holds every tenant's rows without RLS: it exists only while the benchmark runs.
             await using var owner = await databases.Data.OpenConnectionAsync(CancellationToken.None);
-            await owner.ExecuteAsync($"REVOKE ALL ON {copy} FROM {Sql.Identifier(environment.Names.AppRole)}");
+            await owner.ExecuteAsync($"DROP SCHEMA IF EXISTS {Sql.Identifier(BenchSchema)} CASCADE");
         }
     }
 
