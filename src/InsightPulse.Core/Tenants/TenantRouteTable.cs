@@ -1,0 +1,122 @@
+using InsightPulse.Core.Postgres;
+using Npgsql;
+
+namespace InsightPulse.Core.Tenants;
+
+/// <summary>
+/// The routing table of a web node: a snapshot of the registry behind a <see cref="TenantHostResolver"/>, kept in
+/// memory and reloaded when PostgreSQL announces a registry change (LISTEN on <see cref="Channel"/>, raised by a
+/// trigger on <c>ipai_tenant</c>), so several nodes stay consistent without restarts. When the listening connection
+/// drops, it reconnects and reloads (a notification sent meanwhile is not lost: the reload reads the registry).
+/// </summary>
+public sealed class TenantRouteTable(TenantRegistry registry, PlatformDatabases databases, TenantHostOptions options) : IAsyncDisposable
+{
+    public const string Channel = "ipai_tenant_changed";
+
+    private readonly CancellationTokenSource _stop = new();
+    private volatile TenantHostResolver _resolver = new([], options);
+    private Task? _listening;
+    private long _version;
+
+    /// <summary>How many times the table was loaded (1 after <see cref="StartAsync"/>).</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Loads the table and starts listening; returns once the first snapshot is in place.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
+        var listener = await ListenAsync(cancellationToken);
+        await ReloadAsync(cancellationToken);
+        _listening = Task.Run(() => LoopAsync(listener, _stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>The tenant for a Host header, or null (unknown host).</summary>
+    public Tenant? Resolve(string? host) => _resolver.Resolve(host);
+
+    private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+    {
+        // A connection of its own, outside the pool: it stays open for the life of the node.
+        var builder = new NpgsqlConnectionStringBuilder(databases.Environment.Server.ConnectionString(
+            databases.Environment.PlatformDatabase, databases.Environment.Owner, "ipai routes")) { Pooling = false, KeepAlive = 30 };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var listen = new NpgsqlCommand($"LISTEN {Sql.Identifier(Channel)}", connection);
+        await listen.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var tenants = await registry.ListAsync(cancellationToken);
+        _resolver = new TenantHostResolver(tenants, options);
+        Interlocked.Increment(ref _version);
+    }
+
+    private async Task LoopAsync(NpgsqlConnection listener, CancellationToken stop)
+    {
+        var changed = false;
+        listener.Notification += (_, _) => changed = true;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await listener.WaitAsync(stop);
+                // Notifications of one burst (a transaction touching many tenants) arrive together: drain, then reload once.
+                while (await listener.WaitAsync(TimeSpan.FromMilliseconds(20), stop)) { }
+                if (changed)
+                {
+                    changed = false;
+                    await ReloadAsync(stop);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                await listener.DisposeAsync();
+                listener = await ReconnectAsync(stop);
+                listener.Notification += (_, _) => changed = true;
+            }
+        }
+        await listener.DisposeAsync();
+    }
+
+    private async Task<NpgsqlConnection> ReconnectAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                var connection = await ListenAsync(stop);
+                await ReloadAsync(stop); // whatever changed while we were away
+                return connection;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(delay, stop);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_listening is not null)
+        {
+            try
+            {
+                await _listening;
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped
+            }
+        }
+        _stop.Dispose();
+    }
+}
