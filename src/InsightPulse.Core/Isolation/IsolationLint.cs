@@ -64,10 +64,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         // A lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
         foreach (var database in stores.Select(s => s.Database).Distinct(StringComparer.Ordinal))
         {
-            if (database != databases.Environment.PlatformDatabase && database != databases.Environment.DataDatabase)
-            {
-                await databases.ForgetAsync(database, databases.Environment.Owner);
-            }
+            await databases.ForgetTenantDatabaseAsync(database);
         }
         return report;
     }
@@ -79,7 +76,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var tenants = await registry.ListAsync(cancellationToken);
+        var tenants = await registry.ListSharingStoresAsync(tenant, cancellationToken);
         return await CheckAsync(StoresOf(tenants, tenant), cancellationToken);
     }
 

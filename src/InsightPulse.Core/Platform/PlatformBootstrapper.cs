@@ -59,8 +59,7 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
         var names = source.Names;
         await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(environment.DataDatabase, environment.Bootstrap));
         await OpenAsync(admin, environment, cancellationToken);
-        await admin.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended('ipai:bootstrap', 0))", cancellationToken: cancellationToken));
-        try
+        await using (await AdvisoryLock.AcquireAsync(admin, "ipai:bootstrap", cancellationToken))
         {
             // With a pooler the login name may differ from the role (Supabase: postgres.<project-ref> is role postgres).
             var owner = environment.Mode == PlatformMode.Managed
@@ -69,10 +68,6 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             await Step("roles", () => EnsureRolesAsync(admin, environment, names, cancellationToken));
             await Step("platform database", () => EnsurePlatformDatabaseAsync(admin, environment, owner, names, cancellationToken));
             await Step("data database", () => EnsureDataDatabaseAsync(admin, environment, owner, cancellationToken));
-        }
-        finally
-        {
-            await admin.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended('ipai:bootstrap', 0))");
         }
 
         await Step("migrations", async () =>

@@ -21,6 +21,11 @@ public sealed class PlatformEnvironmentSource(IOptions<PlatformOptions> names, M
         ? PlatformEnvironment.External(url, Names)
         : PlatformEnvironment.Managed(cluster, Names);
 
+    /// <summary>
+    /// The role that owns what provisioning creates: the managed owner role, or with POSTGRES_URL the URL's user.
+    /// </summary>
+    public string OwnerRole => Mode == PlatformMode.Managed ? Names.OwnerRole : Current.Owner.Username;
+
     /// <summary>Forgets the resolved environment (after <c>up</c> created secrets or moved the port).</summary>
     public void Reset() => _current = null;
 }

@@ -34,65 +34,54 @@ public static partial class MigrationRunner
         ArgumentNullException.ThrowIfNull(migrations);
         var journal = $"{Sql.Identifier(target.Schema)}.ipai_migration";
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var lockKey = $"ipai_migration:{target.Schema}";
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition($"""
-                CREATE TABLE IF NOT EXISTS {journal} (
-                    scope text NOT NULL,
-                    migration_id text NOT NULL,
-                    checksum text NOT NULL,
-                    applied_at timestamp with time zone NOT NULL DEFAULT now(),
-                    PRIMARY KEY (scope, migration_id)
-                )
-                """, cancellationToken: cancellationToken));
-            var applied = (await connection.QueryAsync<(string Id, string Checksum)>(new CommandDefinition(
-                    $"SELECT migration_id, checksum FROM {journal} WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken)))
-                .ToDictionary(r => r.Id, r => r.Checksum, StringComparer.Ordinal);
+        await using var schemaLock = await AdvisoryLock.AcquireAsync(connection, $"ipai_migration:{target.Schema}", cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            CREATE TABLE IF NOT EXISTS {journal} (
+                scope text NOT NULL,
+                migration_id text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamp with time zone NOT NULL DEFAULT now(),
+                PRIMARY KEY (scope, migration_id)
+            )
+            """, cancellationToken: cancellationToken));
+        var applied = (await connection.QueryAsync<(string Id, string Checksum)>(new CommandDefinition(
+                $"SELECT migration_id, checksum FROM {journal} WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Id, r => r.Checksum, StringComparer.Ordinal);
 
-            var done = new List<string>();
-            foreach (var migration in migrations)
-            {
-                if (applied.TryGetValue(migration.Id, out var checksum))
-                {
-                    if (checksum != migration.Checksum)
-                    {
-                        throw new MigrationChecksumException(
-                            $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… now). " +
-                            "Applied scripts are immutable: restore the file and put the change in a new script.");
-                    }
-                    continue;
-                }
-                var sql = Substitute(migration, scope, target.Placeholders);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
-                    new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
-                try
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken));
-                }
-                catch (PostgresException e)
-                {
-                    throw new MigrationFailedException($"{scope}/{migration.Id}", e);
-                }
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
-                    new { scope, id = migration.Id, checksum = migration.Checksum }, transaction, cancellationToken: cancellationToken));
-                await transaction.CommitAsync(cancellationToken);
-                done.Add(migration.Id);
-                afterEach?.Invoke(migration.Id);
-            }
-            return done;
-        }
-        finally
+        var done = new List<string>();
+        foreach (var migration in migrations)
         {
-            if (connection.State == System.Data.ConnectionState.Open)
+            if (applied.TryGetValue(migration.Id, out var checksum))
             {
-                await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
+                if (checksum != migration.Checksum)
+                {
+                    throw new MigrationChecksumException(
+                        $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… now). " +
+                        "Applied scripts are immutable: restore the file and put the change in a new script.");
+                }
+                continue;
             }
+            var sql = Substitute(migration, scope, target.Placeholders);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
+                new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken));
+            }
+            catch (PostgresException e)
+            {
+                throw new MigrationFailedException($"{scope}/{migration.Id}", e);
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
+                new { scope, id = migration.Id, checksum = migration.Checksum }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            done.Add(migration.Id);
+            afterEach?.Invoke(migration.Id);
         }
+        return done;
     }
 
     /// <summary>Forgets the journal of one scope in a target, so that its (re-runnable) scripts run again.</summary>

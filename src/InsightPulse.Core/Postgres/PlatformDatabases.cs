@@ -38,6 +38,24 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
         if (_sources.TryRemove((database, login.Username), out var source)) await source.DisposeAsync();
     }
 
+    /// <summary>
+    /// Disposes the owner's pool of a tenant's own database (never the platform or data database's). One pool per
+    /// tenant database would add up to more connections than the server allows when a process provisions, migrates
+    /// or lints many tenants, so work on a tenant database lets its pool go when it ends.
+    /// </summary>
+    public Task ForgetTenantDatabaseAsync(string database) =>
+        database == Environment.PlatformDatabase || database == Environment.DataDatabase
+            ? Task.CompletedTask
+            : ForgetAsync(database, Environment.Owner);
+
+    /// <summary>The server's version (<c>SHOW server_version</c>), e.g. for benchmark and archive records.</summary>
+    public async Task<string> ServerVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await Platform.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SHOW server_version", connection);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken) ?? "";
+    }
+
     /// <summary>Drops every pool (e.g. after <c>up</c> moved the cluster to another port).</summary>
     public async Task ResetAsync()
     {

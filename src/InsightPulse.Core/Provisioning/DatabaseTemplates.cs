@@ -46,9 +46,7 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
         await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
         if (await ExistsAsync(data, name, cancellationToken)) return false;
 
-        var lockKey = "ipai:template:" + name;
-        await data.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
-        try
+        await using (await AdvisoryLock.AcquireAsync(data, "ipai:template:" + name, cancellationToken))
         {
             if (await ExistsAsync(data, name, cancellationToken)) return false; // built while we waited
             var building = name + BuildSuffix;
@@ -65,30 +63,6 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
             await data.ExecuteAsync(new CommandDefinition(
                 $"ALTER DATABASE {Sql.Identifier(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false", cancellationToken: cancellationToken));
             return true;
-        }
-        finally
-        {
-            await data.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: CancellationToken.None));
-        }
-    }
-
-    /// <summary>Templates of this server, for cleanup and status.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
-    {
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-        return (await data.QueryAsync<string>(new CommandDefinition(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, @Prefix) ORDER BY datname", new { Prefix }, cancellationToken: cancellationToken))).ToList();
-    }
-
-    /// <summary>Drops a template (or a leftover build); the next tenant database that needs it builds it again.</summary>
-    public async Task DropAsync(string name, CancellationToken cancellationToken)
-    {
-        if (!name.StartsWith(Prefix, StringComparison.Ordinal)) throw new ArgumentException($"A template's name starts with {Prefix}.", nameof(name));
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-        if (await data.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @name)", new { name }, cancellationToken: cancellationToken)))
-        {
-            await data.ExecuteAsync(new CommandDefinition($"ALTER DATABASE {Sql.Identifier(name)} WITH IS_TEMPLATE false", cancellationToken: cancellationToken));
-            await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(name)}", cancellationToken: cancellationToken));
         }
     }
 

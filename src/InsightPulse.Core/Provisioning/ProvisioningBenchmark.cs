@@ -95,7 +95,7 @@ public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisi
             if (i > 0 && (i % 10 == 0 || i == tenants)) progress?.Invoke($"{i} of {tenants} tenant(s) of each kind provisioned");
         }
 
-        var version = await ServerVersionAsync(cancellationToken);
+        var version = await databases.ServerVersionAsync(cancellationToken);
         var results = Variants.Select(v =>
         {
             var all = totals[v.Key];
@@ -120,12 +120,5 @@ public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisi
             adminPassword.Forget(tenant.Code);
         }
         return leftovers.Count;
-    }
-
-    private async Task<string> ServerVersionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        await using var command = new Npgsql.NpgsqlCommand("SHOW server_version", connection);
-        return (string?)await command.ExecuteScalarAsync(cancellationToken) ?? "";
     }
 }

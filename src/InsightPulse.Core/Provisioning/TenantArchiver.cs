@@ -33,7 +33,7 @@ public sealed class TenantArchiver(
 
     private PlatformEnvironment Environment => databases.Environment;
 
-    private string OwnerRole => Environment.Mode == PlatformMode.Managed ? source.Names.OwnerRole : Environment.Owner.Username;
+    private string OwnerRole => source.OwnerRole;
 
     private bool SharesPlatformDatabase(Tenant tenant) => tenant.DbName == Environment.PlatformDatabase;
 
@@ -123,7 +123,7 @@ public sealed class TenantArchiver(
         var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
             .Select(m => new TenantArchiveManifest.ModuleVersion(m.Name, m.Version)).ToList();
         var manifest = new TenantArchiveManifest(TenantArchiveManifest.CurrentFormat, tenant.Code, DateTimeOffset.UtcNow,
-            await ServerVersionAsync(cancellationToken), tenant, modules, parts);
+            await databases.ServerVersionAsync(cancellationToken), tenant, modules, parts);
         var path = Path.Combine(folder, TenantArchiveManifest.FileName);
         await File.WriteAllTextAsync(path + ".tmp", JsonSerializer.Serialize(manifest, TenantArchiveManifest.Json), cancellationToken);
         File.Move(path + ".tmp", path);
@@ -233,7 +233,7 @@ public sealed class TenantArchiver(
         {
             case "database":
                 if (await DatabaseExistsAsync(tenant.DbName, cancellationToken)) throw new ProvisioningException($"Database {tenant.DbName} exists: drop it (or deprovision the tenant) before restoring.");
-                await RecordResourceAsync(tenant.Code, "database", tenant.DbName, cancellationToken);
+                await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "database", tenant.DbName, null, adopted: false, cancellationToken);
                 await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
                 {
                     await data.ExecuteAsync(new CommandDefinition(
@@ -243,7 +243,7 @@ public sealed class TenantArchiver(
                 break;
             case "schema":
                 if (await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken)) throw new ProvisioningException($"Schema {tenant.SupabaseSchema} exists: drop it (or deprovision the tenant) before restoring.");
-                await RecordResourceAsync(tenant.Code, "schema", tenant.SupabaseSchema, cancellationToken);
+                await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "schema", tenant.SupabaseSchema, null, adopted: false, cancellationToken);
                 await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + Environment.DataDatabase, path], Environment.DataDatabase, cancellationToken);
                 break;
             case "rows":
@@ -393,15 +393,6 @@ public sealed class TenantArchiver(
             "SELECT kind || ' ' || name FROM ipai_tenant_resource WHERE tenant_code = @code", new { code }, cancellationToken: cancellationToken))).ToList();
     }
 
-    private async Task RecordResourceAsync(string code, string kind, string name, CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO ipai_tenant_resource (tenant_code, kind, name, adopted) VALUES (@code, @kind, @name, false)
-            ON CONFLICT (kind, name) DO NOTHING
-            """, new { code, kind, name }, cancellationToken: cancellationToken));
-    }
-
     private async Task<bool> DatabaseExistsAsync(string database, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
@@ -414,12 +405,6 @@ public sealed class TenantArchiver(
         await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { schema }, cancellationToken: cancellationToken));
-    }
-
-    private async Task<string> ServerVersionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string>(new CommandDefinition("SHOW server_version", cancellationToken: cancellationToken)) ?? "";
     }
 
     private async Task<ProcessRunner.Result> RunAsync(string program, IEnumerable<string> arguments, string database, CancellationToken cancellationToken)
@@ -448,26 +433,25 @@ public sealed class TenantArchiver(
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 
-    /// <summary>The tenant's provisioning lock (the same key as <see cref="TenantProvisioner"/>): fails at once if a run holds it.</summary>
+    /// <summary>The tenant's provisioning lock (<see cref="TenantProvisioner.LockKey"/>): fails at once if a run holds it.</summary>
     private async Task<TenantLock> LockAsync(string code, CancellationToken cancellationToken)
     {
         var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var lockKey = "ipai:provision:" + code;
-        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT pg_try_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken)))
+        var held = await AdvisoryLock.TryAcquireAsync(connection, TenantProvisioner.LockKey(code), cancellationToken);
+        if (held is null)
         {
             await connection.DisposeAsync();
             throw new ProvisioningException($"Tenant '{code}' is being provisioned right now: wait for that run to finish, then run again.");
         }
-        return new TenantLock(connection, lockKey);
+        return new TenantLock(connection, held);
     }
 
-    /// <summary>A held session lock; released explicitly (a pooled connection would keep it).</summary>
-    private sealed class TenantLock(NpgsqlConnection connection, string lockKey) : IAsyncDisposable
+    /// <summary>The lock and the connection that holds it, released together.</summary>
+    private sealed class TenantLock(NpgsqlConnection connection, AdvisoryLock held) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
+            await held.DisposeAsync();
             await connection.DisposeAsync();
         }
     }

@@ -27,6 +27,9 @@ public sealed class TenantProvisioner(
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
+
+    /// <summary>The advisory lock that gives one run at a time per tenant (deprovision and restore take it too).</summary>
+    public static string LockKey(string tenantCode) => "ipai:provision:" + tenantCode;
     public static readonly IReadOnlyList<string> StepNames = ["record", "schema", "database", "modules", "isolation", "admin", "bi_workspace", "active"];
 
     /// <summary>
@@ -35,7 +38,7 @@ public sealed class TenantProvisioner(
     /// </summary>
     public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true);
 
-    private string OwnerRole => databases.Environment.Mode == PlatformMode.Managed ? source.Names.OwnerRole : databases.Environment.Owner.Username;
+    private string OwnerRole => source.OwnerRole;
 
     private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
     {
@@ -49,29 +52,24 @@ public sealed class TenantProvisioner(
         ArgumentNullException.ThrowIfNull(options);
         var tenant = await registry.GetAsync(code, cancellationToken);
         await using var lockConnection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var lockKey = "ipai:provision:" + tenant.Code;
-        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT pg_try_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken)))
+        var tenantLock = await AdvisoryLock.TryAcquireAsync(lockConnection, LockKey(tenant.Code), cancellationToken);
+        if (tenantLock is null)
         {
             var holder = await DescribeRunningAsync(tenant.Code, cancellationToken);
             if (!options.Wait) throw new ProvisioningException($"Tenant '{tenant.Code}' is being provisioned by {holder}: wait for it, or run again without --no-wait to queue behind it.");
             onWait?.Invoke($"waiting for {holder} to finish provisioning '{tenant.Code}'…");
-            await lockConnection.ExecuteAsync(new CommandDefinition(
-                "SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
+            tenantLock = await AdvisoryLock.AcquireAsync(lockConnection, LockKey(tenant.Code), cancellationToken);
         }
         try
         {
-            return await RunAsync(tenant.Code, options, onStep, lockConnection, cancellationToken);
+            await using (tenantLock)
+            {
+                return await RunAsync(tenant.Code, options, onStep, lockConnection, cancellationToken);
+            }
         }
         finally
         {
-            await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockKey, 0))", new { lockKey });
-            // One pool per tenant database would add up to more connections than the server allows when a process
-            // provisions or migrates many tenants: the tenant's own pool goes when its run ends.
-            if (tenant.DbName != databases.Environment.PlatformDatabase && tenant.DbName != databases.Environment.DataDatabase)
-            {
-                await databases.ForgetAsync(tenant.DbName, databases.Environment.Owner);
-            }
+            await databases.ForgetTenantDatabaseAsync(tenant.DbName);
         }
     }
 
@@ -255,8 +253,7 @@ public sealed class TenantProvisioner(
     private async Task<string?> EnsureTemplateAsync(Tenant tenant, List<string> did, CancellationToken cancellationToken)
     {
         var modules = await DatabaseModulesAsync(tenant, cancellationToken);
-        var tenantContext = TenantContextMigrations;
-        var name = DatabaseTemplates.NameFor(tenantContext, modules);
+        var name = DatabaseTemplates.NameFor(TenantContextMigrations, modules);
         try
         {
             var built = await templates.EnsureAsync(name, OwnerRole, async template =>
@@ -481,15 +478,8 @@ public sealed class TenantProvisioner(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname",
             new { roles = new[] { source.Names.AppRole, source.Names.BiRole } }, cancellationToken: cancellationToken))).ToList();
 
-    /// <summary>Records (before creating it) that a database or schema is this tenant's. Returns true when the record is new.</summary>
-    private async Task<bool> RecordResourceAsync(string code, string kind, string name, Guid runId, bool adopted, CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO ipai_tenant_resource (tenant_code, kind, name, run_id, adopted) VALUES (@code, @kind, @name, @runId, @adopted)
-            ON CONFLICT (kind, name) DO NOTHING
-            """, new { code, kind, name, runId, adopted }, cancellationToken: cancellationToken)) > 0;
-    }
+    private Task<bool> RecordResourceAsync(string code, string kind, string name, Guid runId, bool adopted, CancellationToken cancellationToken) =>
+        TenantResourceLedger.RecordAsync(databases.Platform, code, kind, name, runId, adopted, cancellationToken);
 
     private async Task<string?> ResourceOwnerAsync(string kind, string name, CancellationToken cancellationToken)
     {

@@ -15,11 +15,25 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         create_date, write_date
         """;
 
-    public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken) =>
+        ListWhereAsync("true", null, cancellationToken);
+
+    /// <summary>
+    /// The tenants that share a database or a schema with <paramref name="tenant"/> (itself included): those whose
+    /// data lives in the same stores. Cheaper than the whole registry when there are thousands of tenants.
+    /// </summary>
+    public Task<IReadOnlyList<Tenant>> ListSharingStoresAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return ListWhereAsync("db_name = @DbName OR supabase_schema = @SupabaseSchema OR code = @Code",
+            new { tenant.DbName, tenant.SupabaseSchema, tenant.Code }, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<Tenant>> ListWhereAsync(string condition, object? parameters, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            $"SELECT {Columns} FROM ipai_tenant ORDER BY sequence, code", cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM ipai_tenant WHERE {condition} ORDER BY sequence, code", parameters, cancellationToken: cancellationToken));
         var tenants = new List<Tenant>();
         while (await reader.ReadAsync(cancellationToken)) tenants.Add(Read(reader));
         return tenants;
