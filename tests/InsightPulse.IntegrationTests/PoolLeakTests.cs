@@ -93,7 +93,9 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
                     if (i % 17 == 3)
                     {
                         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(5));
-                        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_sleep(0.2)", transaction: transaction, cancellationToken: cancel.Token));
+                        // Long enough that the cancel request (through PgBouncer: a new connection, then forwarded)
+                        // always lands while the command still runs, even on a loaded 2-core machine.
+                        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_sleep(1)", transaction: transaction, cancellationToken: cancel.Token));
                         tally.Leak($"operation {i}: the cancelled command completed");
                     }
                     else if (i % 19 == 5)
@@ -148,7 +150,7 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
     {
         var connectionString = ScoutScope.ConnectionString(_platform, "ipai_app", maxPoolSize: 2);
 
-        var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(25));
+        var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(30));
 
         AssertClean(tally, minimumOk: 10_000);
     }
@@ -166,7 +168,7 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
             SslMode = SslMode.Disable, CommandTimeout = 5, MaxPoolSize = 6, NoResetOnClose = true, MaxAutoPrepare = 0, ApplicationName = "ipai-tests",
         }.ConnectionString;
 
-        var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(25));
+        var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(30));
 
         AssertClean(tally, minimumOk: 10_000);
         // PgBouncer pooled everything onto at most 2 server connections (a connection it dropped after a client-side
