@@ -58,6 +58,7 @@ public static class CliApp
         DatabankCommands.Add(root, provider, context);
         BenchCommands.Add(root, provider, context);
         LintCommands.Add(root, provider, context);
+        ServeCommands.Add(root, provider, context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

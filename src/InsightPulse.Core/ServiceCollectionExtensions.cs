@@ -6,6 +6,7 @@ using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,6 +53,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PlatformStatusReader>();
         services.AddSingleton<ScoutSeeder>();
         services.AddSingleton<RlsBenchmark>();
+        services.TryAddSingleton(LockoutPolicy.Default);
+        services.AddSingleton<TenantUserDirectory>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Dapper;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -20,7 +21,7 @@ public sealed class TenantRouteTableTests(PostgresFixture postgres) : IAsyncLife
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private TenantRouteTable NewNode() =>
-        new(_platform.Registry, _platform.Get<PlatformDatabases>(), new TenantHostOptions());
+        new(_platform.Registry, _platform.Get<TenantModules>(), _platform.Get<PlatformDatabases>(), new TenantHostOptions());
 
     private static async Task EventuallyAsync(Func<bool> condition, string what)
     {

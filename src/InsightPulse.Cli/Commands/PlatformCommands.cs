@@ -15,8 +15,8 @@ internal static class PlatformCommands
     {
         var noServe = new Option<bool>("--no-serve") { Description = "Set everything up, then return instead of serving the web app." };
         var noProvision = new Option<bool>("--no-provision") { Description = "Stop after the registry: do not provision draft tenants." };
-        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants.") { noServe, noProvision };
-        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
+        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants, then serve the web runtime.") { noServe, noProvision, ServeCommands.Urls };
+        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
         root.Subcommands.Add(up);
 
         var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");
@@ -40,7 +40,7 @@ internal static class PlatformCommands
         root.Subcommands.Add(reset);
     }
 
-    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, bool noServe, PlatformBootstrapper.Options options, CancellationToken cancellationToken)
+    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, string? serveUrls, PlatformBootstrapper.Options options, CancellationToken cancellationToken)
     {
         var source = services.GetRequiredService<PlatformEnvironmentSource>();
         await context.Error.WriteLineAsync(source.Mode == PlatformMode.External
@@ -59,9 +59,11 @@ internal static class PlatformCommands
         await context.Error.WriteLineAsync(changed == 0 && failed.Count == 0
             ? $"Up to date: nothing to change ({Seconds(clock.Elapsed)})."
             : $"Ready: {changed} step(s) changed something ({Seconds(clock.Elapsed)}).");
-        if (!noServe)
+        if (serveUrls is not null)
         {
-            await context.Error.WriteLineAsync("The web runtime is not part of this build yet: the platform's databases are ready; `./ipai tenant list` shows the registry.");
+            // Tenants that failed are served their status page (or 503 while Provisioning); the rest work.
+            var served = await ServeCommands.ServeAsync(services, context, serveUrls, cancellationToken);
+            return failed.Count == 0 ? served : CliApp.Failure;
         }
         return failed.Count == 0 ? CliApp.Success : CliApp.Failure;
     }

@@ -22,4 +22,12 @@ public sealed class TenantModules(PlatformDatabases databases, TenantRegistry re
         return (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT module FROM ipai_tenant_module WHERE tenant_code = @code ORDER BY module", new { code }, cancellationToken: cancellationToken))).ToList();
     }
+
+    /// <summary>Every tenant's modules beyond the base modules (the web routing table loads them all at once).</summary>
+    public async Task<IReadOnlyList<(string TenantCode, string Module)>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "SELECT tenant_code, module FROM ipai_tenant_module ORDER BY tenant_code, module", cancellationToken: cancellationToken))).ToList();
+    }
 }

@@ -21,7 +21,7 @@ public sealed class TenantHostResolver
     private static readonly TimeSpan RegexBudget = TimeSpan.FromMilliseconds(100);
     private readonly Dictionary<string, Tenant> _byDomain;
     private readonly Dictionary<string, Tenant> _byCode;
-    private readonly IReadOnlyList<Tenant> _tenants;
+    private readonly List<Tenant> _tenants;
     private readonly TenantHostOptions _options;
 
     public TenantHostResolver(IEnumerable<Tenant> tenants, TenantHostOptions options)
@@ -33,6 +33,9 @@ public sealed class TenantHostResolver
         _byCode = _tenants.ToDictionary(t => t.Code, StringComparer.Ordinal);
         _options = options;
     }
+
+    /// <summary>How many tenants this resolver knows.</summary>
+    public int Count => _tenants.Count;
 
     /// <summary>The tenant for <paramref name="host"/> (as sent in Host: may carry a port), or null.</summary>
     public Tenant? Resolve(string? host)

@@ -1,4 +1,5 @@
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using Npgsql;
 
 namespace InsightPulse.Core.Tenants;
@@ -9,12 +10,13 @@ namespace InsightPulse.Core.Tenants;
 /// trigger on <c>ipai_tenant</c>), so several nodes stay consistent without restarts. When the listening connection
 /// drops, it reconnects and reloads (a notification sent meanwhile is not lost: the reload reads the registry).
 /// </summary>
-public sealed class TenantRouteTable(TenantRegistry registry, PlatformDatabases databases, TenantHostOptions options) : IAsyncDisposable
+public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modules, PlatformDatabases databases, TenantHostOptions options) : IAsyncDisposable
 {
     public const string Channel = "ipai_tenant_changed";
 
     private readonly CancellationTokenSource _stop = new();
     private volatile TenantHostResolver _resolver = new([], options);
+    private volatile ILookup<string, string> _modules = Array.Empty<(string, string)>().ToLookup(m => m.Item1, m => m.Item2);
     private Task? _listening;
     private long _version;
 
@@ -34,6 +36,12 @@ public sealed class TenantRouteTable(TenantRegistry registry, PlatformDatabases 
     /// <summary>The tenant for a Host header, or null (unknown host).</summary>
     public Tenant? Resolve(string? host) => _resolver.Resolve(host);
 
+    /// <summary>Whether the tenant asked for <paramref name="module"/> beyond the base modules (<c>ipai_tenant_module</c>).</summary>
+    public bool HasModule(string tenantCode, string module) => _modules[tenantCode].Contains(module, StringComparer.Ordinal);
+
+    /// <summary>Every tenant of the snapshot (e.g. for a node's readiness).</summary>
+    public int Count => _resolver.Count;
+
     private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
     {
         // A connection of its own, outside the pool: it stays open for the life of the node.
@@ -49,7 +57,9 @@ public sealed class TenantRouteTable(TenantRegistry registry, PlatformDatabases 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var tenants = await registry.ListAsync(cancellationToken);
+        var extraModules = await modules.ListAllAsync(cancellationToken);
         _resolver = new TenantHostResolver(tenants, options);
+        _modules = extraModules.ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
         Interlocked.Increment(ref _version);
     }
 

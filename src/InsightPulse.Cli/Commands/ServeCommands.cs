@@ -1,0 +1,50 @@
+using System.CommandLine;
+using InsightPulse.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary><c>serve</c>: the web runtime (also what <c>up</c> ends with, unless <c>--no-serve</c>).</summary>
+internal static class ServeCommands
+{
+    public static readonly Option<string> Urls = new("--urls")
+    {
+        Description = $"Where to listen (default {WebOptions.DefaultUrls}: the console at http://localhost:8069, tenants at http://<code>.localhost:8069).",
+        DefaultValueFactory = _ => WebOptions.DefaultUrls,
+    };
+
+    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    {
+        var serve = new Command("serve", "Serve the web runtime: each request goes to its tenant by host name; the operator console on the platform's host.") { Urls };
+        serve.SetAction(CliApp.Guard(context, (parse, ct) => ServeAsync(services, context, parse.GetValue(Urls)!, ct)));
+        root.Subcommands.Add(serve);
+    }
+
+    /// <summary>Runs the web runtime with the CLI's configuration until cancelled (Ctrl+C).</summary>
+    public static async Task<int> ServeAsync(IServiceProvider services, CliContext context, string urls, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Configuration.AddConfiguration(services.GetRequiredService<IConfiguration>());
+        builder.WebHost.UseUrls(urls);
+        builder.AddInsightPulseWeb();
+        await using var app = builder.Build();
+        app.UseInsightPulseWeb();
+        await app.StartAsync(cancellationToken);
+        var port = new Uri(urls.Split(';')[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
+        await context.Error.WriteLineAsync($"Serving on {urls}: operator console http://localhost:{port}, tenants http://<code>.localhost:{port} (e.g. http://tbwa.localhost:{port}). Ctrl+C stops.");
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C
+        }
+        await app.StopAsync(CancellationToken.None);
+        return CliApp.Success;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Security.Claims;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Users;
+
+namespace InsightPulse.Web.Auth;
+
+/// <summary>
+/// What a session cookie says: the user, and the tenant it was issued for (code and registry id). A cookie is only
+/// good for that tenant: <see cref="SessionValidation"/> refuses it anywhere else, even when copied across hosts.
+/// </summary>
+public static class SessionClaims
+{
+    public const string Scheme = "ipai";
+    public const string CookieName = "ipai_session";
+    public const string TenantCode = "ipai:tenant";
+    public const string TenantId = "ipai:tenant_id";
+    public const string Login = "ipai:login";
+    public const string AdminRole = "admin";
+
+    public static ClaimsPrincipal For(Tenant tenant, TenantUser user)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(user);
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Name, user.Name),
+            new(Login, user.Login),
+            new(TenantCode, tenant.Code),
+            new(TenantId, tenant.Id.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, AdminRole));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>Whether <paramref name="principal"/> was issued for <paramref name="tenant"/> (same code and same registry row).</summary>
+    public static bool IssuedFor(ClaimsPrincipal principal, Tenant tenant)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentNullException.ThrowIfNull(tenant);
+        return principal.FindFirstValue(TenantCode) == tenant.Code
+            && principal.FindFirstValue(TenantId) == tenant.Id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public static long? UserId(ClaimsPrincipal principal) =>
+        long.TryParse(principal?.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Pages;
+using Microsoft.Extensions.Options;
+
+namespace InsightPulse.Web.Hosting;
+
+/// <summary>
+/// Routes every request to its tenant by host name, once, from the node's routing table (the seed's
+/// "--db-filter → tenant DB" step). An unknown host gets a 404 that names no tenant; a tenant being set up a 503 with
+/// <c>Retry-After</c>; a suspended or archived tenant a 403 page saying so. Health checks and assets are served for
+/// every host.
+/// </summary>
+public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRouteTable routes, IOptions<WebOptions> options)
+{
+    private static readonly string[] HostFreePaths = ["/healthz", "/readyz", "/assets/", "/favicon.ico"];
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var path = context.Request.Path.Value ?? "/";
+        if (HostFreePaths.Any(p => p.EndsWith('/') ? path.StartsWith(p, StringComparison.Ordinal) : path == p))
+        {
+            return next(context);
+        }
+        var tenant = routes.Resolve(context.Request.Host.Value);
+        if (tenant is null)
+        {
+            return StatusPages.Write(context, StatusCodes.Status404NotFound, "No site here",
+                "This address does not belong to any site on this server. Check the address you typed.");
+        }
+        switch (tenant.State)
+        {
+            case TenantState.Active:
+                RequestTenant.Set(context, tenant);
+                return next(context);
+            case TenantState.Draft or TenantState.Provisioning:
+                context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return StatusPages.Write(context, StatusCodes.Status503ServiceUnavailable, "Being set up",
+                    $"{tenant.Name} is being set up. This page will work in a moment: try again shortly.");
+            default:
+                return StatusPages.Write(context, StatusCodes.Status403Forbidden, tenant.State == TenantState.Suspended ? "Suspended" : "Archived",
+                    tenant.State == TenantState.Suspended
+                        ? $"{tenant.Name} is suspended. Its data is kept; ask your platform operator to resume it."
+                        : $"{tenant.Name} is archived and no longer served. Ask your platform operator to restore it.");
+        }
+    }
+}

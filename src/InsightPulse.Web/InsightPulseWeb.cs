@@ -1,0 +1,103 @@
+using System.Net;
+using InsightPulse.Core;
+using InsightPulse.Core.Local;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Users;
+using InsightPulse.Web.Auth;
+using InsightPulse.Web.Hosting;
+using InsightPulse.Web.Pages;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace InsightPulse.Web;
+
+/// <summary>The web runtime's setup: <see cref="AddInsightPulseWeb"/> on the builder, <see cref="UseInsightPulseWeb"/> on the app.</summary>
+public static class InsightPulseWeb
+{
+    public static WebApplicationBuilder AddInsightPulseWeb(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.AddEnvironmentVariables(prefix: "IPAI__");
+        var services = builder.Services;
+        services.AddInsightPulseCore(builder.Configuration);
+        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var web = sp.GetRequiredService<IOptions<WebOptions>>().Value;
+            return new TenantHostOptions(web.DevelopmentSuffix, string.IsNullOrWhiteSpace(web.DbFilter) ? null : web.DbFilter);
+        });
+        services.AddSingleton(sp =>
+        {
+            var web = sp.GetRequiredService<IOptions<WebOptions>>().Value;
+            return new LockoutPolicy(web.LockoutThreshold, TimeSpan.FromMinutes(web.LockoutMinutes));
+        });
+        services.AddSingleton<TenantRouteTable>();
+        services.AddHostedService<WebStartup>();
+
+        // Session and form keys survive restarts: kept with the local state, readable by this user only.
+        services.AddDataProtection().SetApplicationName("InsightPulse").PersistKeysToFileSystem(KeyFolder(builder.Configuration));
+        services.AddAuthentication(SessionClaims.Scheme).AddCookie(SessionClaims.Scheme, options =>
+        {
+            options.Cookie.Name = SessionClaims.CookieName;
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.Domain = null; // bound to the host that issued it: one tenant's cookie never travels to another's
+            options.LoginPath = "/login";
+            options.AccessDeniedPath = "/denied";
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue($"{WebOptions.Section}:SessionMinutes", 8 * 60));
+            options.SlidingExpiration = true;
+            options.Events = new CookieAuthenticationEvents { OnValidatePrincipal = SessionValidation.ValidateAsync };
+        });
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SessionClaims.Scheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(WebAuthorization.Admin, policy => policy.AddAuthenticationSchemes(SessionClaims.Scheme).RequireRole(SessionClaims.AdminRole));
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "ipai_antiforgery";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        var proxies = builder.Configuration.GetSection($"{WebOptions.Section}:{nameof(WebOptions.TrustedProxies)}").Get<string[]>() ?? [];
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies) options.KnownProxies.Add(IPAddress.Parse(proxy));
+            options.ForwardLimit = 1;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseInsightPulseWeb(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // X-Forwarded-* is believed only from the proxies named in Web:TrustedProxies (none by default).
+        if (app.Services.GetRequiredService<IOptions<WebOptions>>().Value.TrustedProxies.Length > 0) app.UseForwardedHeaders();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorPages.WriteAsync });
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<TenantResolutionMiddleware>();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapHealth();
+        app.MapAssets();
+        app.MapSignIn();
+        app.MapHome();
+        app.MapUserPages();
+        return app;
+    }
+
+    private static DirectoryInfo KeyFolder(ConfigurationManager configuration)
+    {
+        var local = configuration.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
+        var folder = Path.Combine(local.ResolveHome(), "web-keys");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new DirectoryInfo(folder);
+    }
+}
