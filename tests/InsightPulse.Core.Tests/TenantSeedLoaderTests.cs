@@ -54,11 +54,12 @@ public sealed class TenantSeedLoaderTests
     }
 
     [Fact]
-    public void The_seed_modules_give_tbwa_the_finance_module()
+    public void The_seed_modules_give_tbwa_and_scout_the_finance_module()
     {
         var modules = TenantSeedLoader.ReadSeedModules();
 
-        Assert.Equal(["tbwa"], modules.Keys);
+        Assert.Equal(["scout", "tbwa"], modules.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["ipai_finance_ppm"], modules["tbwa"]);
+        Assert.Equal(["ipai_finance_ppm"], modules["scout"]);
     }
 }

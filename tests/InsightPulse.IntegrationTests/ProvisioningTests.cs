@@ -329,14 +329,16 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Install_adds_a_module_to_a_tenant_with_its_dependencies()
     {
-        await ProvisionAsync("scout");
+        await _platform.Registry.CreateAsync(Tenant.New("acme", "Acme"), CancellationToken.None);
+        await ProvisionAsync("acme");
+        await using var data = await OpenAsync("postgres");
+        Assert.False(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('acme.ppm_project') IS NOT NULL"));
 
-        var run = await _platform.CliAsync("tenant", "install", "scout", "ipai_finance_ppm", "--json");
+        var run = await _platform.CliAsync("tenant", "install", "acme", "ipai_finance_ppm", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        await using var data = await OpenAsync("postgres");
-        Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('scout.ppm_project') IS NOT NULL"));
-        var unknown = await _platform.CliAsync("tenant", "install", "scout", "no_such_module");
+        Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('acme.ppm_project') IS NOT NULL"));
+        var unknown = await _platform.CliAsync("tenant", "install", "acme", "no_such_module");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("There is no module 'no_such_module'", unknown.Error, StringComparison.Ordinal);
     }
@@ -344,9 +346,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Every_module_creates_exactly_the_tables_and_views_its_manifest_declares()
     {
-        await _platform.UpAndProvisionAsync();
-        await _platform.Get<TenantModules>().AddAsync("scout", "ipai_finance_ppm", CancellationToken.None);
-        await ProvisionAsync("scout");
+        await _platform.UpAndProvisionAsync(); // the seeds give scout and tbwa the finance module
 
         foreach (var (database, schema, modules) in new[]
         {
