@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the platform and its tests need from Debian's packages when run as root; otherwise says, in
-# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [pgbouncer] [chromium]
+# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [pgbouncer] [chromium] [wrk]
 set -euo pipefail
 
 missing=()
@@ -15,6 +15,9 @@ for need in "$@"; do
       ;;
     chromium)
       [ -x /usr/bin/chromium ] || missing+=(chromium)
+      ;;
+    wrk)
+      command -v wrk >/dev/null 2>&1 || missing+=(wrk)
       ;;
     *) echo "ensure-deps: unknown dependency '$need'" >&2; exit 2 ;;
   esac
