@@ -20,6 +20,7 @@ public static class InsightPulseWeb
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Configuration.AddEnvironmentVariables(prefix: "IPAI__");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         var services = builder.Services;
         services.AddInsightPulseCore(builder.Configuration);
         services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateDataAnnotations().ValidateOnStart();

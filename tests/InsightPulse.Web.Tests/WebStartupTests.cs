@@ -1,0 +1,29 @@
+using InsightPulse.Core.Isolation;
+using InsightPulse.IntegrationTests;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace InsightPulse.Web.Tests;
+
+/// <summary>The web host refuses to start when its runtime role could bypass row-level security.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class WebStartupTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
+{
+    public async Task InitializeAsync() => await web.GetAsync(postgres);
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public void A_superuser_as_runtime_role_stops_the_host_before_it_serves()
+    {
+        // The test server's admin (a superuser, owner of every tenant object) named as the runtime role.
+        using var factory = new WebApplicationFactory<WebApp>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in web.Scope.Settings) builder.UseSetting(key, value);
+            builder.UseSetting("Platform:AppRole", postgres.Admin.Username);
+        });
+
+        var error = Assert.Throws<RuntimeRoleUnsafeException>(() => factory.Server);
+        Assert.Contains(postgres.Admin.Username, error.Message, StringComparison.Ordinal);
+        Assert.Contains("superuser", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+}
