@@ -33,7 +33,15 @@ internal static class ServeCommands
         builder.AddInsightPulseWeb();
         await using var app = builder.Build();
         app.UseInsightPulseWeb();
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await context.Error.WriteLineAsync($"error: {urls} is in use by another program (is the platform already being served? `make up` serves until Ctrl+C). Stop it, or serve elsewhere with --urls http://localhost:8070.");
+            return CliApp.Failure;
+        }
         var port = new Uri(urls.Split(';')[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
         await context.Error.WriteLineAsync($"Serving on {urls}: operator console http://localhost:{port}, tenants http://<code>.localhost:{port} (e.g. http://tbwa.localhost:{port}). Ctrl+C stops.");
         try
