@@ -44,9 +44,9 @@ public static class TenantApi
                 detail: "Send `Authorization: Bearer <token>`: the operator token is IPAI_OPERATOR_TOKEN, else the file .ipai/secrets/operator.token.",
                 statusCode: StatusCodes.Status401Unauthorized);
         });
-        api.MapGet("/", ListAsync).WithName("ListTenants");
+        api.MapGet("", ListAsync).WithName("ListTenants");
         api.MapGet("/{code}", GetAsync).WithName("GetTenant");
-        api.MapPost("/", CreateAsync).WithName("CreateTenant");
+        api.MapPost("", CreateAsync).WithName("CreateTenant");
         api.MapPost("/{code}/provision", ProvisionAsync).WithName("ProvisionTenant");
         api.MapGet("/{code}/runs/latest", LatestRunAsync).WithName("GetLatestProvisioningRun");
         api.MapGet("/{code}/events", (string code, ProvisioningEvents events, CancellationToken cancellationToken) => events.Stream(code, cancellationToken))
