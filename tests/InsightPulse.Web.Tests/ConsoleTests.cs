@@ -118,6 +118,10 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
         Assert.Equal(TenantState.Suspended, (await web.Scope.Registry.GetAsync("beta", CancellationToken.None)).State);
         await ServerSentEventStream.EventuallyAsync(async () => (await web.Client("beta.localhost").GetAsync("/login")).StatusCode == HttpStatusCode.Forbidden, "beta 403");
 
+        var refused = await WebPlatform.PostFormAsync(admin, "/console/tenants/beta", "/console/tenants/beta/provision", new Dictionary<string, string>());
+        Assert.Equal("/console/tenants/beta?refused=provision", refused.Headers.Location!.OriginalString);
+        Assert.Contains("resume it first", await admin.GetStringAsync(refused.Headers.Location), StringComparison.Ordinal);
+
         var resume = await WebPlatform.PostFormAsync(admin, "/console/tenants/beta", "/console/tenants/beta/resume", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.Redirect, resume.StatusCode);
         await ServerSentEventStream.EventuallyAsync(async () => (await web.Client("beta.localhost").GetAsync("/login")).StatusCode == HttpStatusCode.OK, "beta serves again");

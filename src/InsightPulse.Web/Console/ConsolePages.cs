@@ -50,22 +50,25 @@ public static class ConsolePages
                 return NewPage(page, entered, null, e.Message);
             }
         });
-        group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, string? created, string? error) =>
+        group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, string? created, string? refused) =>
             await overview.FindAsync(code, page.Http.Request, page.Http.RequestAborted) is { } tenant
-                ? DetailPage(page, tenant, created is not null, error)
+                ? DetailPage(page, tenant, created is not null, RefusalMessage(refused))
                 : NotFound(page));
         group.MapGet("/tenants/{code}/events", (string code, ProvisioningEvents events, HttpContext http) => events.Stream(code, http.RequestAborted));
         group.MapPost("/tenants/{code}/provision", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
-            ActAsync(code, actions.StartProvisioningAsync, http));
+            ActAsync(code, "provision", actions.StartProvisioningAsync, http));
         group.MapPost("/tenants/{code}/suspend", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
-            ActAsync(code, actions.SuspendAsync, http));
+            ActAsync(code, "suspend", actions.SuspendAsync, http));
         group.MapPost("/tenants/{code}/resume", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
-            ActAsync(code, actions.ResumeAsync, http));
+            ActAsync(code, "resume", actions.ResumeAsync, http));
         return endpoints;
     }
 
-    /// <summary>Runs an action and goes back to the tenant's page (PRG), with the refusal as a message when there is one.</summary>
-    private static async Task<IResult> ActAsync(string code, Func<string, CancellationToken, Task<Tenant>> action, HttpContext http)
+    /// <summary>
+    /// Runs an action and goes back to the tenant's page (PRG). A refusal is named by the action only (<c>?refused=suspend</c>):
+    /// the page shows its own fixed message, so a crafted link cannot put text of its choosing on an operator's page.
+    /// </summary>
+    private static async Task<IResult> ActAsync(string code, string name, Func<string, CancellationToken, Task<Tenant>> action, HttpContext http)
     {
         var page = $"/console/tenants/{Uri.EscapeDataString(code)}";
         try
@@ -77,11 +80,19 @@ public static class ConsolePages
         {
             return Results.NotFound();
         }
-        catch (InvalidTenantStateException e)
+        catch (InvalidTenantStateException)
         {
-            return Results.Redirect($"{page}?error={Uri.EscapeDataString(e.Message)}");
+            return Results.Redirect($"{page}?refused={name}");
         }
     }
+
+    private static string? RefusalMessage(string? refused) => refused switch
+    {
+        "provision" => "Provisioning was not started: the tenant is suspended (resume it first) or a run is already going on.",
+        "suspend" => "Only an active tenant can be suspended.",
+        "resume" => "Only a suspended tenant can be resumed.",
+        _ => null,
+    };
 
     private static IResult ListPage(PageContext page, IReadOnlyList<TenantResource> tenants)
     {
