@@ -37,6 +37,16 @@ public sealed class OperatorToken
     /// <summary>Where the token comes from: the configuration key's name or the secret file's path (never the value).</summary>
     public string Source { get; }
 
+    /// <summary>Where the token is read from, for <c>./ipai status</c> (never its value, and without creating it).</summary>
+    public static string Describe(IConfiguration configuration, SecretStore secrets)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(secrets);
+        if (!string.IsNullOrEmpty(configuration[ConfigurationKey])) return ConfigurationKey;
+        var path = secrets.PathOf(SecretName);
+        return secrets.Exists(SecretName) ? path : path + " (created when the web node starts)";
+    }
+
     /// <summary>Whether <paramref name="presented"/> is the operator token (constant time: the digests are compared).</summary>
     public bool Matches(string? presented) =>
         !string.IsNullOrEmpty(presented) && CryptographicOperations.FixedTimeEquals(Hash(presented), _hash);
