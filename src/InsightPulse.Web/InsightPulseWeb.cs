@@ -3,7 +3,9 @@ using InsightPulse.Core;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
+using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
+using InsightPulse.Web.Console;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.Pages;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -36,6 +38,8 @@ public static class InsightPulseWeb
         });
         services.AddSingleton<TenantRouteTable>();
         services.AddHostedService<WebStartup>();
+        services.AddConsole();
+        services.AddTenantApi();
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.
         services.AddDataProtection().SetApplicationName("InsightPulse").PersistKeysToFileSystem(KeyFolder(builder.Configuration));
@@ -90,6 +94,8 @@ public static class InsightPulseWeb
         app.MapSignIn();
         app.MapHome();
         app.MapUserPages();
+        app.MapConsole();
+        app.MapTenantApi();
         return app;
     }
 

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using InsightPulse.Core.Local;
 using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Web.Api;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -113,6 +116,7 @@ internal static class PlatformCommands
             Row("tenants", status.TenantCount is { } count
                 ? $"{count} ({string.Join(", ", status.TenantsByState.Select(kv => $"{kv.Value} {kv.Key}"))})"
                 : null);
+            Row("operator token", OperatorToken.Describe(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<ManagedCluster>().Secrets));
             if (status.Problem is not null) Row("problem", status.Problem);
             context.Console.Write(table);
         }

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Console;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace InsightPulse.Web.Api;
+
+/// <summary>
+/// <c>/api/v1/tenants</c>: the operator API behind the console (snake_case JSON, problem details for errors).
+/// Authenticated by the operator bearer token only, never by the session cookie (so no CSRF surface), and served
+/// only on the platform host. The OpenAPI document is at <c>/api/v1/openapi.json</c>.
+/// </summary>
+public static class TenantApi
+{
+    public const string Prefix = "/api/v1/tenants";
+    public const string OpenApiPath = "/api/v1/openapi.json";
+
+    public static IServiceCollection AddTenantApi(this IServiceCollection services)
+    {
+        services.AddSingleton<OperatorToken>();
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddProblemDetails();
+        services.AddOpenApi(options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer<BearerSecurityScheme>();
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapTenantApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var token = endpoints.ServiceProvider.GetRequiredService<OperatorToken>(); // created now: the secret exists once the node runs
+        endpoints.MapOpenApi(OpenApiPath).AllowAnonymous().RequirePlatformHostApi();
+
+        var api = endpoints.MapGroup(Prefix).AllowAnonymous().RequirePlatformHostApi().WithTags("Tenants");
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            if (token.Matches(OperatorToken.FromRequest(context.HttpContext.Request))) return await next(context);
+            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return TypedResults.Problem(title: "Operator token required",
+                detail: "Send `Authorization: Bearer <token>`: the operator token is IPAI_OPERATOR_TOKEN, else the file .ipai/secrets/operator.token.",
+                statusCode: StatusCodes.Status401Unauthorized);
+        });
+        api.MapGet("", ListAsync).WithName("ListTenants");
+        api.MapGet("/{code}", GetAsync).WithName("GetTenant");
+        api.MapPost("", CreateAsync).WithName("CreateTenant");
+        api.MapPost("/{code}/provision", ProvisionAsync).WithName("ProvisionTenant");
+        api.MapGet("/{code}/runs/latest", LatestRunAsync).WithName("GetLatestProvisioningRun");
+        api.MapGet("/{code}/events", (string code, ProvisioningEvents events, CancellationToken cancellationToken) => events.Stream(code, cancellationToken))
+            .WithName("FollowProvisioning").WithSummary("Server-sent events: `step` per finished step, then `state`.");
+        api.MapPost("/{code}/suspend", (string code, TenantActions actions, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(code, actions.SuspendAsync, overview, request, cancellationToken)).WithName("SuspendTenant");
+        api.MapPost("/{code}/resume", (string code, TenantActions actions, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(code, actions.ResumeAsync, overview, request, cancellationToken)).WithName("ResumeTenant");
+        return endpoints;
+    }
+
+    private static async Task<Ok<IReadOnlyList<TenantResource>>> ListAsync(TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await overview.ListAsync(request, cancellationToken));
+
+    private static async Task<Results<Ok<TenantResource>, ProblemHttpResult>> GetAsync(string code, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
+        await overview.FindAsync(code, request, cancellationToken) is { } tenant ? TypedResults.Ok(tenant) : NotFound(code);
+
+    private static async Task<Results<Created<TenantResource>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateTenantRequest body, TenantRegistry registry, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await registry.CreateAsync(body.ToTenant(), cancellationToken);
+            return TypedResults.Created($"{Prefix}/{created.Code}", overview.Resource(created, request, [], null));
+        }
+        catch (TenantValidationException e)
+        {
+            return TypedResults.ValidationProblem(e.Errors.GroupBy(x => x.Field).ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()),
+                title: "The tenant is not valid");
+        }
+        catch (TenantConflictException e)
+        {
+            return TypedResults.Problem(title: "Conflict", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<Results<Accepted<ProvisioningAccepted>, ProblemHttpResult>> ProvisionAsync(
+        string code, TenantActions actions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var tenant = await actions.StartProvisioningAsync(code, cancellationToken);
+            var run = $"{Prefix}/{tenant.Code}/runs/latest";
+            return TypedResults.Accepted(run, new ProvisioningAccepted(tenant.Code, run, $"{Prefix}/{tenant.Code}/events"));
+        }
+        catch (TenantNotFoundException)
+        {
+            return NotFound(code);
+        }
+        catch (InvalidTenantStateException e)
+        {
+            return TypedResults.Problem(title: "Cannot provision now", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<Results<Ok<ProvisionRun>, ProblemHttpResult>> LatestRunAsync(string code, ProvisioningJournal journal, CancellationToken cancellationToken) =>
+        await journal.LatestRunAsync(code, cancellationToken) is { } run
+            ? TypedResults.Ok(run)
+            : TypedResults.Problem(title: "No run", detail: $"Tenant '{code}' has no provisioning run (or does not exist).", statusCode: StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<TenantResource>, ProblemHttpResult>> ChangeAsync(
+        string code, Func<string, CancellationToken, Task<Tenant>> change, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await change(code, cancellationToken);
+            return TypedResults.Ok((await overview.FindAsync(code, request, cancellationToken))!);
+        }
+        catch (TenantNotFoundException)
+        {
+            return NotFound(code);
+        }
+        catch (InvalidTenantStateException e)
+        {
+            return TypedResults.Problem(title: "Not allowed in this state", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static ProblemHttpResult NotFound(string code) =>
+        TypedResults.Problem(title: "No such tenant", detail: $"No tenant has the code '{code}'.", statusCode: StatusCodes.Status404NotFound);
+}
