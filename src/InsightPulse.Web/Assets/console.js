@@ -28,6 +28,8 @@
     var done = JSON.parse(e.data);
     source.close(); // the run ended: do not let EventSource reconnect
     if (state) { state.textContent = done.state; state.className = "badge " + done.state; }
+    var summary = document.querySelector('[data-testid="run-summary"]');
+    if (summary) summary.textContent = "Run " + (done.outcome || "ended") + ".";
     list.setAttribute("data-live", "false");
     if (done.error) {
       var item = document.createElement("li");

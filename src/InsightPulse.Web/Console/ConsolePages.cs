@@ -98,21 +98,18 @@ public static class ConsolePages
     {
         var rows = tenants.Select(t => Html.Of($"""
             <tr data-tenant="{t.Code}">
-              <td><a href="/console/tenants/{t.Code}">{t.Code}</a></td>
-              <td>{t.Name}</td>
+              <td><a href="/console/tenants/{t.Code}">{t.Code}</a><br><small class="muted">{t.Name}</small></td>
               <td>{StateBadge(t.State)}</td>
               <td>{Links(t)}</td>
-              <td>{t.DbName}</td>
-              <td>{t.SupabaseSchema}</td>
-              <td>{t.Server}</td>
-              <td>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</td>
+              <td><small>{t.DbName}<br>schema {t.SupabaseSchema}<br>{t.Server}</small></td>
+              <td><small>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</small></td>
               <td>{RunSummary(t.LastRun, t.ProvisioningQueued)}</td>
             </tr>
             """));
         var body = Html.Of($"""
             <div class="toolbar"><h2>{tenants.Count} tenant(s)</h2><a class="button" href="/console/tenants/new">New tenant</a></div>
             <div class="table-wrap"><table data-testid="tenants">
-              <thead><tr><th>Code</th><th>Name</th><th>State</th><th>Domain</th><th>Database</th><th>Schema</th><th>Server</th><th>Modules</th><th>Last provisioning run</th></tr></thead>
+              <thead><tr><th>Tenant</th><th>State</th><th>Domain</th><th>Database, schema, server</th><th>Modules</th><th>Last provisioning run (ms per step)</th></tr></thead>
               <tbody>{rows}</tbody>
             </table></div>
             <p class="muted">The same operations are in the JSON API under <code>{TenantApi.Prefix}</code> (operator bearer token); its description is <a href="{TenantApi.OpenApiPath}">{TenantApi.OpenApiPath}</a>.</p>
@@ -173,7 +170,7 @@ public static class ConsolePages
             {Html.When(error is not null, Html.Of($"<div class=\"alert\" role=\"alert\"><p>{error}</p></div>"))}
             <div class="card">
               <p>State: <span data-testid="tenant-state" class="badge {t.State}">{t.State}</span></p>
-              <dl>
+              <dl class="facts">
                 <dt>Name</dt><dd>{t.Name}</dd>
                 <dt>Open the site</dt><dd>{Links(t)}</dd>
                 <dt>Database</dt><dd>{t.DbName} on {t.Server}</dd>
@@ -208,7 +205,7 @@ public static class ConsolePages
         if (run is null) return Html.Of($"{(queued ? "queued" : "never provisioned")}");
         var when = run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
         var outcome = run.Outcome ?? (run.Finished ? "ended" : "running");
-        var steps = string.Join(" · ", run.Steps.Select(s => $"{s.Step} {(s.Milliseconds is { } ms ? ms.ToString(CultureInfo.InvariantCulture) + " ms" : s.Outcome ?? "…")}"));
-        return Html.Of($"""<span class="badge {(outcome == "succeeded" ? "active" : outcome == "failed" ? "suspended" : "provisioning")}">{outcome}</span> {when}{(run.Milliseconds is { } total ? $", {total} ms" : "")}{(queued ? " (a new run is queued)" : "")}<br><small class="muted">{steps}</small>{Html.When(run.Error is not null, Html.Of($"<br><small class=\"error\">{run.Error}</small>"))}""");
+        var steps = run.Steps.Select(s => Html.Of($"<span>{s.Step} <b>{(s.Milliseconds is { } ms ? ms.ToString(CultureInfo.InvariantCulture) : s.Outcome ?? "…")}</b></span>"));
+        return Html.Of($"""<span class="badge {(outcome == "succeeded" ? "active" : outcome == "failed" ? "suspended" : "provisioning")}">{outcome}</span> {when}{(run.Milliseconds is { } total ? $", {total} ms" : "")}{(queued ? " (a new run is queued)" : "")}<br><small class="steps">{steps}</small>{Html.When(run.Error is not null, Html.Of($"<br><small class=\"error\">{run.Error}</small>"))}""");
     }
 }
