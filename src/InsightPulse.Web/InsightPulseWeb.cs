@@ -4,6 +4,7 @@ using InsightPulse.Core.Local;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Auth;
+using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.Pages;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -89,6 +90,7 @@ public static class InsightPulseWeb
         app.MapSignIn();
         app.MapHome();
         app.MapUserPages();
+        app.MapFinancePages();
         return app;
     }
 
