@@ -15,9 +15,9 @@ internal static class FinanceMarkup
         return amount < 0 ? "-" + symbol + text : symbol + text;
     }
 
-    public static string Date(DateTime? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
+    public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
 
-    public static string Month(DateTime date) => date.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+    public static string Month(DateOnly date) => date.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     /// <summary>A rate as a percentage without trailing zeros (0.02 → "2").</summary>
     public static string Percent(decimal rate) => (rate * 100).ToString("0.##", CultureInfo.InvariantCulture);
