@@ -1,4 +1,5 @@
 using InsightPulse.Core.Bi;
+using InsightPulse.Core.Finance;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Local;
 using InsightPulse.Core.Modules;
@@ -55,6 +56,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RlsBenchmark>();
         services.TryAddSingleton(LockoutPolicy.Default);
         services.AddSingleton<TenantUserDirectory>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AgencyStore>();
+        services.AddSingleton<ProjectStore>();
+        services.AddSingleton<ExpenseReportStore>();
+        services.AddSingleton<ExpenseLineStore>();
         return services;
     }
 }

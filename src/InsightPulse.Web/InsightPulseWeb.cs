@@ -6,6 +6,7 @@ using InsightPulse.Core.Users;
 using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
 using InsightPulse.Web.Console;
+using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.Pages;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -96,6 +97,7 @@ public static class InsightPulseWeb
         app.MapUserPages();
         app.MapConsole();
         app.MapTenantApi();
+        app.MapFinancePages();
         return app;
     }
 
