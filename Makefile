@@ -36,5 +36,5 @@ provision-tbwa:
 	@./ipai tenant provision tbwa
 
 test:
-	@scripts/ensure-deps.sh postgres pgbouncer chromium
+	@scripts/ensure-deps.sh postgres pgbouncer chromium wrk
 	@scripts/test.sh

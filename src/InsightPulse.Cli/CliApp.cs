@@ -101,7 +101,7 @@ public static class CliApp
                 {
                     TenantNotFoundException or TenantConflictException or TenantValidationException or InvalidTenantStateException
                         or PlatformNotReadyException or LocalClusterException or MigrationChecksumException or MigrationFailedException
-                        or FormatException or OptionsValidationException or ProvisioningException or ModuleCatalogException => e.Message,
+                        or FormatException or OptionsValidationException or ProvisioningException or ModuleCatalogException or InsightPulse.Web.Bench.HttpBenchmarkException => e.Message,
                     _ => PostgresErrors.Describe(e),
                 };
                 if (e is TenantValidationException validation)

@@ -14,6 +14,7 @@ internal static class BenchCommands
         var bench = new Command("bench", "Benchmarks, timed inside this process; see docs/benchmarks.md.");
         bench.Subcommands.Add(ProvisionBenchCommand.Create(services, context));
         bench.Subcommands.Add(Rls(services, context));
+        bench.Subcommands.Add(HttpBenchCommand.Create(services, context));
         root.Subcommands.Add(bench);
     }
 

@@ -1,0 +1,75 @@
+using InsightPulse.Core.Postgres;
+using Npgsql;
+
+namespace InsightPulse.Web.Bench;
+
+/// <summary>
+/// The web runtime in this process on 127.0.0.1 and a free port, as <c>./ipai serve</c> builds it (same
+/// configuration, same pipeline), plus <see cref="HttpBenchmarkEndpoints"/> and the fixed path's pool. Logging at
+/// Warning: no per-request log lines on either path.
+/// </summary>
+public sealed class HttpBenchmarkHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly NpgsqlDataSource _fixedSource;
+
+    private HttpBenchmarkHost(WebApplication app, NpgsqlDataSource fixedSource, int port)
+    {
+        _app = app;
+        _fixedSource = fixedSource;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Starts the host; <paramref name="fixedSchema"/> is the schema the fixed path reads, as the owner.</summary>
+    public static async Task<HttpBenchmarkHost> StartAsync(IConfiguration configuration, PlatformDatabases databases, string fixedSchema, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(databases);
+        var environment = databases.Environment;
+        var connectionString = new NpgsqlConnectionStringBuilder(environment.Server.ConnectionString(environment.DataDatabase, environment.Owner, "ipai bench fixed"))
+        {
+            SearchPath = fixedSchema,
+        }.ConnectionString;
+        // Built like PlatformDatabases' pools (no type loading), so the two paths' pools differ only in role and search path.
+        var fixedSource = new NpgsqlDataSourceBuilder(connectionString).ConfigureTypeLoading(types => types.EnableTypeLoading(false)).Build();
+        WebApplication? app = null;
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+            builder.Configuration.AddConfiguration(configuration);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            });
+            builder.AddInsightPulseWeb();
+            app = builder.Build();
+            app.UseInsightPulseWeb();
+            HttpBenchmarkEndpoints.Map(app, fixedSource);
+            await app.StartAsync(cancellationToken);
+            var port = new Uri(app.Urls.First()).Port;
+            return new HttpBenchmarkHost(app, fixedSource, port);
+        }
+        catch
+        {
+            if (app is not null) await app.DisposeAsync();
+            await fixedSource.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            await _fixedSource.DisposeAsync();
+        }
+    }
+}
