@@ -59,6 +59,43 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     }
 
     [Fact]
+    public async Task A_one_round_trip_read_sees_only_its_tenants_rows_and_leaves_nothing_on_the_connection()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        var pool = platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login);
+
+        for (var i = 0; i < 3; i++) // the pool hands the same physical connection back each time
+        {
+            var rows = await access.ReadAsync<(string Tenant, string User, string Path)>(await TenantAsync(platform, "tbwa"), TenantStore.Schema,
+                "SELECT tenant_id, current_user::text, current_setting('search_path') FROM bir_atc_code WHERE atc_code LIKE @prefix ORDER BY atc_code",
+                new { prefix = "W%" }, CancellationToken.None);
+            Assert.NotEmpty(rows);
+            Assert.All(rows, row => Assert.Equal(("tbwa", "ipai_app", "tbwa"), (row.Tenant, row.User, row.Path.Trim('"'))));
+
+            await using var next = await pool.OpenConnectionAsync();
+            Assert.Equal("", await next.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
+            Assert.DoesNotContain("tbwa", await next.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
+        }
+        // Another tenant's read of the same table sees none of tbwa's rows.
+        var acme = await access.ReadAsync<string>(await TenantAsync(platform, "acme"), TenantStore.Schema,
+            "SELECT tenant_id FROM ppm_agency", null, CancellationToken.None);
+        Assert.All(acme, code => Assert.Equal("acme", code));
+    }
+
+    [Fact]
+    public async Task A_one_round_trip_read_is_one_statement()
+    {
+        var platform = await PlatformAsync();
+        var tbwa = await TenantAsync(platform, "tbwa");
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => platform.Get<TenantDataAccess>().ReadAsync<int>(
+            tbwa, TenantStore.Schema, "SELECT 1; SELECT set_config('app.tenant_id', 'acme', false)", null, CancellationToken.None));
+        Assert.Contains("one statement", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sql_without_a_tenant_sees_no_rows_and_cannot_write()
     {
         var platform = await PlatformAsync();

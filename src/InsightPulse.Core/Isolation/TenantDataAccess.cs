@@ -18,6 +18,9 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
 {
     private readonly ConcurrentDictionary<string, Lazy<Task>> _checked = new(StringComparer.Ordinal);
 
+    // A role's password, read from its secret file once (not once per unit of work).
+    private readonly ConcurrentDictionary<string, PostgresLogin> _logins = new(StringComparer.Ordinal);
+
     /// <summary>A unit of work for the tenant with this code (looked up in the registry).</summary>
     public async Task<TenantUnitOfWork> BeginAsync(string? tenantCode, TenantStore store, CancellationToken cancellationToken)
     {
@@ -34,33 +37,50 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     public Task<TenantUnitOfWork> BeginReadOnlyAsync(Tenant? tenant, TenantStore store, CancellationToken cancellationToken) =>
         BeginAsync(tenant, store, source.Names.BiRole, readOnly: true, cancellationToken);
 
+    /// <summary>
+    /// One read of <paramref name="tenant"/>'s data in a single round trip, as the runtime role: the tenant context and
+    /// the statement go to the server together (one extended-protocol pipeline, one Sync), so they share PostgreSQL's
+    /// implicit transaction and the context ends with it. For list pages and other hot single-statement reads;
+    /// <paramref name="sql"/> must be one statement (no <c>;</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<T>> ReadAsync<T>(Tenant? tenant, TenantStore store, string sql, object? param, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        if (sql.Contains(';', StringComparison.Ordinal)) throw new ArgumentException("A tenant read is one statement: no ';'.", nameof(sql));
+        var (connection, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
+        await using (connection)
+        {
+            var parameters = new DynamicParameters(param);
+            parameters.Add(TenantParameter, tenant!.Code);
+            parameters.Add(PathParameter, path);
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+                $"SELECT set_config('app.tenant_id', @{TenantParameter}, true), set_config('search_path', @{PathParameter}, true);\n{sql}",
+                parameters, cancellationToken: cancellationToken));
+            await results.ReadAsync();
+            return (await results.ReadAsync<T>()).AsList();
+        }
+    }
+
+    private const string TenantParameter = "ipai_tenant_code";
+    private const string PathParameter = "ipai_search_path";
+
     private async Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, CancellationToken cancellationToken)
     {
-        if (tenant is null) throw new TenantContextRequiredException("A tenant is required to reach tenant data: resolve the tenant (host, header) before opening a unit of work.");
-        RequireCode(tenant.Code);
-        if (tenant.State == TenantState.Draft)
-        {
-            throw new TenantContextRequiredException($"Tenant '{tenant.Code}' is a draft and has no data yet: provision it first (`./ipai tenant provision {tenant.Code}`).");
-        }
-        await EnsureRoleCheckedAsync(role, cancellationToken);
-        var (database, schema) = store == TenantStore.Database
-            ? (tenant.DbName, "public")
-            : (databases.Environment.DataDatabase, tenant.SupabaseSchema);
-        var path = Sql.Identifier(schema); // validated and quoted: the search path is the tenant's schema only
-        var login = new PostgresLogin(role, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(role)));
-        var connection = await databases.Get(database, login).OpenConnectionAsync(cancellationToken);
+        var (connection, path) = await OpenAsync(tenant, store, role, cancellationToken);
         NpgsqlTransaction? transaction = null;
         try
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken);
             // First statement of the transaction; is_local = true: both end with the transaction.
             await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT set_config('app.tenant_id', @code, true), set_config('search_path', @path, true)",
-                new { code = tenant.Code, path }, transaction, cancellationToken: cancellationToken));
+                $"SELECT set_config('app.tenant_id', @{TenantParameter}, true), set_config('search_path', @{PathParameter}, true)",
+                new DynamicParameters(new Dictionary<string, object> { [TenantParameter] = tenant!.Code, [PathParameter] = path }),
+                transaction, cancellationToken: cancellationToken));
             if (readOnly)
             {
                 await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
             }
+            var (database, schema) = Store(tenant, store);
             return new TenantUnitOfWork(tenant.Code, store, database, schema, connection, transaction);
         }
         catch
@@ -70,6 +90,36 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             throw;
         }
     }
+
+    /// <summary>An open connection as <paramref name="role"/> to the tenant's store, and the search path to set: the checks every path makes first.</summary>
+    private async Task<(NpgsqlConnection Connection, string Path)> OpenAsync(Tenant? tenant, TenantStore store, string role, CancellationToken cancellationToken)
+    {
+        if (tenant is null) throw new TenantContextRequiredException("A tenant is required to reach tenant data: resolve the tenant (host, header) before opening a unit of work.");
+        RequireCode(tenant.Code);
+        if (tenant.State == TenantState.Draft)
+        {
+            throw new TenantContextRequiredException($"Tenant '{tenant.Code}' is a draft and has no data yet: provision it first (`./ipai tenant provision {tenant.Code}`).");
+        }
+        await EnsureRoleCheckedAsync(role, cancellationToken);
+        var (database, schema) = Store(tenant, store);
+        var path = Sql.Identifier(schema); // validated and quoted: the search path is the tenant's schema only
+        var login = _logins.GetOrAdd(role, r => new PostgresLogin(r, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(r))));
+        try
+        {
+            return (await databases.Get(database, login).OpenConnectionAsync(cancellationToken), path);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
+        {
+            // The role's password changed (secret rotated): read it again next time, with a new pool.
+            _logins.TryRemove(new KeyValuePair<string, PostgresLogin>(role, login));
+            await databases.ForgetAsync(database, login);
+            throw;
+        }
+    }
+
+    private (string Database, string Schema) Store(Tenant tenant, TenantStore store) => store == TenantStore.Database
+        ? (tenant.DbName, "public")
+        : (databases.Environment.DataDatabase, tenant.SupabaseSchema);
 
     private static void RequireCode(string? code)
     {

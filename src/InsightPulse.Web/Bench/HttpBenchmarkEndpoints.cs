@@ -6,10 +6,10 @@ namespace InsightPulse.Web.Bench;
 
 /// <summary>
 /// The two endpoints of <c>bench http</c>, mapped only by <see cref="HttpBenchmarkHost"/> (never by the production
-/// app). Both are anonymous, both run <see cref="ProjectBudgetQuery.ReadAsync"/> and return its rows as JSON:
+/// app). Both are anonymous, both run <see cref="ProjectBudgetQuery.Sql"/> and return its rows as JSON:
 /// <list type="bullet">
-/// <item><see cref="TenantPath"/>: the request's tenant (host routing) → a <see cref="TenantDataAccess"/> unit of
-/// work as the runtime role (transaction, <c>app.tenant_id</c> and search path set, forced RLS) → the query.</item>
+/// <item><see cref="TenantPath"/>: the request's tenant (host routing) → <see cref="TenantDataAccess.ReadAsync{T}"/> as
+/// the runtime role (<c>app.tenant_id</c> and search path set for the statement's transaction, forced RLS) → the query.</item>
 /// <item><see cref="FixedPath"/>: tenancy bypassed: one plain pool on one fixed schema (search path in the
 /// connection string), no transaction, no tenant context, tables without RLS.</item>
 /// </list>
@@ -22,14 +22,12 @@ public static class HttpBenchmarkEndpoints
     internal static void Map(WebApplication app, NpgsqlDataSource fixedSource)
     {
         app.MapGet(TenantPath, async (HttpContext http, TenantDataAccess data, CancellationToken cancellationToken) =>
-        {
-            await using var work = await data.BeginAsync(RequestTenant.Get(http), TenantStore.Schema, cancellationToken);
-            return TypedResults.Ok(await ProjectBudgetQuery.ReadAsync(work.Connection, work.Transaction, cancellationToken));
-        }).AllowAnonymous().ExcludeFromDescription();
+            TypedResults.Ok(await data.ReadAsync<ProjectBudgetRow>(RequestTenant.Get(http), TenantStore.Schema, ProjectBudgetQuery.Sql, null, cancellationToken)))
+            .AllowAnonymous().ExcludeFromDescription();
         app.MapGet(FixedPath, async (CancellationToken cancellationToken) =>
         {
             await using var connection = await fixedSource.OpenConnectionAsync(cancellationToken);
-            return TypedResults.Ok(await ProjectBudgetQuery.ReadAsync(connection, null, cancellationToken));
+            return TypedResults.Ok(await ProjectBudgetQuery.ReadAsync(connection, cancellationToken));
         }).AllowAnonymous().ExcludeFromDescription();
     }
 }

@@ -20,11 +20,11 @@ public static class ProjectBudgetQuery
         ORDER BY project_code
         """;
 
-    /// <summary>Runs the query on an open connection (inside <paramref name="transaction"/> when there is one).</summary>
-    public static async Task<IReadOnlyList<ProjectBudgetRow>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>Runs the query on an open connection of the fixed path.</summary>
+    public static async Task<IReadOnlyList<ProjectBudgetRow>> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var rows = await connection.QueryAsync<ProjectBudgetRow>(new CommandDefinition(Sql, transaction: transaction, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ProjectBudgetRow>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 }
