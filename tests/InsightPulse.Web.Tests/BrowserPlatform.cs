@@ -3,6 +3,7 @@ using InsightPulse.IntegrationTests;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
@@ -41,6 +42,7 @@ public sealed class BrowserPlatform : IAsyncDisposable
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
             builder.Configuration.AddInMemoryCollection(Scope.Settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.AddInsightPulseWeb();
             _app = builder.Build();
             _app.UseInsightPulseWeb();

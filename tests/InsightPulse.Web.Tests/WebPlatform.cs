@@ -4,6 +4,7 @@ using InsightPulse.Core.Provisioning;
 using InsightPulse.IntegrationTests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace InsightPulse.Web.Tests;
 
@@ -32,6 +33,7 @@ public sealed partial class WebPlatform : IAsyncDisposable
             _factory = new WebApplicationFactory<WebApp>().WithWebHostBuilder(builder =>
             {
                 foreach (var (key, value) in Scope.Settings) builder.UseSetting(key, value);
+                builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             });
             _ = _factory.Server; // start: the role guard and the routing table run now
             return this;

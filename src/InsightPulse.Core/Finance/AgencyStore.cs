@@ -22,8 +22,7 @@ public sealed class AgencyStore(TenantDataAccess data)
 
     public async Task<IReadOnlyList<Agency>> ListAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        return (await work.Connection.QueryAsync<Agency>(Command(work, $"SELECT {Columns} FROM ppm_agency a ORDER BY a.code", null, cancellationToken))).ToList();
+        return await data.ReadAsync<Agency>(tenant, TenantStore.Schema, $"SELECT {Columns} FROM ppm_agency a ORDER BY a.code", null, cancellationToken);
     }
 
     public async Task<Agency?> GetAsync(Tenant tenant, long id, CancellationToken cancellationToken)

@@ -20,9 +20,8 @@ public sealed class ExpenseLineStore(TenantDataAccess data)
 
     public async Task<IReadOnlyList<ExpenseLine>> ListAsync(Tenant tenant, long reportId, CancellationToken cancellationToken)
     {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        return (await work.Connection.QueryAsync<ExpenseLine>(Command(work,
-            $"SELECT {Columns} FROM ppm_expense_line WHERE report_id = @reportId ORDER BY line_date, id", new { reportId }, cancellationToken))).ToList();
+        return await data.ReadAsync<ExpenseLine>(tenant, TenantStore.Schema,
+            $"SELECT {Columns} FROM ppm_expense_line WHERE report_id = @reportId ORDER BY line_date, id", new { reportId }, cancellationToken);
     }
 
     public async Task<ExpenseLine?> GetAsync(Tenant tenant, long reportId, long id, CancellationToken cancellationToken)

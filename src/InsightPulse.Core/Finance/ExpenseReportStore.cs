@@ -23,9 +23,8 @@ public sealed class ExpenseReportStore(TenantDataAccess data, TimeProvider time)
     /// <summary>Every report, newest period first.</summary>
     public async Task<IReadOnlyList<ExpenseReport>> ListAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        return (await work.Connection.QueryAsync<ExpenseReport>(Command(work,
-            Query + " GROUP BY r.id, p.id ORDER BY r.period DESC, r.report_date DESC, r.id DESC", null, cancellationToken))).ToList();
+        return await data.ReadAsync<ExpenseReport>(tenant, TenantStore.Schema,
+            Query + " GROUP BY r.id, p.id ORDER BY r.period DESC, r.report_date DESC, r.id DESC", null, cancellationToken);
     }
 
     public async Task<ExpenseReport?> GetAsync(Tenant tenant, long id, CancellationToken cancellationToken)

@@ -32,8 +32,7 @@ public sealed class ProjectStore(TenantDataAccess data)
     /// <summary>Every project with its budget, spent, pending and remaining amounts, by code.</summary>
     public async Task<IReadOnlyList<ProjectBudget>> ListAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        return (await work.Connection.QueryAsync<ProjectBudget>(Command(work, BudgetQuery + " ORDER BY s.project_code", null, cancellationToken))).ToList();
+        return await data.ReadAsync<ProjectBudget>(tenant, TenantStore.Schema, BudgetQuery + " ORDER BY s.project_code", null, cancellationToken);
     }
 
     public async Task<Project?> GetAsync(Tenant tenant, long id, CancellationToken cancellationToken)

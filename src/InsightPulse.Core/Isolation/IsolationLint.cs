@@ -431,7 +431,9 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         var functions = await connection.QueryAsync<FunctionRow>(new CommandDefinition("""
             SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
                    p.prosecdef AS "SecurityDefiner",
-                   EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%') AS "PinnedPath",
+                   -- A fixed search_path, or a SQL-standard body (PostgreSQL 14+: names bound at CREATE, the caller's path is never used).
+                   (EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%')
+                    OR (to_jsonb(p) ->> 'prosqlbody') IS NOT NULL) AS "PinnedPath",
                    array_to_string(array(SELECT r FROM unnest(@roles::text[]) r WHERE has_function_privilege(r, p.oid, 'EXECUTE')), ',') AS "ExecutorsText",
                    (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)) AS "PublicExecute"
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -455,7 +457,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             {
                 findings.Add(new(IsolationLevel.Warn, Names.FunctionSearchPathMutable, tenants, store.Database, name,
                     $"function {name} has no fixed search_path: the caller's search_path decides which tables and functions its names resolve to.",
-                    $"ALTER FUNCTION {name} SET search_path = pg_catalog, pg_temp; and qualify the names it uses."));
+                    $"ALTER FUNCTION {name} SET search_path = pg_catalog, pg_temp; and qualify the names it uses (or give a LANGUAGE sql function a SQL-standard body: RETURN … / BEGIN ATOMIC … END)."));
             }
             if (f.PublicExecute && !f.SecurityDefiner)
             {
