@@ -1,4 +1,5 @@
 using InsightPulse.IntegrationTests;
+using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
 
@@ -31,7 +32,7 @@ public sealed class BrowserConsoleTests(PostgresFixture postgres, BrowserPlatfor
         await console.FillAsync("#f-name", "Delta Creative Manila");
         await console.FillAsync("#f-admin_email", "ops@delta.example");
         await console.ClickAsync("main button[type=submit]");
-        await console.WaitForURLAsync(url => url.Contains("/console/tenants/delta", StringComparison.Ordinal));
+        await console.WaitForURLAsync(url => url.Contains("/console/tenants/delta", StringComparison.Ordinal), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
         Assert.Equal("draft", await console.TextContentAsync("[data-testid=tenant-state]"));
 
         await console.ClickAsync("button:has-text('Provision')");

@@ -40,7 +40,7 @@ public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatfor
         await tbwa.FillAsync("#f-employee_name", "Maria Santos");
         await tbwa.FillAsync("#f-period", "2025-06");
         await tbwa.ClickAsync("[data-testid=report-submit]");
-        await tbwa.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/finance/expenses/[0-9]+"));
+        await tbwa.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/finance/expenses/[0-9]+"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
         var reportPath = new Uri(tbwa.Url).AbsolutePath;
 
         // A line with BIR expanded withholding: (11,200 − 1,200) × 2% = 200.00; net 11,000.00.

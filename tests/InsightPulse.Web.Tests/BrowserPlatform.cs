@@ -84,7 +84,9 @@ public sealed class BrowserPlatform : IAsyncDisposable
         await page.FillAsync("#f-login", login);
         await page.FillAsync("#f-password", password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(site + "/");
+        // Signed in: the header names the user (a locator waits for it; no race with the page's load event).
+        await page.Locator("[data-testid=user-name]").WaitForAsync();
+        Assert.Equal(site + "/", page.Url);
     }
 
     /// <summary>Saves a full-page screenshot as TestResults/screenshots/NAME.png.</summary>
