@@ -86,6 +86,22 @@ public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatfor
         Assert.DoesNotContain("Maria Santos", await scout.ContentAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/finance/agencies")]
+    [InlineData("/finance/projects")]
+    [InlineData("/finance/expenses")]
+    public async Task Finance_pages_fit_a_phone(string path)
+    {
+        await using var context = await web.NewContextAsync(390, 844);
+        var page = await context.NewPageAsync();
+        await BrowserPlatform.SignInAsync(page, web.Site("tbwa.localhost"), "admin", web.AdminPasswordOf("tbwa"));
+        await page.GotoAsync(web.Site("tbwa.localhost") + path);
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"{path} is {width}px wide on a 390px screen");
+        Assert.Equal("tbwa.localhost", await page.TextContentAsync("[data-testid=tenant-domain]"));
+        await BrowserPlatform.ScreenshotAsync(page, "phone" + path.Replace('/', '-'));
+    }
+
     [Fact]
     public async Task Invalid_fields_are_shown_next_to_them()
     {
