@@ -292,8 +292,15 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         await _platform.Get<InsightPulse.Core.Isolation.IsolationLint>().RunAsync(null, CancellationToken.None);
 
         await using var admin = await OpenAsync("postgres");
-        Assert.Equal(0, await admin.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND application_name = 'ipai'"));
+        // A closed connection's backend leaves pg_stat_activity a moment after the client hung up: wait for that.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        int open;
+        while ((open = await admin.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND application_name = 'ipai'")) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(0, open);
     }
 
     [Fact]

@@ -50,16 +50,32 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         var (connection, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
         await using (connection)
         {
-            var parameters = new DynamicParameters(param);
-            parameters.Add(TenantParameter, tenant!.Code);
-            parameters.Add(PathParameter, path);
-            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-                $"SELECT set_config('app.tenant_id', @{TenantParameter}, true), set_config('search_path', @{PathParameter}, true);\n{sql}",
-                parameters, cancellationToken: cancellationToken));
-            await results.ReadAsync();
-            return (await results.ReadAsync<T>()).AsList();
+            // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
+            await using var batch = new NpgsqlBatch(connection);
+            var context = new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true), set_config('search_path', $2, true)");
+            context.Parameters.Add(new NpgsqlParameter { Value = tenant!.Code });
+            context.Parameters.Add(new NpgsqlParameter { Value = path });
+            batch.BatchCommands.Add(context);
+            var query = new NpgsqlBatchCommand(sql);
+            foreach (var property in PropertiesOf(param))
+            {
+                query.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
+            }
+            batch.BatchCommands.Add(query);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var parse = reader.GetRowParser(typeof(T)); // the untyped parser: Dapper's typed one refuses scalars
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken)) rows.Add((T)parse(reader));
+            return rows;
         }
     }
+
+    private static readonly ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> Properties = new();
+
+    /// <summary>The public properties of a parameter object (an anonymous type, as with Dapper): each one a named parameter.</summary>
+    private static System.Reflection.PropertyInfo[] PropertiesOf(object? param) =>
+        param is null ? [] : Properties.GetOrAdd(param.GetType(), type => type.GetProperties());
 
     private const string TenantParameter = "ipai_tenant_code";
     private const string PathParameter = "ipai_search_path";
