@@ -87,6 +87,7 @@ public static class InsightPulseWeb
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRouting();
+        app.UsePlatformOnlyEndpoints();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

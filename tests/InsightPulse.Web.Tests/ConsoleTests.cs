@@ -23,6 +23,19 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
         Assert.StartsWith("/login", response.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/console")]
+    [InlineData("/console/tenants/new")]
+    [InlineData("/api/v1/tenants")]
+    [InlineData("/api/v1/openapi.json")]
+    public async Task On_a_tenants_host_the_console_and_api_do_not_exist_even_for_anonymous_visitors(string path)
+    {
+        var response = await web.Client("tbwa.localhost").GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(response.Headers.Contains("WWW-Authenticate"));
+        Assert.Null(response.Headers.Location);
+    }
+
     [Fact]
     public async Task A_tenant_admin_is_refused_the_console_on_their_host_and_on_the_platforms()
     {

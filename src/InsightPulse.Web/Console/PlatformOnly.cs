@@ -1,6 +1,5 @@
 using InsightPulse.Core.Tenants;
 using InsightPulse.Web.Hosting;
-using InsightPulse.Web.Markup;
 using InsightPulse.Web.Pages;
 
 namespace InsightPulse.Web.Console;
@@ -13,18 +12,26 @@ public static class PlatformOnly
 {
     public static bool IsPlatformHost(HttpContext http) => RequestTenant.Find(http)?.Code == Tenant.PlatformCode;
 
-    /// <summary>Pages: a plain 404 page elsewhere.</summary>
+    /// <summary>Pages: a plain 404 page on any other host, before sign-in is asked for (so a tenant's visitors never learn the console exists).</summary>
     public static TBuilder RequirePlatformHost<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter((context, next) => IsPlatformHost(context.HttpContext)
-            ? next(context)
-            : ValueTask.FromResult<object?>(HtmlResults.Page(Layout.Bare("No site here", Html.Of($"""
-                <main class="narrow"><div class="card status-card"><p class="status-code">404</p><h1>Not found</h1><p>There is nothing here.</p></div></main>
-                """)), StatusCodes.Status404NotFound)));
+        builder.WithMetadata(new PlatformOnlyEndpoint(Api: false));
 
-    /// <summary>API: a problem document elsewhere.</summary>
+    /// <summary>API: a problem document on any other host.</summary>
     public static TBuilder RequirePlatformHostApi<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter((context, next) => IsPlatformHost(context.HttpContext)
-            ? next(context)
-            : ValueTask.FromResult<object?>(TypedResults.Problem(title: "Not found", detail: "The operator API is served on the platform's host only.",
-                statusCode: StatusCodes.Status404NotFound)));
+        builder.WithMetadata(new PlatformOnlyEndpoint(Api: true));
+
+    /// <summary>
+    /// Answers 404 for a platform-only endpoint on another host. Runs after routing (the endpoint is known) and
+    /// before authentication, so no sign-in redirect or token challenge reveals the endpoint.
+    /// </summary>
+    public static IApplicationBuilder UsePlatformOnlyEndpoints(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            var only = context.GetEndpoint()?.Metadata.GetMetadata<PlatformOnlyEndpoint>();
+            if (only is null || IsPlatformHost(context)) return next(context);
+            return only.Api
+                ? TypedResults.Problem(title: "Not found", detail: "The operator API is served on the platform's host only.",
+                    statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context)
+                : StatusPages.Write(context, StatusCodes.Status404NotFound, "Not found", "There is nothing here.");
+        });
 }
