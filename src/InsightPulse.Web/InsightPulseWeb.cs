@@ -60,6 +60,7 @@ public static class InsightPulseWeb
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SessionClaims.Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(WebAuthorization.Admin, policy => policy.AddAuthenticationSchemes(SessionClaims.Scheme).RequireRole(SessionClaims.AdminRole));
+        services.AddSignInRateLimit();
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "ipai_antiforgery";
@@ -88,6 +89,7 @@ public static class InsightPulseWeb
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRouting();
         app.UsePlatformOnlyEndpoints();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

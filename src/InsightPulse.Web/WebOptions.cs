@@ -32,6 +32,10 @@ public sealed class WebOptions
     [Range(1, 24 * 60)]
     public int LockoutMinutes { get; set; } = 15;
 
+    /// <summary>Sign-in attempts one client address may make per minute, across all users and tenants (the lockout counts per user).</summary>
+    [Range(1, 10_000)]
+    public int SignInAttemptsPerMinute { get; set; } = 60;
+
     /// <summary>How long a session lasts without activity.</summary>
     [Range(5, 7 * 24 * 60)]
     public int SessionMinutes { get; set; } = 8 * 60;

@@ -3,6 +3,8 @@ using Dapper;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.IntegrationTests;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.Web.Tests;
@@ -158,6 +160,27 @@ public sealed class SignInTests(PostgresFixture postgres, WebPlatform web) : ICl
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var page = await response.Content.ReadAsStringAsync();
         foreach (var field in new[] { "login", "name", "email", "password" }) Assert.Contains($"id=\"f-{field}-error\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_address_trying_too_many_sign_ins_gets_429_with_retry_after()
+    {
+        // The same app with a limit of 3 a minute (the default is 60).
+        using var limited = new WebApplicationFactory<WebApp>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in web.Scope.Settings) builder.UseSetting(key, value);
+            builder.UseSetting("Web:SignInAttemptsPerMinute", "3");
+        });
+        var client = limited.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://tbwa.localhost"), AllowAutoRedirect = false });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await WebPlatform.SignInAsync(client, "nobody-here", "wrong")).StatusCode);
+        }
+        var refused = await WebPlatform.SignInAsync(client, "nobody-here", "wrong");
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        // Pages other than the sign-in itself are not limited.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/login")).StatusCode);
     }
 
     [Fact]

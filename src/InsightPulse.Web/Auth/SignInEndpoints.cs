@@ -13,7 +13,7 @@ public static partial class SignInEndpoints
     {
         endpoints.MapGet("/login", (PageContext page, string? returnUrl) =>
             page.SignedIn ? Results.LocalRedirect(SafeReturnUrl(returnUrl)) : LoginPage(page, null, returnUrl, null)).AllowAnonymous();
-        endpoints.MapPost("/login", SignInAsync).AllowAnonymous();
+        endpoints.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
         endpoints.MapPost("/logout", async (HttpContext http, IFormCollection _) =>
         {
             await http.SignOutAsync(SessionClaims.Scheme);
