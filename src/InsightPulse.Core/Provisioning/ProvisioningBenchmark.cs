@@ -11,7 +11,7 @@ namespace InsightPulse.Core.Provisioning;
 /// dropped first and the file system is given time to settle before anything is timed (DESIGN.md §5); this
 /// run's tenants are dropped after the timing.
 /// </summary>
-public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisioner provisioner, TenantArchiver archiver, AdminPassword adminPassword, PlatformDatabases databases)
+public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisioner provisioner, TenantArchiver archiver, PlatformDatabases databases)
 {
     public const string CodePrefix = "bench_";
 
@@ -109,16 +109,6 @@ public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisi
     }
 
     /// <summary>Drops every benchmark tenant (database, schema, rows, record, generated password).</summary>
-    public async Task<int> DropLeftoversAsync(Action<string>? progress, CancellationToken cancellationToken)
-    {
-        var leftovers = (await registry.ListAsync(cancellationToken)).Where(t => t.Code.StartsWith(CodePrefix, StringComparison.Ordinal)).ToList();
-        if (leftovers.Count > 0) progress?.Invoke($"dropping {leftovers.Count} benchmark tenant(s)");
-        foreach (var tenant in leftovers)
-        {
-            await archiver.DeprovisionAsync(tenant.Code, archiveRoot: null, cancellationToken);
-            await registry.DeleteAsync(tenant.Code, cancellationToken);
-            adminPassword.Forget(tenant.Code);
-        }
-        return leftovers.Count;
-    }
+    public Task<int> DropLeftoversAsync(Action<string>? progress, CancellationToken cancellationToken) =>
+        archiver.DeleteAllAsync(CodePrefix, count => progress?.Invoke($"dropping {count} benchmark tenant(s)"), cancellationToken);
 }

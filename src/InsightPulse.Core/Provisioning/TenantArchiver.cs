@@ -23,7 +23,8 @@ public sealed class TenantArchiver(
     TenantRegistry registry,
     TenantModules tenantModules,
     ModuleCatalog catalog,
-    TenantProvisioner provisioner)
+    TenantProvisioner provisioner,
+    AdminPassword adminPassword)
 {
     /// <summary>What a deprovision did: the archive folder (null with --no-archive) and what it dropped.</summary>
     public sealed record DeprovisionResult(string Tenant, string? Archive, IReadOnlyList<string> Dropped, bool Changed);
@@ -36,6 +37,24 @@ public sealed class TenantArchiver(
     private string OwnerRole => source.OwnerRole;
 
     private bool SharesPlatformDatabase(Tenant tenant) => tenant.DbName == Environment.PlatformDatabase;
+
+    /// <summary>
+    /// Deletes every tenant whose code starts with <paramref name="codePrefix"/> (benchmark tenants): deprovisioned
+    /// without an archive, its record deleted, its generated admin password forgotten. <paramref name="onFound"/> hears
+    /// how many before the first goes; returns that number.
+    /// </summary>
+    public async Task<int> DeleteAllAsync(string codePrefix, Action<int>? onFound, CancellationToken cancellationToken)
+    {
+        var tenants = (await registry.ListAsync(cancellationToken)).Where(t => t.Code.StartsWith(codePrefix, StringComparison.Ordinal)).ToList();
+        if (tenants.Count > 0) onFound?.Invoke(tenants.Count);
+        foreach (var tenant in tenants)
+        {
+            await DeprovisionAsync(tenant.Code, archiveRoot: null, cancellationToken);
+            await registry.DeleteAsync(tenant.Code, cancellationToken);
+            adminPassword.Forget(tenant.Code);
+        }
+        return tenants.Count;
+    }
 
     /// <summary>Archives the tenant into a new folder under <paramref name="archiveRoot"/> (null: no archive), then drops it.</summary>
     public async Task<DeprovisionResult> DeprovisionAsync(string code, string? archiveRoot, CancellationToken cancellationToken)

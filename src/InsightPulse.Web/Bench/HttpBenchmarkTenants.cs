@@ -15,7 +15,7 @@ namespace InsightPulse.Web.Bench;
 /// holding the same rows. Everything is dropped by <see cref="DropAsync"/>, which also removes what a killed run left.
 /// </summary>
 public sealed class HttpBenchmarkTenants(
-    TenantRegistry registry, TenantModules modules, TenantProvisioner provisioner, TenantArchiver archiver, AdminPassword adminPassword, PlatformDatabases databases)
+    TenantRegistry registry, TenantModules modules, TenantProvisioner provisioner, TenantArchiver archiver, PlatformDatabases databases)
 {
     public const string CodePrefix = "bench_http_";
     public const string FixedSchema = "bench_http_fixed";
@@ -68,15 +68,7 @@ public sealed class HttpBenchmarkTenants(
         {
             await owner.ExecuteAsync(new CommandDefinition($"DROP SCHEMA IF EXISTS {Sql.Identifier(FixedSchema)} CASCADE", cancellationToken: cancellationToken));
         }
-        var leftovers = (await registry.ListAsync(cancellationToken)).Where(t => t.Code.StartsWith(CodePrefix, StringComparison.Ordinal)).ToList();
-        if (leftovers.Count > 0) progress?.Invoke($"dropping {leftovers.Count} bench tenant(s)");
-        foreach (var tenant in leftovers)
-        {
-            await archiver.DeprovisionAsync(tenant.Code, archiveRoot: null, cancellationToken);
-            await registry.DeleteAsync(tenant.Code, cancellationToken);
-            adminPassword.Forget(tenant.Code);
-        }
-        return leftovers.Count;
+        return await archiver.DeleteAllAsync(CodePrefix, count => progress?.Invoke($"dropping {count} bench tenant(s)"), cancellationToken);
     }
 
     /// <summary>How many <c>bench_http_</c> tenants the registry holds and whether the fixed schema exists (the test checks cleanup with it).</summary>
