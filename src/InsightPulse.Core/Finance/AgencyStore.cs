@@ -50,20 +50,9 @@ public sealed class AgencyStore(TenantDataAccess data)
     }
 
     /// <summary>Deletes an agency without projects; with projects, says so (<see cref="FinanceConflictException"/>).</summary>
-    public async Task DeleteAsync(Tenant tenant, long id, CancellationToken cancellationToken)
-    {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        try
-        {
-            var deleted = await work.Connection.ExecuteAsync(Command(work, "DELETE FROM ppm_agency WHERE id = @id", new { id }, cancellationToken));
-            if (deleted == 0) throw new FinanceNotFoundException($"There is no agency {id}.");
-            await work.CommitAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            throw new FinanceConflictException("This agency still has projects: delete or move its projects first, or mark the agency inactive.");
-        }
-    }
+    public Task DeleteAsync(Tenant tenant, long id, CancellationToken cancellationToken) =>
+        FinanceSql.DeleteAsync(data, tenant, "DELETE FROM ppm_agency WHERE id = @id", id, $"There is no agency {id}.",
+            "This agency still has projects: delete or move its projects first, or mark the agency inactive.", cancellationToken);
 
     private async Task<Agency> WriteAsync(Tenant tenant, string sql, object parameters, CancellationToken cancellationToken)
     {

@@ -27,4 +27,25 @@ internal static class FinanceSql
         }
         return null;
     }
+
+    /// <summary>
+    /// Deletes one row by <c>@id</c> with <paramref name="deleteSql"/> in the tenant's unit of work: no row is
+    /// <see cref="FinanceNotFoundException"/> (<paramref name="notFound"/>); rows still referencing it are
+    /// <see cref="FinanceConflictException"/> (<paramref name="stillReferenced"/>).
+    /// </summary>
+    public static async Task DeleteAsync(TenantDataAccess data, Tenant tenant, string deleteSql, long id, string notFound, string stillReferenced, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
+        try
+        {
+            var deleted = await work.Connection.ExecuteAsync(Command(work, deleteSql, new { id }, cancellationToken));
+            if (deleted == 0) throw new FinanceNotFoundException(notFound);
+            await work.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new FinanceConflictException(stillReferenced);
+        }
+    }
 }

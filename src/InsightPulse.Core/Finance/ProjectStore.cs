@@ -70,20 +70,9 @@ public sealed class ProjectStore(TenantDataAccess data)
     }
 
     /// <summary>Deletes a project without expense reports; with reports, says so (<see cref="FinanceConflictException"/>).</summary>
-    public async Task DeleteAsync(Tenant tenant, long id, CancellationToken cancellationToken)
-    {
-        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
-        try
-        {
-            var deleted = await work.Connection.ExecuteAsync(Command(work, "DELETE FROM ppm_project WHERE id = @id", new { id }, cancellationToken));
-            if (deleted == 0) throw new FinanceNotFoundException($"There is no project {id}.");
-            await work.CommitAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            throw new FinanceConflictException("This project still has expense reports: delete them first, or close the project instead.");
-        }
-    }
+    public Task DeleteAsync(Tenant tenant, long id, CancellationToken cancellationToken) =>
+        FinanceSql.DeleteAsync(data, tenant, "DELETE FROM ppm_project WHERE id = @id", id, $"There is no project {id}.",
+            "This project still has expense reports: delete them first, or close the project instead.", cancellationToken);
 
     private async Task<Project> WriteAsync(Tenant tenant, string sql, object parameters, CancellationToken cancellationToken)
     {
