@@ -19,6 +19,30 @@ namespace InsightPulse.Web;
 /// <summary>The web runtime's setup: <see cref="AddInsightPulseWeb"/> on the builder, <see cref="UseInsightPulseWeb"/> on the app.</summary>
 public static class InsightPulseWeb
 {
+    /// <summary>
+    /// The web runtime inside another process (the CLI's <c>serve</c> and <c>up</c>, <c>bench http</c>, browser tests):
+    /// the host's defaults, then <paramref name="configuration"/>, listening on <paramref name="urls"/>; with
+    /// <paramref name="quiet"/>, logging at Warning. Not started.
+    /// </summary>
+    public static WebApplication Build(IConfiguration configuration, string urls, bool quiet = false)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Configuration.AddConfiguration(configuration);
+        if (quiet)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            });
+        }
+        builder.WebHost.UseUrls(urls);
+        builder.AddInsightPulseWeb();
+        var app = builder.Build();
+        app.UseInsightPulseWeb();
+        return app;
+    }
+
     public static WebApplicationBuilder AddInsightPulseWeb(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

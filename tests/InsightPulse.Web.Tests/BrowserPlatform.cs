@@ -1,9 +1,7 @@
 using InsightPulse.Core.Provisioning;
 using InsightPulse.IntegrationTests;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
@@ -39,13 +37,7 @@ public sealed class BrowserPlatform : IAsyncDisposable
             var steps = await Scope.UpAndProvisionAsync();
             Assert.DoesNotContain(steps, s => s.Failed);
 
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-            builder.Configuration.AddInMemoryCollection(Scope.Settings);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.AddInsightPulseWeb();
-            _app = builder.Build();
-            _app.UseInsightPulseWeb();
+            _app = InsightPulseWeb.Build(new ConfigurationBuilder().AddInMemoryCollection(Scope.Settings).Build(), "http://127.0.0.1:0", quiet: true);
             await _app.StartAsync();
             Port = new Uri(_app.Urls.Single()).Port;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using InsightPulse.Web;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,12 +26,7 @@ internal static class ServeCommands
     /// <summary>Runs the web runtime with the CLI's configuration until cancelled (Ctrl+C).</summary>
     public static async Task<int> ServeAsync(IServiceProvider services, CliContext context, string urls, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.Configuration.AddConfiguration(services.GetRequiredService<IConfiguration>());
-        builder.WebHost.UseUrls(urls);
-        builder.AddInsightPulseWeb();
-        await using var app = builder.Build();
-        app.UseInsightPulseWeb();
+        await using var app = InsightPulseWeb.Build(services.GetRequiredService<IConfiguration>(), urls);
         try
         {
             await app.StartAsync(cancellationToken);

@@ -36,17 +36,7 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-            builder.Configuration.AddConfiguration(configuration);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-            });
-            builder.AddInsightPulseWeb();
-            app = builder.Build();
-            app.UseInsightPulseWeb();
+            app = InsightPulseWeb.Build(configuration, "http://127.0.0.1:0", quiet: true);
             HttpBenchmarkEndpoints.Map(app, fixedSource);
             await app.StartAsync(cancellationToken);
             var port = new Uri(app.Urls.First()).Port;
