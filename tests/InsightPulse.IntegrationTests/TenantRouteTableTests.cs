@@ -57,6 +57,21 @@ public sealed class TenantRouteTableTests(PostgresFixture postgres) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_module_added_or_removed_with_sql_reaches_every_node()
+    {
+        await using var node = NewNode();
+        await node.StartAsync(CancellationToken.None);
+        Assert.False(node.HasModule("platform", "ipai_finance_ppm"));
+
+        await using var sql = await _platform.OpenPlatformAsync();
+        await sql.ExecuteAsync("INSERT INTO ipai_tenant_module (tenant_code, module) VALUES ('platform', 'ipai_finance_ppm')");
+        await EventuallyAsync(() => node.HasModule("platform", "ipai_finance_ppm"), "the node sees the added module");
+
+        await sql.ExecuteAsync("DELETE FROM ipai_tenant_module WHERE tenant_code = 'platform'");
+        await EventuallyAsync(() => !node.HasModule("platform", "ipai_finance_ppm"), "the node sees the removed module");
+    }
+
+    [Fact]
     public async Task A_node_whose_listening_connection_was_killed_reconnects_and_catches_up()
     {
         await using var node = NewNode();
