@@ -52,9 +52,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         {
             // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
             await using var batch = new NpgsqlBatch(connection);
-            var context = new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true), set_config('search_path', $2, true)");
-            context.Parameters.Add(new NpgsqlParameter { Value = tenant!.Code });
-            context.Parameters.Add(new NpgsqlParameter { Value = path });
+            var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
             batch.BatchCommands.Add(context);
             var query = new NpgsqlBatchCommand(sql);
             foreach (var property in PropertiesOf(param))
@@ -77,8 +75,8 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     private static System.Reflection.PropertyInfo[] PropertiesOf(object? param) =>
         param is null ? [] : Properties.GetOrAdd(param.GetType(), type => type.GetProperties());
 
-    private const string TenantParameter = "ipai_tenant_code";
-    private const string PathParameter = "ipai_search_path";
+    /// <summary>The tenant context, local to the transaction ($1 the tenant's code, $2 its quoted search path).</summary>
+    private const string ContextSql = "SELECT set_config('app.tenant_id', $1, true), set_config('search_path', $2, true)";
 
     private async Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, CancellationToken cancellationToken)
     {
@@ -88,10 +86,10 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken);
             // First statement of the transaction; is_local = true: both end with the transaction.
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"SELECT set_config('app.tenant_id', @{TenantParameter}, true), set_config('search_path', @{PathParameter}, true)",
-                new DynamicParameters(new Dictionary<string, object> { [TenantParameter] = tenant!.Code, [PathParameter] = path }),
-                transaction, cancellationToken: cancellationToken));
+            await using (var context = new NpgsqlCommand(ContextSql, connection, transaction) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } })
+            {
+                await context.ExecuteNonQueryAsync(cancellationToken);
+            }
             if (readOnly)
             {
                 await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
@@ -148,6 +146,12 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             throw new TenantContextRequiredException($"'{Sql.Printable(code)}' is not a tenant code (lower-case letters, digits and '_', starting with a letter).");
         }
     }
+
+    /// <summary>
+    /// Checks, once per process, that the runtime role cannot bypass row-level security (<see cref="RuntimeRoleGuard"/>);
+    /// the web host calls it before serving, every unit of work before its first query.
+    /// </summary>
+    public Task EnsureRuntimeRoleSafeAsync(CancellationToken cancellationToken) => EnsureRoleCheckedAsync(source.Names.AppRole, cancellationToken);
 
     private async Task EnsureRoleCheckedAsync(string role, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using InsightPulse.Core.Isolation;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.Hosting;
@@ -8,11 +7,12 @@ namespace InsightPulse.Web.Hosting;
 /// Runs before the node takes requests: refuses to start when the runtime role could bypass row-level security
 /// (superuser, BYPASSRLS, owner of tenant objects), then loads the routing table and starts following the registry.
 /// </summary>
-public sealed class WebStartup(RuntimeRoleGuard guard, PlatformEnvironmentSource source, TenantRouteTable routes) : IHostedService
+public sealed class WebStartup(TenantDataAccess data, TenantRouteTable routes) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await guard.EnsureSafeAsync(source.Names.AppRole, cancellationToken);
+        // The same check the first unit of work would make, done once: its result is kept for the units of work.
+        await data.EnsureRuntimeRoleSafeAsync(cancellationToken);
         await routes.StartAsync(cancellationToken);
     }
 
