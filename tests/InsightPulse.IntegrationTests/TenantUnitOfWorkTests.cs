@@ -110,6 +110,46 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
         Assert.Equal(0, await connection.ExecuteAsync("DELETE FROM res_users"));
     }
 
+    [Theory]
+    [InlineData("""{"tenant_id": "tbwa", "role": "authenticated"}""", 1)]
+    [InlineData("""{"tenant_id": "scout"}""", 0)]
+    [InlineData("""{"tenant_id": ""}""", 0)]
+    [InlineData("""{"role": "authenticated"}""", 0)]
+    [InlineData("", 0)]
+    public async Task The_PostgREST_pre_request_function_takes_the_tenant_from_the_JWT_claim_for_the_transaction_only(string claims, int tbwaAdmins)
+    {
+        var platform = await PlatformAsync();
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            // What PostgREST does per request: the claims as a transaction setting, then its db-pre-request function.
+            await connection.ExecuteAsync("SELECT set_config('request.jwt.claims', @claims, true)", new { claims }, transaction);
+            await connection.ExecuteAsync("SELECT ipai.set_tenant_from_jwt()", transaction: transaction);
+            Assert.Equal(tbwaAdmins, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users WHERE login = 'admin'", transaction: transaction));
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users WHERE tenant_id <> 'tbwa'", transaction: transaction));
+            await transaction.RollbackAsync();
+        }
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users"));
+    }
+
+    [Fact]
+    public async Task Malformed_JWT_claims_fail_the_request_instead_of_reading_as_no_tenant()
+    {
+        var platform = await PlatformAsync();
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SELECT set_config('request.jwt.claims', '{not json', true)", transaction: transaction);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("SELECT ipai.set_tenant_from_jwt()", transaction: transaction));
+
+        Assert.Equal(PostgresErrorCodes.InvalidTextRepresentation, error.SqlState);
+    }
+
     [Fact]
     public async Task A_unit_of_work_not_committed_is_rolled_back()
     {
