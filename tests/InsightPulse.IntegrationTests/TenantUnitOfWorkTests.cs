@@ -86,6 +86,81 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     }
 
     [Fact]
+    public async Task Reads_are_prepared_once_per_tenant_schema_and_each_prepared_read_sees_only_its_tenant()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        var tenants = new[] { await TenantAsync(platform, "tbwa"), await TenantAsync(platform, "acme") };
+        const string sql = "SELECT tenant_id FROM ppm_project_budget_status WHERE project_id > @after";
+
+        for (var i = 0; i < 20; i++)
+        {
+            foreach (var tenant in tenants)
+            {
+                var rows = await access.ReadAsync<string>(tenant, TenantStore.Schema, sql, new { after = -1L }, CancellationToken.None);
+                Assert.All(rows, code => Assert.Equal(tenant.Code, code));
+            }
+        }
+
+        // The statements prepared on every connection of the pool (holding all at once reaches each idle one).
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        var pool = platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login);
+        var held = new List<NpgsqlConnection>();
+        var prepared = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                var connection = await pool.OpenConnectionAsync();
+                held.Add(connection);
+                prepared.UnionWith(await connection.QueryAsync<string>("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%ppm_project_budget_status%'"));
+            }
+        }
+        finally
+        {
+            foreach (var connection in held) await connection.DisposeAsync();
+        }
+        var positional = sql.Replace("@after", "$1", StringComparison.Ordinal);
+        Assert.Equal(["/* \"acme\" */ " + positional, "/* \"tbwa\" */ " + positional], prepared.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_prepared_read_runs_again_when_a_migration_changed_its_columns()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        var tbwa = await TenantAsync(platform, "tbwa");
+        await using var owner = await platform.Get<PlatformDatabases>().Data.OpenConnectionAsync();
+        async Task ViewAsync(string columns) => await owner.ExecuteAsync($"""
+            DROP VIEW IF EXISTS tbwa.ipai_test_prepared;
+            CREATE VIEW tbwa.ipai_test_prepared WITH (security_invoker = true) AS SELECT {columns} FROM tbwa.bir_atc_code;
+            GRANT SELECT ON tbwa.ipai_test_prepared TO ipai_app;
+            """);
+        await ViewAsync("tenant_id, atc_code");
+        try
+        {
+            // Enough reads for every connection of the pool to prepare the statement.
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.NotEmpty(await access.ReadAsync<string>(tbwa, TenantStore.Schema, "SELECT * FROM ipai_test_prepared", null, CancellationToken.None));
+            }
+
+            await ViewAsync("atc_code, tenant_id, 1 AS added");
+
+            for (var i = 0; i < 20; i++)
+            {
+                var rows = await access.ReadAsync<(string Code, string Tenant, int Added)>(tbwa, TenantStore.Schema, "SELECT * FROM ipai_test_prepared", null, CancellationToken.None);
+                Assert.All(rows, row => Assert.Equal(("tbwa", 1), (row.Tenant, row.Added)));
+            }
+        }
+        finally
+        {
+            await owner.ExecuteAsync("DROP VIEW IF EXISTS tbwa.ipai_test_prepared");
+        }
+    }
+
+    [Fact]
     public async Task A_one_round_trip_read_is_one_statement()
     {
         var platform = await PlatformAsync();

@@ -47,6 +47,20 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (sql.Contains(';', StringComparison.Ordinal)) throw new ArgumentException("A tenant read is one statement: no ';'.", nameof(sql));
+        try
+        {
+            return await ReadOnceAsync<T>(tenant, store, sql, param, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.FeatureNotSupported && e.MessageText.Contains("cached plan", StringComparison.Ordinal))
+        {
+            // A statement prepared on this connection outlived a change of its result's columns (a migration ran):
+            // PostgreSQL refuses to run it, Npgsql forgets it, and the read runs once more, prepared afresh.
+            return await ReadOnceAsync<T>(tenant, store, sql, param, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> ReadOnceAsync<T>(Tenant? tenant, TenantStore store, string sql, object? param, CancellationToken cancellationToken)
+    {
         var (connection, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
         await using (connection)
         {
@@ -54,7 +68,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             await using var batch = new NpgsqlBatch(connection);
             var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
             batch.BatchCommands.Add(context);
-            var query = new NpgsqlBatchCommand(sql);
+            var query = new NpgsqlBatchCommand(StatementFor(path, sql));
             foreach (var property in PropertiesOf(param))
             {
                 query.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
@@ -67,6 +81,20 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             while (await reader.ReadAsync(cancellationToken)) rows.Add((T)parse(reader));
             return rows;
         }
+    }
+
+    /// <summary>
+    /// The statement as sent for a store whose search path is <paramref name="path"/>: led by a comment naming it.
+    /// The runtime pools prepare statements by their text (<see cref="PlatformDatabases.PrepareStatements"/>), and
+    /// PostgreSQL plans a prepared statement again whenever the search path differs from the one it was planned
+    /// under; with one text for every tenant of the shared database, a connection serving tenants in turn would plan
+    /// on every read. The comment gives each schema its own prepared statement. It is not what keeps tenants apart:
+    /// the search path and the policies are.
+    /// </summary>
+    internal static string StatementFor(string path, string sql)
+    {
+        if (path.Contains("*/", StringComparison.Ordinal)) throw new ArgumentException("A search path cannot end a comment.", nameof(path));
+        return $"/* {path} */ {sql}";
     }
 
     private static readonly ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> Properties = new();

@@ -27,12 +27,13 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(databases);
         var environment = databases.Environment;
-        var connectionString = new NpgsqlConnectionStringBuilder(environment.Server.ConnectionString(environment.DataDatabase, environment.Owner, "ipai bench fixed"))
+        var settings = new NpgsqlConnectionStringBuilder(environment.Server.ConnectionString(environment.DataDatabase, environment.Owner, "ipai bench fixed"))
         {
             SearchPath = fixedSchema,
-        }.ConnectionString;
-        // Built like PlatformDatabases' pools (no type loading), so the two paths' pools differ only in role and search path.
-        var fixedSource = new NpgsqlDataSourceBuilder(connectionString).ConfigureTypeLoading(types => types.EnableTypeLoading(false)).Build();
+        };
+        // Built and prepared like the runtime role's pools, so the two paths' pools differ only in role and search path.
+        PlatformDatabases.PrepareStatements(settings);
+        var fixedSource = PlatformDatabases.Build(settings.ConnectionString);
         WebApplication? app = null;
         try
         {
