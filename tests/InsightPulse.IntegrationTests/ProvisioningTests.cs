@@ -165,6 +165,33 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tenant_context_migration_of_a_newer_build_is_applied_to_a_provisioned_tenant_and_reported()
+    {
+        await ProvisionAsync("tbwa");
+        // As if tbwa had been provisioned by a build without 0003: its record gone, 0002's function back in place.
+        foreach (var database in new[] { "postgres", "odoo_tbwa" })
+        {
+            await using var connection = await OpenAsync(database);
+            await connection.ExecuteAsync("""
+                DELETE FROM ipai_migration WHERE scope = 'tenant_context' AND migration_id = '0003_tenant_context_from_setting.sql';
+                CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+                RETURN coalesce(nullif(current_setting('app.tenant_id', true), ''), 'stale');
+                """);
+        }
+
+        var run = await ProvisionAsync("tbwa");
+
+        Assert.Contains("tenant context: applied 0003_tenant_context_from_setting.sql", run.Steps.Single(s => s.Step == "schema").Detail, StringComparison.Ordinal);
+        Assert.Contains("tenant context: applied 0003_tenant_context_from_setting.sql", run.Steps.Single(s => s.Step == "modules").Detail, StringComparison.Ordinal);
+        foreach (var database in new[] { "postgres", "odoo_tbwa" })
+        {
+            await using var connection = await OpenAsync(database);
+            Assert.Null(await connection.ExecuteScalarAsync<string?>("SELECT ipai.current_tenant_id()"));
+        }
+        Assert.False((await ProvisionAsync("tbwa")).Changed);
+    }
+
+    [Fact]
     public async Task A_dropped_module_table_is_noticed_and_repaired_without_touching_the_other_tables()
     {
         await ProvisionAsync("tbwa");

@@ -179,7 +179,7 @@ public sealed class TenantProvisioner(
                 did.AddRange(await GrantSchemaUsageAsync(data, schema, cancellationToken));
             }
         }
-        await EnsureTenantContextAsync(databases.Data, cancellationToken);
+        did.AddRange(await EnsureTenantContextAsync(databases.Data, cancellationToken));
         if (catalog.DatabankOf(tenant.Code) is { } databank)
         {
             var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", rerun: false, cancellationToken);
@@ -287,8 +287,7 @@ public sealed class TenantProvisioner(
     {
         var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
         var tenantDatabase = databases.Get(tenant.DbName, databases.Environment.Owner);
-        await EnsureTenantContextAsync(tenantDatabase, cancellationToken);
-        var did = new List<string>();
+        var did = new List<string>(await EnsureTenantContextAsync(tenantDatabase, cancellationToken));
         var first = true;
         // A repaired table was dropped with CASCADE, which also took the foreign keys of modules that depend on it:
         // their re-runnable scripts run again too (install order puts them after it).
@@ -425,9 +424,13 @@ public sealed class TenantProvisioner(
         return module.Relations.Where(r => !present.Contains(r)).ToList();
     }
 
-    private async Task EnsureTenantContextAsync(NpgsqlDataSource database, CancellationToken cancellationToken) =>
-        await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, "tenant_context",
+    /// <summary>The tenant-context function's migrations on <paramref name="database"/>; says which it applied (none: empty).</summary>
+    private async Task<IReadOnlyList<string>> EnsureTenantContextAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var applied = await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, "tenant_context",
             TenantContextMigrations, null, cancellationToken);
+        return applied.Count > 0 ? [$"tenant context: applied {string.Join(", ", applied)}"] : [];
+    }
 
     /// <summary>ir_module_module rows and the superset.* parameters of this tenant; returns the rows written.</summary>
     private static async Task<int> RecordModulesAsync(NpgsqlDataSource tenantDatabase, Tenant tenant, IReadOnlyList<Module> modules, CancellationToken cancellationToken)
