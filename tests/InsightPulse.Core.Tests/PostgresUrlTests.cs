@@ -1,3 +1,4 @@
+using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using Npgsql;
 
@@ -27,6 +28,26 @@ public sealed class PostgresUrlTests
         Assert.Equal(SslMode.Require, url.SslMode);
         Assert.Contains("supa", url.IgnoredParameters);
         Assert.DoesNotContain("sslmode", url.IgnoredParameters);
+    }
+
+    [Theory]
+    [InlineData("?sslmode=require&pgbouncer=true", true)]
+    [InlineData("?pgbouncer=false", false)]
+    [InlineData("?sslmode=require", false)]
+    public void Pgbouncer_true_marks_a_transaction_mode_pooler(string query, bool pooler)
+    {
+        var url = PostgresUrl.Parse(WithPassword("postgres.abcd", "pw", "aws-1-us-east-1.pooler.supabase.com:6543/postgres" + query));
+
+        Assert.Equal(pooler, url.BehindTransactionPooler);
+        Assert.DoesNotContain("pgbouncer", url.IgnoredParameters);
+        Assert.Equal(pooler, PlatformEnvironment.External(url, new PlatformOptions()).Server.BehindTransactionPooler);
+    }
+
+    [Fact]
+    public void Pgbouncer_takes_true_or_false_only()
+    {
+        var error = Assert.Throws<FormatException>(() => PostgresUrl.Parse(WithPassword("u", "pw", "db.example.com:6543/postgres?pgbouncer=yes")));
+        Assert.DoesNotContain("pw", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

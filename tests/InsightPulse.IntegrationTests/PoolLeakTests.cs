@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dapper;
 using InsightPulse.Core.Bi;
+using InsightPulse.Core.Postgres;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -163,13 +164,17 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
     {
         var before = await PgBouncer.RuntimeBackendsAsync(postgres); // ipai_app sessions of the test's own setup
         await using var bouncer = await PgBouncer.StartAsync(postgres, "ipai_app", ScoutScope.Password(_platform, "ipai_app"), serverPoolSize: 2);
-        // Npgsql with PgBouncer in transaction mode: its reset on close (DISCARD ALL) would run outside any
-        // transaction, on whatever server connection PgBouncer picks; it is turned off. No prepared statements.
-        var connectionString = new NpgsqlConnectionStringBuilder
+        // The runtime pool as the platform sets it up behind a transaction-mode pooler (POSTGRES_URL with pgbouncer=true):
+        // no reset on close, no prepared statements.
+        var settings = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = bouncer.Port, Database = "postgres", Username = "ipai_app", Password = ScoutScope.Password(_platform, "ipai_app"),
-            SslMode = SslMode.Disable, CommandTimeout = 5, MaxPoolSize = 6, NoResetOnClose = true, MaxAutoPrepare = 0, ApplicationName = "ipai-tests",
-        }.ConnectionString;
+            SslMode = SslMode.Disable, CommandTimeout = 5, MaxPoolSize = 6, ApplicationName = "ipai-tests",
+        };
+        PlatformDatabases.Configure(settings, new PostgresServer("127.0.0.1", bouncer.Port, SslMode.Disable, BehindTransactionPooler: true), runtimeRole: true);
+        Assert.True(settings.NoResetOnClose);
+        Assert.Equal(0, settings.MaxAutoPrepare);
+        var connectionString = settings.ConnectionString;
 
         var tally = await HammerAsync(connectionString, operations: 20_000, workers: 6, budget: TimeSpan.FromSeconds(30));
 

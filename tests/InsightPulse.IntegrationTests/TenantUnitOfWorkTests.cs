@@ -14,6 +14,15 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
 
     private static async Task<Tenant> TenantAsync(PlatformScope platform, string code) => await platform.Registry.GetAsync(code, CancellationToken.None);
 
+    /// <summary>The runtime role's pool on <paramref name="database"/> (default: the shared data database), as TenantDataAccess uses it.</summary>
+    private static NpgsqlDataSource AppPool(PlatformScope platform, string? database = null)
+    {
+        var source = platform.Get<PlatformEnvironmentSource>();
+        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+        var databases = platform.Get<PlatformDatabases>();
+        return databases.Get(database ?? databases.Environment.DataDatabase, login);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
@@ -51,9 +60,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
         }
 
         // Npgsql hands out the same physical connection again: the settings ended with the transaction.
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        await using var fresh = await platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login).OpenConnectionAsync();
+        await using var fresh = await AppPool(platform).OpenConnectionAsync();
         Assert.Equal("", await fresh.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
         Assert.DoesNotContain("tbwa", await fresh.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
     }
@@ -63,9 +70,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     {
         var platform = await PlatformAsync();
         var access = platform.Get<TenantDataAccess>();
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        var pool = platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login);
+        var pool = AppPool(platform);
 
         for (var i = 0; i < 3; i++) // the pool hands the same physical connection back each time
         {
@@ -103,9 +108,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
         }
 
         // The statements prepared on every connection of the pool (holding all at once reaches each idle one).
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        var pool = platform.Get<PlatformDatabases>().Get(platform.Get<PlatformDatabases>().Environment.DataDatabase, login);
+        var pool = AppPool(platform);
         var held = new List<NpgsqlConnection>();
         var prepared = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -174,9 +177,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     public async Task Sql_without_a_tenant_sees_no_rows_and_cannot_write()
     {
         var platform = await PlatformAsync();
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+        await using var connection = await AppPool(platform, "odoo_tbwa").OpenConnectionAsync();
 
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users"));
         var error = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("INSERT INTO res_users (login, name) VALUES ('intruder', 'Intruder')"));
@@ -194,9 +195,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     public async Task The_PostgREST_pre_request_function_takes_the_tenant_from_the_JWT_claim_for_the_transaction_only(string claims, int tbwaAdmins)
     {
         var platform = await PlatformAsync();
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+        await using var connection = await AppPool(platform, "odoo_tbwa").OpenConnectionAsync();
 
         await using (var transaction = await connection.BeginTransactionAsync())
         {
@@ -214,9 +213,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     public async Task Malformed_JWT_claims_fail_the_request_instead_of_reading_as_no_tenant()
     {
         var platform = await PlatformAsync();
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
-        await using var connection = await platform.Get<PlatformDatabases>().Get("odoo_tbwa", login).OpenConnectionAsync();
+        await using var connection = await AppPool(platform, "odoo_tbwa").OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("SELECT set_config('request.jwt.claims', '{not json', true)", transaction: transaction);
 

@@ -85,7 +85,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
 
     /// <summary>
     /// The statement as sent for a store whose search path is <paramref name="path"/>: led by a comment naming it.
-    /// The runtime pools prepare statements by their text (<see cref="PlatformDatabases.PrepareStatements"/>), and
+    /// The runtime pools prepare statements by their text (<see cref="PlatformDatabases.Configure"/>), and
     /// PostgreSQL plans a prepared statement again whenever the search path differs from the one it was planned
     /// under; with one text for every tenant of the shared database, a connection serving tenants in turn would plan
     /// on every read. The comment gives each schema its own prepared statement. It is not what keeps tenants apart:

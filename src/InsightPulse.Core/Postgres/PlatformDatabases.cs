@@ -26,7 +26,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
         return _sources.GetOrAdd((database, login.Username), _ =>
         {
             var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));
-            if (login.Username == environment.Names.AppRole || login.Username == environment.Names.BiRole) PrepareStatements(settings);
+            Configure(settings, Environment.Server, runtimeRole: login.Username == environment.Names.AppRole || login.Username == environment.Names.BiRole);
             return Build(settings.ConnectionString);
         });
     }
@@ -38,6 +38,20 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     /// </summary>
     public static NpgsqlDataSource Build(string connectionString) =>
         new NpgsqlDataSourceBuilder(connectionString).ConfigureTypeLoading(types => types.EnableTypeLoading(false)).Build();
+
+    /// <summary>
+    /// How a pool on <paramref name="server"/> is set up: behind a transaction-mode pooler, no reset on close (Npgsql's
+    /// reset would run in a transaction of its own, on whichever server session the pooler picks; all we set is local
+    /// to a transaction anyway) and no prepared statements (they would not outlive the transaction); otherwise the
+    /// runtime roles' pools prepare statements (<see cref="PrepareStatements"/>).
+    /// </summary>
+    public static void Configure(NpgsqlConnectionStringBuilder settings, PostgresServer server, bool runtimeRole)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.BehindTransactionPooler) settings.NoResetOnClose = true;
+        else if (runtimeRole) PrepareStatements(settings);
+    }
 
     /// <summary>Statements prepared automatically per connection (least recently used ones closed past this many).</summary>
     public const int MaxPreparedStatements = 64;
@@ -52,9 +66,8 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     /// tenant of the shared database keeps its own. Cost: backend memory, about 140 KB per statement for the finance
     /// budget view (its query tree and plan), so at most about 9 MB per connection.
     /// </summary>
-    public static void PrepareStatements(NpgsqlConnectionStringBuilder settings)
+    private static void PrepareStatements(NpgsqlConnectionStringBuilder settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         settings.MaxAutoPrepare = MaxPreparedStatements;
         settings.AutoPrepareMinUsages = 2;
     }

@@ -2,8 +2,12 @@ using Npgsql;
 
 namespace InsightPulse.Core.Postgres;
 
-/// <summary>Where one PostgreSQL server listens, and how to reach a database on it as a given role.</summary>
-public sealed record PostgresServer(string Host, int Port, SslMode SslMode = SslMode.Prefer)
+/// <summary>
+/// Where one PostgreSQL server listens, and how to reach a database on it as a given role.
+/// <paramref name="BehindTransactionPooler"/>: a transaction-mode pooler (PgBouncer, Supavisor) stands in front of
+/// it, so a connection is a server session for one transaction only.
+/// </summary>
+public sealed record PostgresServer(string Host, int Port, SslMode SslMode = SslMode.Prefer, bool BehindTransactionPooler = false)
 {
     public string ConnectionString(string database, PostgresLogin login, string applicationName = "ipai")
     {

@@ -4,7 +4,9 @@ namespace InsightPulse.Core.Postgres;
 
 /// <summary>
 /// A <c>postgres://user:pass@host:port/db?sslmode=…</c> URL as Supabase hands it out, turned into an
-/// Npgsql connection string. Query parameters Npgsql does not know (the pooler's <c>supa=…</c>) are ignored.
+/// Npgsql connection string. <c>sslmode</c> is read; <c>pgbouncer=true</c> (Prisma's convention for Supabase's
+/// transaction pooler) says that the server is reached through a transaction-mode pooler, which keeps no prepared
+/// statement from one transaction to the next; other parameters (the pooler's <c>supa=…</c>) are ignored.
 /// </summary>
 public sealed record PostgresUrl
 {
@@ -15,6 +17,9 @@ public sealed record PostgresUrl
     public required string Database { get; init; }
     public SslMode SslMode { get; init; } = SslMode.Prefer;
     public IReadOnlyList<string> IgnoredParameters { get; init; } = [];
+
+    /// <summary><c>pgbouncer=true</c>: a transaction-mode pooler stands in front of the server (no prepared statements).</summary>
+    public bool BehindTransactionPooler { get; init; }
 
     /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be shown or logged.</summary>
     public string Redacted => $"postgres://{Uri.EscapeDataString(Username)}:***@{HostForUrl}:{Port}/{Uri.EscapeDataString(Database)}";
@@ -52,6 +57,7 @@ public sealed record PostgresUrl
         };
         var ignored = new List<string>();
         var sslMode = SslMode.Prefer;
+        var pooler = false;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
@@ -70,11 +76,20 @@ public sealed record PostgresUrl
                     _ => throw new FormatException($"POSTGRES_URL has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
                 };
             }
+            else if (key == "pgbouncer")
+            {
+                pooler = value switch
+                {
+                    "true" => true,
+                    "false" => false,
+                    _ => throw new FormatException($"POSTGRES_URL has pgbouncer={Sql.Printable(value)}: use true or false."),
+                };
+            }
             else
             {
                 ignored.Add(key);
             }
         }
-        return result with { SslMode = sslMode, IgnoredParameters = ignored };
+        return result with { SslMode = sslMode, IgnoredParameters = ignored, BehindTransactionPooler = pooler };
     }
 }

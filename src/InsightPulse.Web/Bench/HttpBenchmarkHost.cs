@@ -31,8 +31,8 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
         {
             SearchPath = fixedSchema,
         };
-        // Built and prepared like the runtime role's pools, so the two paths' pools differ only in role and search path.
-        PlatformDatabases.PrepareStatements(settings);
+        // Set up and built like the runtime role's pools, so the two paths' pools differ only in role and search path.
+        PlatformDatabases.Configure(settings, environment.Server, runtimeRole: true);
         var fixedSource = PlatformDatabases.Build(settings.ConnectionString);
         WebApplication? app = null;
         try
