@@ -44,8 +44,6 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         public const string StoreMissing = "store_missing";
     }
 
-    private IReadOnlyList<string> RuntimeRoles => [source.Names.AppRole, source.Names.BiRole];
-
     /// <summary>Every provisioned tenant's stores (or only those of <paramref name="tenantCode"/>), and the server.</summary>
     public async Task<IsolationReport> RunAsync(string? tenantCode, CancellationToken cancellationToken)
     {
@@ -163,7 +161,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     private async Task<string[]> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = RuntimeRoles.ToArray() }, cancellationToken: cancellationToken))).ToArray();
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = source.Names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToArray();
 
     // Server ------------------------------------------------------------------------------------------------
 
@@ -199,7 +197,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                 $"PostgreSQL {version} has row-security bugs fixed in later minor releases: {string.Join(", ", cves)}.",
                 "upgrade to the latest minor release of your major version (at least 12.21, 13.17, 14.14, 15.9, 16.5 or 17.1)."));
         }
-        foreach (var role in RuntimeRoles)
+        foreach (var role in source.Names.RuntimeRoles())
         {
             foreach (var problem in await RuntimeRoleGuard.AttributeProblemsAsync(data, role, cancellationToken))
             {

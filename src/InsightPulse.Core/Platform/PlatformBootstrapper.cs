@@ -184,7 +184,7 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             cancellationToken: cancellationToken));
         // Only the platform's own roles may connect to it.
         await admin.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
-        foreach (var role in new[] { names.AppRole, names.BiRole })
+        foreach (var role in names.RuntimeRoles())
         {
             var roleExists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));

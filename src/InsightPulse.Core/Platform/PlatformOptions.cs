@@ -36,4 +36,7 @@ public sealed class PlatformOptions
     /// </summary>
     [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
     public string OperatorRole { get; set; } = "ipai_operator";
+
+    /// <summary>The roles that log in at run time, own nothing and never bypass RLS: <see cref="AppRole"/> and <see cref="BiRole"/>.</summary>
+    public string[] RuntimeRoles() => [AppRole, BiRole];
 }

@@ -26,7 +26,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
         return _sources.GetOrAdd((database, login.Username), _ =>
         {
             var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));
-            Configure(settings, Environment.Server, runtimeRole: login.Username == environment.Names.AppRole || login.Username == environment.Names.BiRole);
+            Configure(settings, Environment.Server, runtimeRole: environment.Names.RuntimeRoles().Contains(login.Username));
             return Build(settings.ConnectionString);
         });
     }

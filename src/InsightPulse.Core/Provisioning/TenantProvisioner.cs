@@ -479,7 +479,7 @@ public sealed class TenantProvisioner(
     private async Task<IReadOnlyList<string>> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname",
-            new { roles = new[] { source.Names.AppRole, source.Names.BiRole } }, cancellationToken: cancellationToken))).ToList();
+            new { roles = source.Names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToList();
 
     private Task<bool> RecordResourceAsync(string code, string kind, string name, Guid runId, bool adopted, CancellationToken cancellationToken) =>
         TenantResourceLedger.RecordAsync(databases.Platform, code, kind, name, runId, adopted, cancellationToken);
