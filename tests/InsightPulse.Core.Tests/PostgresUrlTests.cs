@@ -50,6 +50,38 @@ public sealed class PostgresUrlTests
         Assert.DoesNotContain("pw", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("?connection_limit=20", 20)]
+    [InlineData("?sslmode=require&connection_limit=1", 1)]
+    [InlineData("?sslmode=require", 100)] // unset: Npgsql's default
+    public void Connection_limit_caps_every_pool_of_the_platform(string query, int poolSize)
+    {
+        var url = PostgresUrl.Parse(WithPassword("app", "pw", "db.example.com:5432/postgres" + query));
+        var server = PlatformEnvironment.External(url, new PlatformOptions()).Server;
+
+        Assert.DoesNotContain("connection_limit", url.IgnoredParameters);
+        foreach (var runtimeRole in new[] { true, false })
+        {
+            var settings = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres", new PostgresLogin("ipai_app", "pw")));
+            PlatformDatabases.Configure(settings, server, runtimeRole);
+            Assert.Equal(poolSize, settings.MaxPoolSize);
+        }
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("ten")]
+    [InlineData("")]
+    [InlineData("10001")]
+    [InlineData("99999999999")]
+    public void Connection_limit_takes_a_whole_number_from_1_to_10000(string value)
+    {
+        var error = Assert.Throws<FormatException>(() => PostgresUrl.Parse(WithPassword("u", "pw", "db.example.com:5432/postgres?connection_limit=" + value)));
+        Assert.Contains("connection_limit", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_redacted_form_hides_the_password()
     {

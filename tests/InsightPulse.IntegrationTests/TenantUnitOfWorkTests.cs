@@ -14,13 +14,21 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
 
     private static async Task<Tenant> TenantAsync(PlatformScope platform, string code) => await platform.Registry.GetAsync(code, CancellationToken.None);
 
-    /// <summary>The runtime role's pool on <paramref name="database"/> (default: the shared data database), as TenantDataAccess uses it.</summary>
+    private static PostgresLogin AppLogin(PlatformScope platform) =>
+        new("ipai_app", platform.Get<PlatformEnvironmentSource>().Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
+
+    /// <summary>A plain pool of the runtime role on <paramref name="database"/> (default: the shared data database).</summary>
     private static NpgsqlDataSource AppPool(PlatformScope platform, string? database = null)
     {
-        var source = platform.Get<PlatformEnvironmentSource>();
-        var login = new PostgresLogin("ipai_app", source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret("ipai_app")));
         var databases = platform.Get<PlatformDatabases>();
-        return databases.Get(database ?? databases.Environment.DataDatabase, login);
+        return databases.Get(database ?? databases.Environment.DataDatabase, AppLogin(platform));
+    }
+
+    /// <summary>The runtime role's tenant-affine pool on the shared data database: the one TenantDataAccess takes its connections from.</summary>
+    private static TenantAffinePool AffinePool(PlatformScope platform)
+    {
+        var databases = platform.Get<PlatformDatabases>();
+        return databases.GetAffine(databases.Environment.DataDatabase, AppLogin(platform));
     }
 
     [Theory]
@@ -59,10 +67,10 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
             Assert.Equal("", await uow.Connection.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
         }
 
-        // Npgsql hands out the same physical connection again: the settings ended with the transaction.
-        await using var fresh = await AppPool(platform).OpenConnectionAsync();
-        Assert.Equal("", await fresh.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
-        Assert.DoesNotContain("tbwa", await fresh.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
+        // The session kept for tbwa, handed back without any reset: the settings ended with the transaction.
+        await using var kept = await AffinePool(platform).OpenAsync("tbwa", CancellationToken.None);
+        Assert.Equal("", await kept.Connection.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
+        Assert.DoesNotContain("tbwa", await kept.Connection.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,9 +78,9 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     {
         var platform = await PlatformAsync();
         var access = platform.Get<TenantDataAccess>();
-        var pool = AppPool(platform);
+        var pool = AffinePool(platform);
 
-        for (var i = 0; i < 3; i++) // the pool hands the same physical connection back each time
+        for (var i = 0; i < 3; i++) // the session kept for tbwa, handed back each time without a reset
         {
             var rows = await access.ReadAsync<(string Tenant, string User, string Path)>(await TenantAsync(platform, "tbwa"), TenantStore.Schema,
                 "SELECT tenant_id, current_user::text, current_setting('search_path') FROM bir_atc_code WHERE atc_code LIKE @prefix ORDER BY atc_code",
@@ -80,9 +88,9 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
             Assert.NotEmpty(rows);
             Assert.All(rows, row => Assert.Equal(("tbwa", "ipai_app", "tbwa"), (row.Tenant, row.User, row.Path.Trim('"'))));
 
-            await using var next = await pool.OpenConnectionAsync();
-            Assert.Equal("", await next.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
-            Assert.DoesNotContain("tbwa", await next.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
+            await using var next = await pool.OpenAsync("tbwa", CancellationToken.None);
+            Assert.Equal("", await next.Connection.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')"));
+            Assert.DoesNotContain("tbwa", await next.Connection.ExecuteScalarAsync<string>("SELECT current_setting('search_path')"), StringComparison.Ordinal);
         }
         // Another tenant's read of the same table sees none of tbwa's rows.
         var acme = await access.ReadAsync<string>(await TenantAsync(platform, "acme"), TenantStore.Schema,
@@ -107,25 +115,18 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
             }
         }
 
-        // The statements prepared on every connection of the pool (holding all at once reaches each idle one).
-        var pool = AppPool(platform);
-        var held = new List<NpgsqlConnection>();
-        var prepared = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            for (var i = 0; i < 16; i++)
-            {
-                var connection = await pool.OpenConnectionAsync();
-                held.Add(connection);
-                prepared.UnionWith(await connection.QueryAsync<string>("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%ppm_project_budget_status%'"));
-            }
-        }
-        finally
-        {
-            foreach (var connection in held) await connection.DisposeAsync();
-        }
+        // Each tenant's reads ran on the session kept for it, which prepared that tenant's statement and no other's.
+        var pool = AffinePool(platform);
         var positional = sql.Replace("@after", "$1", StringComparison.Ordinal);
-        Assert.Equal(["/* \"acme\" */ " + positional, "/* \"tbwa\" */ " + positional], prepared.Order(StringComparer.Ordinal));
+        var sessions = new HashSet<int>();
+        foreach (var tenant in tenants)
+        {
+            await using var kept = await pool.OpenAsync(tenant.Code, CancellationToken.None);
+            sessions.Add(await kept.Connection.ExecuteScalarAsync<int>("SELECT pg_backend_pid()"));
+            var prepared = await kept.Connection.QueryAsync<string>("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%ppm_project_budget_status%'");
+            Assert.Equal([$"/* \"{tenant.Code}\" */ " + positional], prepared);
+        }
+        Assert.Equal(2, sessions.Count);
     }
 
     [Fact]

@@ -61,9 +61,10 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
 
     private async Task<IReadOnlyList<T>> ReadOnceAsync<T>(Tenant? tenant, TenantStore store, string sql, object? param, CancellationToken cancellationToken)
     {
-        var (connection, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
-        await using (connection)
+        var (lease, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
+        await using (lease)
         {
+            var connection = lease.Connection;
             // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
             await using var batch = new NpgsqlBatch(connection);
             var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
@@ -108,7 +109,8 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
 
     private async Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, CancellationToken cancellationToken)
     {
-        var (connection, path) = await OpenAsync(tenant, store, role, cancellationToken);
+        var (lease, path) = await OpenAsync(tenant, store, role, cancellationToken);
+        var connection = lease.Connection;
         NpgsqlTransaction? transaction = null;
         try
         {
@@ -123,18 +125,22 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
                 await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
             }
             var (database, schema) = Store(tenant, store);
-            return new TenantUnitOfWork(tenant.Code, store, database, schema, connection, transaction);
+            return new TenantUnitOfWork(tenant.Code, store, database, schema, lease, transaction);
         }
         catch
         {
             if (transaction is not null) await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            await lease.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>An open connection as <paramref name="role"/> to the tenant's store, and the search path to set: the checks every path makes first.</summary>
-    private async Task<(NpgsqlConnection Connection, string Path)> OpenAsync(Tenant? tenant, TenantStore store, string role, CancellationToken cancellationToken)
+    /// <summary>
+    /// An open connection as <paramref name="role"/> to the tenant's store, and the search path to set: the checks
+    /// every path makes first. The connection comes from the store's tenant-affine pool (<see cref="TenantAffinePool"/>):
+    /// tenants of the shared data database each get back the server session they used last.
+    /// </summary>
+    private async Task<(TenantAffineConnection Connection, string Path)> OpenAsync(Tenant? tenant, TenantStore store, string role, CancellationToken cancellationToken)
     {
         if (tenant is null) throw new TenantContextRequiredException("A tenant is required to reach tenant data: resolve the tenant (host, header) before opening a unit of work.");
         RequireCode(tenant.Code);
@@ -148,7 +154,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         var login = _logins.GetOrAdd(role, r => new PostgresLogin(r, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(r))));
         try
         {
-            return (await databases.Get(database, login).OpenConnectionAsync(cancellationToken), path);
+            return (await databases.GetAffine(database, login).OpenAsync(tenant.Code, cancellationToken), path);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
         {

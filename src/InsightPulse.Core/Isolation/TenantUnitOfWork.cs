@@ -1,3 +1,4 @@
+using InsightPulse.Core.Postgres;
 using Npgsql;
 
 namespace InsightPulse.Core.Isolation;
@@ -9,15 +10,17 @@ namespace InsightPulse.Core.Isolation;
 /// </summary>
 public sealed class TenantUnitOfWork : IAsyncDisposable
 {
+    private readonly TenantAffineConnection _lease;
     private bool _completed;
 
-    internal TenantUnitOfWork(string tenantCode, TenantStore store, string database, string schema, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    internal TenantUnitOfWork(string tenantCode, TenantStore store, string database, string schema, TenantAffineConnection lease, NpgsqlTransaction transaction)
     {
+        _lease = lease;
         TenantCode = tenantCode;
         Store = store;
         Database = database;
         Schema = schema;
-        Connection = connection;
+        Connection = lease.Connection;
         Transaction = transaction;
     }
 
@@ -52,7 +55,7 @@ public sealed class TenantUnitOfWork : IAsyncDisposable
         {
             _completed = true;
             await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
+            await _lease.DisposeAsync(); // kept for this tenant's next unit of work, or back to the pool
         }
     }
 }

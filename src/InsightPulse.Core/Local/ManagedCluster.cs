@@ -22,6 +22,16 @@ public sealed partial class ManagedCluster(string home, string? pgBinDir = null,
     private const string SystemUser = "postgres";
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
+    /// <summary>
+    /// Settings the cluster starts with unless given others. <c>max_connections</c>: a web node's tenant-affine pool
+    /// keeps up to 100 server sessions on the shared data database (<c>TenantAffinePool</c>), beside its other
+    /// pools and the CLI's; PostgreSQL's default of 100 would leave no room.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> DefaultServerSettings = new Dictionary<string, string>
+    {
+        ["max_connections"] = "300",
+    };
+
     public string Home { get; } = Path.GetFullPath(home);
     public SecretStore Secrets => new(Path.Combine(Home, "secrets"));
     public string StateFile => Path.Combine(Home, "cluster.json");
@@ -101,7 +111,7 @@ public sealed partial class ManagedCluster(string home, string? pgBinDir = null,
             SaveState(state);
         }
         var options = new StringBuilder($"-c port={state.Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
-        foreach (var (key, value) in serverSettings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in serverSettings ?? DefaultServerSettings)
         {
             if (!SettingName().IsMatch(key) || !SettingValue().IsMatch(value))
             {

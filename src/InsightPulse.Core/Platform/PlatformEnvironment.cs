@@ -26,7 +26,7 @@ public sealed record PlatformEnvironment(
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(names);
         var login = new PostgresLogin(url.Username, url.Password);
-        return new PlatformEnvironment(PlatformMode.External, new PostgresServer(url.Host, url.Port, url.SslMode, url.BehindTransactionPooler),
+        return new PlatformEnvironment(PlatformMode.External, new PostgresServer(url.Host, url.Port, url.SslMode, url.BehindTransactionPooler, url.ConnectionLimit),
             login, login, PlatformOptions.PlatformDatabase, url.Database, url.Redacted);
     }
 

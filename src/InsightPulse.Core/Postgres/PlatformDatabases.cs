@@ -8,9 +8,10 @@ namespace InsightPulse.Core.Postgres;
 /// Data sources (connection pools) of the platform's server, one per database and login, created on first use
 /// and disposed with this object. The owner's pool on the platform database reaches the tenant registry.
 /// </summary>
-public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : IAsyncDisposable
+public sealed class PlatformDatabases(PlatformEnvironmentSource environment, TimeProvider time) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Database, string User), NpgsqlDataSource> _sources = new();
+    private readonly ConcurrentDictionary<(string Database, string User), Lazy<TenantAffinePool>> _affinePools = new();
 
     public PlatformEnvironment Environment => environment.Current;
 
@@ -23,12 +24,28 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     public NpgsqlDataSource Get(string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        return _sources.GetOrAdd((database, login.Username), _ =>
+        return _sources.GetOrAdd((database, login.Username), _ => Build(Settings(database, login).ConnectionString));
+    }
+
+    /// <summary>
+    /// The tenant-affine pool of one database and login (<see cref="TenantAffinePool"/>), on a pool of its own set up
+    /// as <see cref="Get"/> sets one up: how tenant data is reached (<c>TenantDataAccess</c>).
+    /// </summary>
+    public TenantAffinePool GetAffine(string database, PostgresLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return _affinePools.GetOrAdd((database, login.Username), _ => new Lazy<TenantAffinePool>(() =>
         {
-            var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));
-            Configure(settings, Environment.Server, runtimeRole: environment.Names.RuntimeRoles().Contains(login.Username));
-            return Build(settings.ConnectionString);
-        });
+            var settings = Settings(database, login);
+            return new TenantAffinePool(Build(settings.ConnectionString), settings.MaxPoolSize, time);
+        })).Value;
+    }
+
+    private NpgsqlConnectionStringBuilder Settings(string database, PostgresLogin login)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));
+        Configure(settings, Environment.Server, runtimeRole: environment.Names.RuntimeRoles().Contains(login.Username));
+        return settings;
     }
 
     /// <summary>
@@ -40,7 +57,8 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
         new NpgsqlDataSourceBuilder(connectionString).ConfigureTypeLoading(types => types.EnableTypeLoading(false)).Build();
 
     /// <summary>
-    /// How a pool on <paramref name="server"/> is set up: behind a transaction-mode pooler, no reset on close (Npgsql's
+    /// How a pool on <paramref name="server"/> is set up: at most the server's connection limit, if it has one
+    /// (<c>connection_limit</c> in POSTGRES_URL); behind a transaction-mode pooler, no reset on close (Npgsql's
     /// reset would run in a transaction of its own, on whichever server session the pooler picks; all we set is local
     /// to a transaction anyway) and no prepared statements (they would not outlive the transaction); otherwise the
     /// runtime roles' pools prepare statements (<see cref="PrepareStatements"/>).
@@ -49,6 +67,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(server);
+        if (server.ConnectionLimit is int limit) settings.MaxPoolSize = limit;
         if (server.BehindTransactionPooler) settings.NoResetOnClose = true;
         else if (runtimeRole) PrepareStatements(settings);
     }
@@ -72,11 +91,17 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
         settings.AutoPrepareMinUsages = 2;
     }
 
-    /// <summary>Disposes the pool of one database and login (its idle connections close), e.g. before that database is renamed or dropped.</summary>
-    public async Task ForgetAsync(string database, PostgresLogin login)
+    /// <summary>Disposes the pools of one database and login (plain and tenant-affine: their idle connections close), e.g. before that database is renamed or dropped.</summary>
+    public Task ForgetAsync(string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        if (_sources.TryRemove((database, login.Username), out var source)) await source.DisposeAsync();
+        return ForgetAsync(database, login.Username);
+    }
+
+    private async Task ForgetAsync(string database, string user)
+    {
+        if (_sources.TryRemove((database, user), out var source)) await source.DisposeAsync();
+        if (_affinePools.TryRemove((database, user), out var affine) && affine.IsValueCreated) await affine.Value.DisposeAsync();
     }
 
     /// <summary>
@@ -100,9 +125,9 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     /// <summary>Drops every pool (e.g. after <c>up</c> moved the cluster to another port).</summary>
     public async Task ResetAsync()
     {
-        foreach (var key in _sources.Keys.ToList())
+        foreach (var key in _sources.Keys.Concat(_affinePools.Keys).Distinct().ToList())
         {
-            if (_sources.TryRemove(key, out var source)) await source.DisposeAsync();
+            await ForgetAsync(key.Database, key.User);
         }
         environment.Reset();
     }
@@ -111,5 +136,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment) : I
     {
         foreach (var source in _sources.Values) await source.DisposeAsync();
         _sources.Clear();
+        foreach (var affine in _affinePools.Values.Where(pool => pool.IsValueCreated)) await affine.Value.DisposeAsync();
+        _affinePools.Clear();
     }
 }

@@ -5,9 +5,10 @@ namespace InsightPulse.Core.Postgres;
 /// <summary>
 /// Where one PostgreSQL server listens, and how to reach a database on it as a given role.
 /// <paramref name="BehindTransactionPooler"/>: a transaction-mode pooler (PgBouncer, Supavisor) stands in front of
-/// it, so a connection is a server session for one transaction only.
+/// it, so a connection is a server session for one transaction only. <paramref name="ConnectionLimit"/>: at most this
+/// many connections per pool (null: Npgsql's default, 100).
 /// </summary>
-public sealed record PostgresServer(string Host, int Port, SslMode SslMode = SslMode.Prefer, bool BehindTransactionPooler = false)
+public sealed record PostgresServer(string Host, int Port, SslMode SslMode = SslMode.Prefer, bool BehindTransactionPooler = false, int? ConnectionLimit = null)
 {
     public string ConnectionString(string database, PostgresLogin login, string applicationName = "ipai")
     {

@@ -6,7 +6,8 @@ namespace InsightPulse.Core.Postgres;
 /// A <c>postgres://user:pass@host:port/db?sslmode=…</c> URL as Supabase hands it out, turned into an
 /// Npgsql connection string. <c>sslmode</c> is read; <c>pgbouncer=true</c> (Prisma's convention for Supabase's
 /// transaction pooler) says that the server is reached through a transaction-mode pooler, which keeps no prepared
-/// statement from one transaction to the next; other parameters (the pooler's <c>supa=…</c>) are ignored.
+/// statement from one transaction to the next; <c>connection_limit=N</c> (Prisma's name too) caps each of the
+/// platform's connection pools at N connections; other parameters (the pooler's <c>supa=…</c>) are ignored.
 /// </summary>
 public sealed record PostgresUrl
 {
@@ -20,6 +21,12 @@ public sealed record PostgresUrl
 
     /// <summary><c>pgbouncer=true</c>: a transaction-mode pooler stands in front of the server (no prepared statements).</summary>
     public bool BehindTransactionPooler { get; init; }
+
+    /// <summary><c>connection_limit=N</c>: at most N connections per pool (unset: Npgsql's default, 100).</summary>
+    public int? ConnectionLimit { get; init; }
+
+    /// <summary>The largest <c>connection_limit</c> taken (far above any server's <c>max_connections</c> in use).</summary>
+    public const int MaxConnectionLimit = 10_000;
 
     /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be shown or logged.</summary>
     public string Redacted => $"postgres://{Uri.EscapeDataString(Username)}:***@{HostForUrl}:{Port}/{Uri.EscapeDataString(Database)}";
@@ -58,6 +65,7 @@ public sealed record PostgresUrl
         var ignored = new List<string>();
         var sslMode = SslMode.Prefer;
         var pooler = false;
+        int? connectionLimit = null;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
@@ -85,11 +93,17 @@ public sealed record PostgresUrl
                     _ => throw new FormatException($"POSTGRES_URL has pgbouncer={Sql.Printable(value)}: use true or false."),
                 };
             }
+            else if (key == "connection_limit")
+            {
+                connectionLimit = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxConnectionLimit
+                    ? limit
+                    : throw new FormatException($"POSTGRES_URL has connection_limit={Sql.Printable(value)}: use a whole number from 1 to {MaxConnectionLimit}.");
+            }
             else
             {
                 ignored.Add(key);
             }
         }
-        return result with { SslMode = sslMode, IgnoredParameters = ignored, BehindTransactionPooler = pooler };
+        return result with { SslMode = sslMode, IgnoredParameters = ignored, BehindTransactionPooler = pooler, ConnectionLimit = connectionLimit };
     }
 }

@@ -1,6 +1,6 @@
 using InsightPulse.Core.Isolation;
+using InsightPulse.Core.Postgres;
 using InsightPulse.Web.Hosting;
-using Npgsql;
 
 namespace InsightPulse.Web.Bench;
 
@@ -10,8 +10,9 @@ namespace InsightPulse.Web.Bench;
 /// <list type="bullet">
 /// <item><see cref="TenantPath"/>: the request's tenant (host routing) → <see cref="TenantDataAccess.ReadAsync{T}"/> as
 /// the runtime role (<c>app.tenant_id</c> and search path set for the statement's transaction, forced RLS) → the query.</item>
-/// <item><see cref="FixedPath"/>: tenancy bypassed: one plain pool on one fixed schema (search path in the
-/// connection string), no transaction, no tenant context, tables without RLS.</item>
+/// <item><see cref="FixedPath"/>: tenancy bypassed: one pool on one fixed schema (search path in the connection
+/// string), handed out as the tenant path's is (a <see cref="TenantAffinePool"/>, here with one key), no
+/// transaction, no tenant context, tables without RLS.</item>
 /// </list>
 /// </summary>
 public static class HttpBenchmarkEndpoints
@@ -19,15 +20,18 @@ public static class HttpBenchmarkEndpoints
     public const string TenantPath = "/bench/projects";
     public const string FixedPath = "/bench/projects-fixed";
 
-    internal static void Map(WebApplication app, NpgsqlDataSource fixedSource)
+    /// <summary>The one key the fixed path's pool is asked for.</summary>
+    private const string FixedKey = "fixed";
+
+    internal static void Map(WebApplication app, TenantAffinePool fixedPool)
     {
         app.MapGet(TenantPath, async (HttpContext http, TenantDataAccess data, CancellationToken cancellationToken) =>
             TypedResults.Ok(await data.ReadAsync<ProjectBudgetRow>(RequestTenant.Get(http), TenantStore.Schema, ProjectBudgetQuery.Sql, null, cancellationToken)))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapGet(FixedPath, async (CancellationToken cancellationToken) =>
         {
-            await using var connection = await fixedSource.OpenConnectionAsync(cancellationToken);
-            return TypedResults.Ok(await ProjectBudgetQuery.ReadAsync(connection, cancellationToken));
+            await using var lease = await fixedPool.OpenAsync(FixedKey, cancellationToken);
+            return TypedResults.Ok(await ProjectBudgetQuery.ReadAsync(lease.Connection, cancellationToken));
         }).AllowAnonymous().ExcludeFromDescription();
     }
 }

@@ -11,12 +11,12 @@ namespace InsightPulse.Web.Bench;
 public sealed class HttpBenchmarkHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly NpgsqlDataSource _fixedSource;
+    private readonly TenantAffinePool _fixedPool;
 
-    private HttpBenchmarkHost(WebApplication app, NpgsqlDataSource fixedSource, int port)
+    private HttpBenchmarkHost(WebApplication app, TenantAffinePool fixedPool, int port)
     {
         _app = app;
-        _fixedSource = fixedSource;
+        _fixedPool = fixedPool;
         Port = port;
     }
 
@@ -31,22 +31,23 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
         {
             SearchPath = fixedSchema,
         };
-        // Set up and built like the runtime role's pools, so the two paths' pools differ only in role and search path.
+        // Set up, built and handed out like the runtime role's pools (a tenant-affine pool, all of whose requests are
+        // for one tenant), so the two paths' connections differ only in role and search path.
         PlatformDatabases.Configure(settings, environment.Server, runtimeRole: true);
-        var fixedSource = PlatformDatabases.Build(settings.ConnectionString);
+        var fixedPool = new TenantAffinePool(PlatformDatabases.Build(settings.ConnectionString), settings.MaxPoolSize, TimeProvider.System);
         WebApplication? app = null;
         try
         {
             app = InsightPulseWeb.Build(configuration, "http://127.0.0.1:0", quiet: true);
-            HttpBenchmarkEndpoints.Map(app, fixedSource);
+            HttpBenchmarkEndpoints.Map(app, fixedPool);
             await app.StartAsync(cancellationToken);
             var port = new Uri(app.Urls.First()).Port;
-            return new HttpBenchmarkHost(app, fixedSource, port);
+            return new HttpBenchmarkHost(app, fixedPool, port);
         }
         catch
         {
             if (app is not null) await app.DisposeAsync();
-            await fixedSource.DisposeAsync();
+            await fixedPool.DisposeAsync();
             throw;
         }
     }
@@ -60,7 +61,7 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync();
-            await _fixedSource.DisposeAsync();
+            await _fixedPool.DisposeAsync();
         }
     }
 }
