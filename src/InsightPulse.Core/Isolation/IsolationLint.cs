@@ -106,7 +106,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                     $"schema {store.Schema} does not exist in {store.Database}: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
                 continue;
             }
-            var roles = await ExistingRolesAsync(connection, cancellationToken);
+            var roles = await RuntimeRoleGuard.ExistingRuntimeRolesAsync(connection, source.Names, cancellationToken);
             var storeFindings = new List<IsolationFinding>();
             storeFindings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
             storeFindings.AddRange(await CheckFunctionsAsync(connection, store, roles, contextChecked.Add(store.Database), cancellationToken));
@@ -158,10 +158,6 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             return null;
         }
     }
-
-    private async Task<string[]> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = source.Names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToArray();
 
     // Server ------------------------------------------------------------------------------------------------
 
@@ -226,7 +222,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     private sealed record PolicyRow(string TableName, string Name, string Cmd, bool Permissive, string? UsingExpr, string? CheckExpr);
 
-    private static async Task<IReadOnlyList<IsolationFinding>> CheckRelationsAsync(NpgsqlConnection connection, TenantStoreRef store, string[] roles, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<IsolationFinding>> CheckRelationsAsync(NpgsqlConnection connection, TenantStoreRef store, IReadOnlyList<string> roles, CancellationToken cancellationToken)
     {
         var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition("""
             SELECT c.oid::bigint AS oid, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
@@ -423,7 +419,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         public string[] Executors => Split(ExecutorsText);
     }
 
-    private static async Task<IReadOnlyList<IsolationFinding>> CheckFunctionsAsync(NpgsqlConnection connection, TenantStoreRef store, string[] roles, bool withContextSchema, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<IsolationFinding>> CheckFunctionsAsync(NpgsqlConnection connection, TenantStoreRef store, IReadOnlyList<string> roles, bool withContextSchema, CancellationToken cancellationToken)
     {
         var schemas = withContextSchema ? new[] { store.Schema, "ipai" } : [store.Schema];
         var functions = await connection.QueryAsync<FunctionRow>(new CommandDefinition("""

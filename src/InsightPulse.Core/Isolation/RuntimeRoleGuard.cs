@@ -77,6 +77,11 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
     /// <summary>An owned object: kind (schema, table, view, sequence, function, database), qualified name, owning role.</summary>
     internal sealed record OwnedObject(string Kind, string Name, string Owner);
 
+    /// <summary>Which of the runtime roles (<see cref="PlatformOptions.RuntimeRoles"/>) exist on the server, by name.</summary>
+    internal static async Task<IReadOnlyList<string>> ExistingRuntimeRolesAsync(NpgsqlConnection connection, PlatformOptions names, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToArray();
+
     /// <summary>Objects of a store owned by <paramref name="role"/> or by a role it is a member of.</summary>
     internal static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, string role, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<OwnedObject>(new CommandDefinition("""

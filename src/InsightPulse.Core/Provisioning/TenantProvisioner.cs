@@ -237,7 +237,7 @@ public sealed class TenantProvisioner(
         if (!connectable)
         {
             await data.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
-            foreach (var role in await ExistingRolesAsync(data, cancellationToken))
+            foreach (var role in await RuntimeRoleGuard.ExistingRuntimeRolesAsync(data, source.Names, cancellationToken))
             {
                 await data.ExecuteAsync(new CommandDefinition($"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
             }
@@ -465,7 +465,7 @@ public sealed class TenantProvisioner(
     private async Task<IReadOnlyList<string>> GrantSchemaUsageAsync(NpgsqlConnection data, string schema, CancellationToken cancellationToken)
     {
         var did = new List<string>();
-        foreach (var role in await ExistingRolesAsync(data, cancellationToken))
+        foreach (var role in await RuntimeRoleGuard.ExistingRuntimeRolesAsync(data, source.Names, cancellationToken))
         {
             var has = await data.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT has_schema_privilege(@role, @schema, 'USAGE')", new { role, schema }, cancellationToken: cancellationToken));
@@ -475,11 +475,6 @@ public sealed class TenantProvisioner(
         }
         return did;
     }
-
-    private async Task<IReadOnlyList<string>> ExistingRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname",
-            new { roles = source.Names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToList();
 
     private Task<bool> RecordResourceAsync(string code, string kind, string name, Guid runId, bool adopted, CancellationToken cancellationToken) =>
         TenantResourceLedger.RecordAsync(databases.Platform, code, kind, name, runId, adopted, cancellationToken);
