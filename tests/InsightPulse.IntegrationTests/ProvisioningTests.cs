@@ -192,6 +192,43 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Up_migrates_an_active_tenant_provisioned_by_a_build_with_other_tenant_scripts_and_only_that_one()
+    {
+        await _platform.UpAndProvisionAsync();
+        // All three on this build's scripts: the next up runs no tenant.
+        Assert.DoesNotContain(await _platform.UpAndProvisionAsync(), s => s.Step.StartsWith("tenant ", StringComparison.Ordinal));
+
+        // tbwa as if provisioned by a build without 0003 (a build that recorded no fingerprint yet).
+        foreach (var database in new[] { "postgres", "odoo_tbwa" })
+        {
+            await using var connection = await OpenAsync(database);
+            await connection.ExecuteAsync("""
+                DELETE FROM ipai_migration WHERE scope = 'tenant_context' AND migration_id = '0003_tenant_context_from_setting.sql';
+                CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+                RETURN coalesce(nullif(current_setting('app.tenant_id', true), ''), 'stale');
+                """);
+        }
+        await using (var platform = await OpenAsync(PlatformScope.PlatformDatabase))
+        {
+            await platform.ExecuteAsync("UPDATE ipai_provision_run SET scripts = NULL WHERE tenant_code = 'tbwa'");
+        }
+
+        var up = await _platform.UpAndProvisionAsync();
+
+        var tenantSteps = up.Where(s => s.Step.StartsWith("tenant ", StringComparison.Ordinal)).ToList();
+        var tbwa = Assert.Single(tenantSteps);
+        Assert.Equal("tenant tbwa", tbwa.Step);
+        Assert.True(tbwa.Acted, tbwa.Detail);
+        Assert.StartsWith("migrated to this build's scripts: schema, modules", tbwa.Detail, StringComparison.Ordinal);
+        foreach (var database in new[] { "postgres", "odoo_tbwa" })
+        {
+            await using var connection = await OpenAsync(database);
+            Assert.Null(await connection.ExecuteScalarAsync<string?>("SELECT ipai.current_tenant_id()"));
+        }
+        Assert.DoesNotContain(await _platform.UpAndProvisionAsync(), s => s.Step.StartsWith("tenant ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_dropped_module_table_is_noticed_and_repaired_without_touching_the_other_tables()
     {
         await ProvisionAsync("tbwa");

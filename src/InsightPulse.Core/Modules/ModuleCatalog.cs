@@ -41,6 +41,9 @@ public sealed class ModuleCatalog
 
     public IReadOnlyCollection<Module> Modules => _modules.Values;
 
+    /// <summary>Every module and every tenant's databank.</summary>
+    public IEnumerable<Module> AllWithDatabanks => _modules.Values.Concat(_databanks.Values);
+
     public Module Get(string name) =>
         _modules.TryGetValue(name, out var module)
             ? module

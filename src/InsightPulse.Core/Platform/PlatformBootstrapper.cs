@@ -81,14 +81,22 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
             var loaded = await seeds.LoadAsync(cancellationToken);
             return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
         });
-        // Tenants not provisioned yet (new drafts, runs that crashed): active ones are `migrate`'s business.
-        foreach (var tenant in options.ProvisionTenants ? await registry.ListAsync(cancellationToken) : [])
+        // Tenants not provisioned yet (new drafts, runs that crashed), and active tenants last provisioned by a build
+        // with other tenant scripts (a `git pull` brought new module or tenant-context scripts): this build's
+        // scripts reach them here. Active tenants already on this build's scripts are left alone.
+        if (!options.ProvisionTenants) return results;
+        var lastScripts = await provisioner.LastScriptsAsync(cancellationToken);
+        foreach (var tenant in await registry.ListAsync(cancellationToken))
         {
-            if (tenant.State is not (TenantState.Draft or TenantState.Provisioning)) continue;
+            var draft = tenant.State is TenantState.Draft or TenantState.Provisioning;
+            var behind = tenant.State == TenantState.Active && lastScripts.GetValueOrDefault(tenant.Code) != provisioner.ScriptsFingerprint;
+            if (!draft && !behind) continue;
             await Step($"tenant {tenant.Code}", async () =>
             {
                 var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
-                return (run.Changed, $"provisioned: {string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step))}");
+                var acted = string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step));
+                return (run.Changed, draft ? $"provisioned: {acted}"
+                    : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
             }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
         }
         return results;

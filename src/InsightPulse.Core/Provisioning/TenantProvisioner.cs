@@ -73,6 +73,20 @@ public sealed class TenantProvisioner(
         }
     }
 
+    /// <summary>
+    /// The fingerprint of the tenant scripts each tenant's last succeeded run applied (<see cref="ScriptsFingerprint"/>),
+    /// by tenant code; null for a run of a build before that was recorded. Tenants without a succeeded run are absent.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string?>> LastScriptsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Code, string? Scripts)>(new CommandDefinition("""
+            SELECT DISTINCT ON (tenant_code) tenant_code, scripts FROM ipai_provision_run
+            WHERE outcome = 'succeeded' ORDER BY tenant_code, started_at DESC
+            """, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Code, r => r.Scripts, StringComparer.Ordinal);
+    }
+
     /// <summary>One run under the tenant's lock; <paramref name="journal"/> is the lock's connection, which also writes the journal.</summary>
     private async Task<ProvisionResult> RunAsync(string code, Options options, Action<StepResult>? onStep, NpgsqlConnection journal, CancellationToken cancellationToken)
     {
@@ -142,7 +156,8 @@ public sealed class TenantProvisioner(
             tenant = await registry.SetStateAsync(code, TenantState.Active, cancellationToken);
             return (true, "provisioning -> active");
         });
-        await JournalAsync(journal, "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded' WHERE id = @runId", new { runId }, cancellationToken);
+        await JournalAsync(journal, "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded', scripts = @scripts WHERE id = @runId",
+            new { runId, scripts = ScriptsFingerprint }, cancellationToken);
         return new ProvisionResult(runId, code, steps);
     }
 
@@ -281,6 +296,21 @@ public sealed class TenantProvisioner(
 
     private static IReadOnlyList<Migration> TenantContextMigrations { get; } =
         Migration.FromResources(typeof(TenantProvisioner).Assembly, "tenant_context/");
+
+    /// <summary>
+    /// The fingerprint of this build's tenant scripts (tenant context, every module's and databank's migrations,
+    /// by name and checksum), recorded with each succeeded run: a tenant whose last run recorded another one was
+    /// provisioned by another build, and <c>up</c> migrates it.
+    /// </summary>
+    public string ScriptsFingerprint => _scriptsFingerprint ??= Fingerprint(
+        TenantContextMigrations.Select(m => ("tenant_context", m)).Concat(catalog.AllWithDatabanks.SelectMany(module => module.Migrations.Select(m => (module.Scope, m)))));
+
+    private string? _scriptsFingerprint;
+
+    internal static string Fingerprint(IEnumerable<(string Scope, Migration Migration)> scripts) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', scripts
+            .Select(s => $"{s.Scope}/{s.Migration.Id} {s.Migration.Checksum}")
+            .Order(StringComparer.Ordinal)))));
 
     /// <summary>Step 4: base and extra modules, in dependency order, each into its target; then the tenant's module records and BI parameters.</summary>
     private async Task<(bool, string)> EnsureModulesAsync(Tenant tenant, CancellationToken cancellationToken)
