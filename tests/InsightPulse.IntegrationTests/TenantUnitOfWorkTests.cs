@@ -130,6 +130,33 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     }
 
     [Fact]
+    public async Task A_read_or_unit_of_work_given_a_kept_session_that_ended_runs_again_on_a_fresh_one()
+    {
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        var tbwa = await TenantAsync(platform, "tbwa");
+        await using var admin = postgres.DataSource(postgres.AdminDatabase);
+        async Task EndAsync(int session)
+        {
+            // As a server restart or an idle timeout would: the session ends while kept for tbwa.
+            await using var connection = await admin.OpenConnectionAsync();
+            Assert.True(await connection.ExecuteScalarAsync<bool>("SELECT pg_terminate_backend(@session, 5000)", new { session }));
+        }
+        async Task<int> ReadSessionAsync() =>
+            (await access.ReadAsync<int>(tbwa, TenantStore.Schema, "SELECT pg_backend_pid()", null, CancellationToken.None)).Single();
+
+        var first = await ReadSessionAsync();
+        await EndAsync(first);
+        var second = await ReadSessionAsync(); // handed first (ended) again, then ran once more
+        Assert.NotEqual(first, second);
+
+        await EndAsync(second);
+        await using var uow = await access.BeginAsync(tbwa, TenantStore.Schema, CancellationToken.None);
+        Assert.NotEqual(second, await uow.Connection.ExecuteScalarAsync<int>("SELECT pg_backend_pid()", transaction: uow.Transaction));
+        Assert.Equal("tbwa", await uow.Connection.ExecuteScalarAsync<string>("SELECT current_setting('app.tenant_id')", transaction: uow.Transaction));
+    }
+
+    [Fact]
     public async Task A_prepared_read_runs_again_when_a_migration_changed_its_columns()
     {
         var platform = await PlatformAsync();

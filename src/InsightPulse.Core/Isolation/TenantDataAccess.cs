@@ -47,40 +47,52 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (sql.Contains(';', StringComparison.Ordinal)) throw new ArgumentException("A tenant read is one statement: no ';'.", nameof(sql));
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await ReadOnceAsync<T>(tenant, store, sql, param, cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.FeatureNotSupported && e.MessageText.Contains("cached plan", StringComparison.Ordinal))
-        {
-            // A statement prepared on this connection outlived a change of its result's columns (a migration ran):
-            // PostgreSQL refuses to run it, Npgsql forgets it, and the read runs once more, prepared afresh.
-            return await ReadOnceAsync<T>(tenant, store, sql, param, cancellationToken);
+            try
+            {
+                if (await ReadOnceAsync<T>(tenant, store, sql, param, lastAttempt: attempt > 1, cancellationToken) is { } rows) return rows;
+                // The session kept for this tenant had ended while it waited (server restart, terminated, timed out):
+                // nothing of the read ran, and it runs once more on a fresh connection.
+            }
+            catch (PostgresException e) when (attempt == 1 && e.SqlState == PostgresErrorCodes.FeatureNotSupported && e.MessageText.Contains("cached plan", StringComparison.Ordinal))
+            {
+                // A statement prepared on this connection outlived a change of its result's columns (a migration ran):
+                // PostgreSQL refuses to run it, Npgsql forgets it, and the read runs once more, prepared afresh.
+            }
         }
     }
 
-    private async Task<IReadOnlyList<T>> ReadOnceAsync<T>(Tenant? tenant, TenantStore store, string sql, object? param, CancellationToken cancellationToken)
+    /// <summary>The read; null when the connection was a kept session that had ended (unless <paramref name="lastAttempt"/>: then its error).</summary>
+    private async Task<IReadOnlyList<T>?> ReadOnceAsync<T>(Tenant? tenant, TenantStore store, string sql, object? param, bool lastAttempt, CancellationToken cancellationToken)
     {
         var (lease, path) = await OpenAsync(tenant, store, source.Names.AppRole, cancellationToken);
         await using (lease)
         {
-            var connection = lease.Connection;
-            // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
-            await using var batch = new NpgsqlBatch(connection);
-            var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
-            batch.BatchCommands.Add(context);
-            var query = new NpgsqlBatchCommand(StatementFor(path, sql));
-            foreach (var property in PropertiesOf(param))
+            try
             {
-                query.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
+                var connection = lease.Connection;
+                // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
+                await using var batch = new NpgsqlBatch(connection);
+                var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
+                batch.BatchCommands.Add(context);
+                var query = new NpgsqlBatchCommand(StatementFor(path, sql));
+                foreach (var property in PropertiesOf(param))
+                {
+                    query.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(param) ?? DBNull.Value));
+                }
+                batch.BatchCommands.Add(query);
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+                var parse = reader.GetRowParser(typeof(T)); // the untyped parser: Dapper's typed one refuses scalars
+                var rows = new List<T>();
+                while (await reader.ReadAsync(cancellationToken)) rows.Add((T)parse(reader));
+                return rows;
             }
-            batch.BatchCommands.Add(query);
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var parse = reader.GetRowParser(typeof(T)); // the untyped parser: Dapper's typed one refuses scalars
-            var rows = new List<T>();
-            while (await reader.ReadAsync(cancellationToken)) rows.Add((T)parse(reader));
-            return rows;
+            catch (NpgsqlException) when (!lastAttempt && lease.EndedWhileKept && !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
         }
     }
 
@@ -109,6 +121,16 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
 
     private async Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await BeginOnceAsync(tenant, store, role, readOnly, lastAttempt: attempt > 1, cancellationToken) is { } unitOfWork) return unitOfWork;
+            // The session kept for this tenant had ended while it waited: nothing ran, so begin once more on a fresh connection.
+        }
+    }
+
+    /// <summary>The unit of work; null when the connection was a kept session that had ended (unless <paramref name="lastAttempt"/>: then its error).</summary>
+    private async Task<TenantUnitOfWork?> BeginOnceAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, bool lastAttempt, CancellationToken cancellationToken)
+    {
         var (lease, path) = await OpenAsync(tenant, store, role, cancellationToken);
         var connection = lease.Connection;
         NpgsqlTransaction? transaction = null;
@@ -127,10 +149,12 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             var (database, schema) = Store(tenant, store);
             return new TenantUnitOfWork(tenant.Code, store, database, schema, lease, transaction);
         }
-        catch
+        catch (Exception e)
         {
+            var ended = e is NpgsqlException && lease.EndedWhileKept && !cancellationToken.IsCancellationRequested;
             if (transaction is not null) await transaction.DisposeAsync();
             await lease.DisposeAsync();
+            if (ended && !lastAttempt) return null;
             throw;
         }
     }

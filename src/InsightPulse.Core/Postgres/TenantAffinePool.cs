@@ -87,7 +87,7 @@ public sealed class TenantAffinePool : IAsyncDisposable
             {
                 Remove(newest.Value);
                 _leased++;
-                return new TenantAffineConnection(this, tenant, newest.Value.Connection);
+                return new TenantAffineConnection(this, tenant, newest.Value.Connection, wasKept: true);
             }
             if (_leased + _kept.Count >= _maxConnections && _kept.First is { } oldest)
             {
@@ -100,7 +100,7 @@ public sealed class TenantAffinePool : IAsyncDisposable
         {
             // Back to the pool underneath first (which resets it), so that the pool has a connection for this request.
             if (closeFirst is not null) await closeFirst.DisposeAsync();
-            return new TenantAffineConnection(this, tenant, await _source.OpenConnectionAsync(cancellationToken));
+            return new TenantAffineConnection(this, tenant, await _source.OpenConnectionAsync(cancellationToken), wasKept: false);
         }
         catch
         {
@@ -176,15 +176,26 @@ public sealed class TenantAffineConnection : IAsyncDisposable
     private readonly TenantAffinePool _pool;
     private int _returned;
 
-    internal TenantAffineConnection(TenantAffinePool pool, string tenant, NpgsqlConnection connection)
+    internal TenantAffineConnection(TenantAffinePool pool, string tenant, NpgsqlConnection connection, bool wasKept)
     {
         _pool = pool;
         Tenant = tenant;
         Connection = connection;
+        WasKept = wasKept;
     }
 
     public string Tenant { get; }
     public NpgsqlConnection Connection { get; }
+
+    /// <summary>Whether the connection was kept for its tenant (rather than fresh from the pool underneath).</summary>
+    public bool WasKept { get; }
+
+    /// <summary>
+    /// After a failure: whether this was a kept session that had ended while it waited (the server restarted,
+    /// terminated it, or timed it out), so that the connection is now broken. Work that had not changed anything yet
+    /// can run again on a fresh connection; Npgsql's own pool would have handed out such a session too.
+    /// </summary>
+    public bool EndedWhileKept => WasKept && Connection.FullState is ConnectionState.Broken or ConnectionState.Closed;
 
     public ValueTask DisposeAsync() => Interlocked.Exchange(ref _returned, 1) == 0 ? _pool.ReturnAsync(this) : ValueTask.CompletedTask;
 }
