@@ -9,8 +9,9 @@ namespace InsightPulse.Core.Postgres;
 /// <para>
 /// Why: the tenants of the shared data database share one pool, and Npgsql hands any idle connection to any tenant,
 /// so every server session serves every tenant in turn: a plan and catalogue entries per tenant per session, each
-/// request touching another tenant's. Kept with its tenant, a session serves one tenant (or a few) and the server's
-/// work per request is that of a single-tenant database (docs/benchmarks.md, bench http).
+/// request touching another tenant's. Kept with its tenant, a session serves one tenant (or a few), keeps that
+/// tenant's plans, and a request of the same tenant skips Npgsql's open, close and reset (docs/benchmarks.md,
+/// bench http, 2026-11-29).
 /// </para>
 /// <para>
 /// Safety does not rest on it: everything a tenant read or unit of work sets is local to its transaction. A kept
