@@ -164,11 +164,9 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.False((await ProvisionAsync("tbwa")).Changed);
     }
 
-    [Fact]
-    public async Task A_tenant_context_migration_of_a_newer_build_is_applied_to_a_provisioned_tenant_and_reported()
+    /// <summary>tbwa as if provisioned by a build without tenant-context 0003: its record gone, 0002's function back in place.</summary>
+    private async Task UndoTenantContext0003Async()
     {
-        await ProvisionAsync("tbwa");
-        // As if tbwa had been provisioned by a build without 0003: its record gone, 0002's function back in place.
         foreach (var database in new[] { "postgres", "odoo_tbwa" })
         {
             await using var connection = await OpenAsync(database);
@@ -178,6 +176,13 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
                 RETURN coalesce(nullif(current_setting('app.tenant_id', true), ''), 'stale');
                 """);
         }
+    }
+
+    [Fact]
+    public async Task A_tenant_context_migration_of_a_newer_build_is_applied_to_a_provisioned_tenant_and_reported()
+    {
+        await ProvisionAsync("tbwa");
+        await UndoTenantContext0003Async();
 
         var run = await ProvisionAsync("tbwa");
 
@@ -198,16 +203,8 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         // All three on this build's scripts: the next up runs no tenant.
         Assert.DoesNotContain(await _platform.UpAndProvisionAsync(), s => s.Step.StartsWith("tenant ", StringComparison.Ordinal));
 
-        // tbwa as if provisioned by a build without 0003 (a build that recorded no fingerprint yet).
-        foreach (var database in new[] { "postgres", "odoo_tbwa" })
-        {
-            await using var connection = await OpenAsync(database);
-            await connection.ExecuteAsync("""
-                DELETE FROM ipai_migration WHERE scope = 'tenant_context' AND migration_id = '0003_tenant_context_from_setting.sql';
-                CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
-                RETURN coalesce(nullif(current_setting('app.tenant_id', true), ''), 'stale');
-                """);
-        }
+        // tbwa as if provisioned by a build without 0003, which recorded no fingerprint (builds before 0006 did not).
+        await UndoTenantContext0003Async();
         await using (var platform = await OpenAsync(PlatformScope.PlatformDatabase))
         {
             await platform.ExecuteAsync("UPDATE ipai_provision_run SET scripts = NULL WHERE tenant_code = 'tbwa'");
