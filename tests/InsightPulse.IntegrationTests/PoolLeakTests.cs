@@ -186,8 +186,8 @@ public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper ou
     {
         // As TenantDataAccess takes its connections: kept sessions go back to their tenant without a reset, and
         // four tenants on two connections move sessions between tenants all the time (through Npgsql's reset).
-        var settings = new NpgsqlConnectionStringBuilder(ScoutScope.ConnectionString(_platform, "ipai_app", maxPoolSize: 2));
-        await using var pool = new TenantAffinePool(NpgsqlDataSource.Create(settings.ConnectionString), settings.MaxPoolSize, TimeProvider.System);
+        var connectionString = ScoutScope.ConnectionString(_platform, "ipai_app", maxPoolSize: 2);
+        await using var pool = new TenantAffinePool(NpgsqlDataSource.Create(connectionString), TimeProvider.System);
 
         var tally = await HammerAsync(async tenant =>
         {

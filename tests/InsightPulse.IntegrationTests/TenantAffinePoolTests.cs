@@ -27,7 +27,7 @@ public sealed class TenantAffinePoolTests(PostgresFixture postgres)
             ApplicationName = application,
             Timeout = 10, // a request left waiting for a connection fails instead of hanging the test
         };
-        return new TenantAffinePool(NpgsqlDataSource.Create(settings.ConnectionString), size, time ?? TimeProvider.System);
+        return new TenantAffinePool(NpgsqlDataSource.Create(settings.ConnectionString), time ?? TimeProvider.System);
     }
 
     private static Task<int> SessionAsync(TenantAffineConnection lease) => lease.Connection.ExecuteScalarAsync<int>("SELECT pg_backend_pid()");

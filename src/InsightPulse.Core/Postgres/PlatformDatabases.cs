@@ -5,8 +5,10 @@ using Npgsql;
 namespace InsightPulse.Core.Postgres;
 
 /// <summary>
-/// Data sources (connection pools) of the platform's server, one per database and login, created on first use
-/// and disposed with this object. The owner's pool on the platform database reaches the tenant registry.
+/// Data sources (connection pools) of the platform's server, one per database and login (<see cref="Get"/>), and the
+/// tenant-affine pools tenant data is reached through (<see cref="GetAffine"/>, each on a data source of its own),
+/// created on first use and disposed with this object. The owner's pool on the platform database reaches the
+/// tenant registry.
 /// </summary>
 public sealed class PlatformDatabases(PlatformEnvironmentSource environment, TimeProvider time) : IAsyncDisposable
 {
@@ -35,10 +37,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     {
         ArgumentNullException.ThrowIfNull(login);
         return _affinePools.GetOrAdd((database, login.Username), _ => new Lazy<TenantAffinePool>(() =>
-        {
-            var settings = Settings(database, login);
-            return new TenantAffinePool(Build(settings.ConnectionString), settings.MaxPoolSize, time);
-        })).Value;
+            new TenantAffinePool(Build(Settings(database, login).ConnectionString), time))).Value;
     }
 
     private NpgsqlConnectionStringBuilder Settings(string database, PostgresLogin login)

@@ -55,14 +55,12 @@ public sealed class TenantAffinePool : IAsyncDisposable
         public LinkedListNode<Kept>? InAll;
     }
 
-    /// <param name="source">The pool underneath (owned from here on).</param>
-    /// <param name="maxConnections">Its <c>Max Pool Size</c>.</param>
-    public TenantAffinePool(NpgsqlDataSource source, int maxConnections, TimeProvider time)
+    /// <param name="source">The pool underneath (owned from here on); its <c>Max Pool Size</c> bounds this one.</param>
+    public TenantAffinePool(NpgsqlDataSource source, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
         _source = source;
-        _maxConnections = maxConnections;
+        _maxConnections = new NpgsqlConnectionStringBuilder(source.ConnectionString).MaxPoolSize;
         _time = time;
         _closeIdle = time.CreateTimer(_ => _ = CloseIdleAsync(), null, IdleLifetime / 2, IdleLifetime / 2);
     }

@@ -34,7 +34,7 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
         // Set up, built and handed out like the runtime role's pools (a tenant-affine pool, all of whose requests are
         // for one tenant), so the two paths' connections differ only in role and search path.
         PlatformDatabases.Configure(settings, environment.Server, runtimeRole: true);
-        var fixedPool = new TenantAffinePool(PlatformDatabases.Build(settings.ConnectionString), settings.MaxPoolSize, TimeProvider.System);
+        var fixedPool = new TenantAffinePool(PlatformDatabases.Build(settings.ConnectionString), TimeProvider.System);
         WebApplication? app = null;
         try
         {
