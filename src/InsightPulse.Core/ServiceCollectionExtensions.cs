@@ -1,11 +1,11 @@
-using InsightPulse.Core.Bi;
+using InsightPulse.Core.Bootstrap;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Finance;
 using InsightPulse.Core.Isolation;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
-using InsightPulse.Core.Platform;
-using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.ScoutData;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using Microsoft.Extensions.Configuration;
@@ -45,7 +45,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseTemplates>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
-        services.AddSingleton<ProvisioningBenchmark>();
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<RuntimeRoleGuard>();
         services.AddSingleton<TenantDataAccess>();
@@ -53,7 +52,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
         services.AddSingleton<ScoutSeeder>();
-        services.AddSingleton<RlsBenchmark>();
         services.TryAddSingleton(LockoutPolicy.Default);
         services.AddSingleton<TenantUserDirectory>();
         services.TryAddSingleton(TimeProvider.System);

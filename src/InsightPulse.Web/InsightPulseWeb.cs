@@ -1,15 +1,16 @@
 using System.Net;
 using InsightPulse.Core;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
-using InsightPulse.Web.Console;
 using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
+using InsightPulse.Web.OperatorConsole;
 using InsightPulse.Web.Pages;
-using Microsoft.AspNetCore.Authentication.Cookies;
+using InsightPulse.Web.TenantOperations;
+using InsightPulse.Web.Users;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -63,7 +64,7 @@ public static class InsightPulseWeb
         });
         services.AddSingleton<TenantRouteTable>();
         services.AddHostedService<WebStartup>();
-        services.AddConsole();
+        services.AddTenantOperations();
         services.AddTenantApi();
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.
@@ -79,11 +80,12 @@ public static class InsightPulseWeb
             options.AccessDeniedPath = "/denied";
             options.ExpireTimeSpan = TimeSpan.FromMinutes(builder.Configuration.GetValue($"{WebOptions.Section}:SessionMinutes", 8 * 60));
             options.SlidingExpiration = true;
-            options.Events = new CookieAuthenticationEvents { OnValidatePrincipal = SessionValidation.ValidateAsync };
+            options.EventsType = typeof(SessionValidation);
         });
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SessionClaims.Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(WebAuthorization.Admin, policy => policy.AddAuthenticationSchemes(SessionClaims.Scheme).RequireRole(SessionClaims.AdminRole));
+        services.AddSingleton<SessionValidation>();
         services.AddSignInRateLimit();
         services.AddAntiforgery(options =>
         {
@@ -122,7 +124,7 @@ public static class InsightPulseWeb
         app.MapSignIn();
         app.MapHome();
         app.MapUserPages();
-        app.MapConsole();
+        app.MapOperatorConsole();
         app.MapTenantApi();
         app.MapFinancePages();
         return app;

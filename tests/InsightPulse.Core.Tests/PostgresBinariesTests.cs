@@ -1,4 +1,4 @@
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 
 namespace InsightPulse.Core.Tests;
 

@@ -1,4 +1,4 @@
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using Npgsql;
 

@@ -6,10 +6,10 @@ using Npgsql;
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>
-/// A provisioning process killed at every fault point (no cleanup: SIGKILL), then run again: the tenant is
-/// complete and nothing is left over — no stray database, schema or half-applied migration.
+/// A provisioning process killed at every fault point (no cleanup: SIGKILL), then run again (in this process): the
+/// tenant is complete and nothing is left over — no stray database, schema or half-applied migration.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.B)]
 public sealed class FaultInjectionTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;
@@ -32,11 +32,12 @@ public sealed class FaultInjectionTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.True(killed.ExitCode != 0, killed.ToString());
         Assert.Contains($"fault injection: killing the process at {point}", killed.Error, StringComparison.Ordinal);
 
-        var resumed = await CliProcess.RunAsync(_platform.Settings, null, "tenant", "provision", "tbwa", "--json");
+        // The next runs need no process of their own: what they find is what the killed one left.
+        var resumed = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
 
         await AssertCompleteAsync();
-        var again = await CliProcess.RunAsync(_platform.Settings, null, "tenant", "provision", "tbwa", "--json");
+        var again = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
         Assert.False(again.Json().GetProperty("changed").GetBoolean(), again.Output);
     }
 

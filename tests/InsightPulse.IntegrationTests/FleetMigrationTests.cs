@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.B)]
 public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class IsolationLintTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>
 {
     private Task<PlatformScope> PlatformAsync() => shared.GetAsync(postgres, scope => scope.UpAndProvisionAsync());

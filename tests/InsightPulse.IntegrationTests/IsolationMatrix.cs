@@ -1,6 +1,6 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;

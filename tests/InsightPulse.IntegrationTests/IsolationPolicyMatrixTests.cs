@@ -1,10 +1,11 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Postgres;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class IsolationPolicyMatrixTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>
 {
     private Task<PlatformScope> PlatformAsync() => shared.GetAsync(postgres, IsolationMatrix.SetUpAsync);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 
 namespace InsightPulse.IntegrationTests;
 
@@ -8,7 +8,7 @@ namespace InsightPulse.IntegrationTests;
 /// `./ipai up` with no POSTGRES_URL: a cluster of its own under the home folder, as `make up` runs it. One class,
 /// one cluster, the steps in the order a user takes them.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class ManagedClusterTests : IAsyncLifetime
 {
     private readonly string _home = PostgresFixture.NewTempFolder("ipai-test-managed");

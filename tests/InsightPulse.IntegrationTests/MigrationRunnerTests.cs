@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.A)]
 public sealed class MigrationRunnerTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private string _database = "";

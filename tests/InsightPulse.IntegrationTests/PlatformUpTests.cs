@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Dapper;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.B)]
 public sealed class PlatformUpTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Dapper;
-using InsightPulse.Core.Bi;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.ScoutData;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -15,23 +16,27 @@ namespace InsightPulse.IntegrationTests;
 /// sees another tenant's row, and a connection handed out by the pool never carries a tenant. First through
 /// Npgsql's own pool, then through PgBouncer in transaction pooling mode.
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class PoolLeakTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+[Collection(Lanes.A)]
+public sealed class PoolLeakTests(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : IClassFixture<SharedPlatform>, IAsyncLifetime
 {
     private const int Tenants = 4;
+    private static readonly ScoutSeedOptions Seed = new(2000, Tenants);
     private PlatformScope _platform = null!;
     private Dictionary<string, int> _rowsPerTenant = null!;
 
+    /// <summary>One platform for the class: the hammers only read (their writes are transaction-local settings).</summary>
     public async Task InitializeAsync()
     {
-        _platform = await ScoutScope.CreateAsync(postgres);
-        var options = new ScoutSeedOptions(2000, Tenants);
-        await _platform.Get<ScoutSeeder>().SeedAsync(options, null, CancellationToken.None);
-        var rows = ScoutGenerator.RowsPerTenant(options);
+        _platform = await shared.GetAsync(postgres, async platform =>
+        {
+            await ScoutScope.SetUpAsync(platform);
+            await platform.Get<ScoutSeeder>().SeedAsync(Seed, null, CancellationToken.None);
+        });
+        var rows = ScoutGenerator.RowsPerTenant(Seed);
         _rowsPerTenant = Enumerable.Range(1, Tenants).ToDictionary(ScoutGenerator.TenantCode, n => rows[n - 1]);
     }
 
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private sealed class Tally
     {

@@ -1,12 +1,14 @@
 using Dapper;
+using InsightPulse.Bench;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Users;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;
@@ -94,7 +96,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.DoesNotContain(password, run.Output + run.Error, StringComparison.Ordinal);
         await using var tbwa = await OpenAsync("odoo_tbwa");
         var hash = await tbwa.ExecuteScalarAsync<string>("SELECT password_hash FROM res_users WHERE tenant_id = 'tbwa' AND login = 'admin'");
-        Assert.True(AdminPassword.Verify(hash!, password));
+        Assert.True(PasswordHash.Verify(hash!, password));
         Assert.DoesNotContain(password, hash!, StringComparison.Ordinal);
         // The hash went to the tenant's database, not the platform's (the earlier script's mistake).
         await using var platform = await OpenAsync("odoo_platform");
@@ -116,7 +118,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Contains("ODOO_ADMIN_PASSWORD", admin.GetProperty("detail").GetString(), StringComparison.Ordinal);
         await using var tbwa = await OpenAsync("odoo_tbwa");
         var hash = await tbwa.ExecuteScalarAsync<string>("SELECT password_hash FROM res_users WHERE tenant_id = 'tbwa' AND login = 'admin'");
-        Assert.True(AdminPassword.Verify(hash!, "second-Pa55word!"));
+        Assert.True(PasswordHash.Verify(hash!, "second-Pa55word!"));
         Assert.False(File.Exists(Path.Combine(_platform.Home, "secrets", "tbwa.admin")));
     }
 

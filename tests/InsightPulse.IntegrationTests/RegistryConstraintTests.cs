@@ -4,34 +4,48 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-/// <summary>The database refuses what TenantRules refuses, even when SQL bypasses the CLI (second line of defence).</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLifetime
+/// <summary>
+/// The database refuses what TenantRules refuses, even when SQL bypasses the CLI (second line of defence). One
+/// platform for the class (the seed tenants registered); each test's SQL runs in a transaction that is rolled back
+/// when the test ends, and each statement expected to fail runs under a savepoint, so the next one still runs.
+/// </summary>
+[Collection(Lanes.C)]
+public sealed class RegistryConstraintTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>, IAsyncLifetime
 {
     private PlatformScope _platform = null!;
     private NpgsqlConnection _connection = null!;
+    private NpgsqlTransaction _transaction = null!;
 
     public async Task InitializeAsync()
     {
-        _platform = await PlatformScope.CreateAsync(postgres);
-        await _platform.UpAsync();
+        _platform = await shared.GetAsync(postgres, platform => platform.UpAsync());
         _connection = await _platform.OpenPlatformAsync();
+        _transaction = await _connection.BeginTransactionAsync();
     }
 
     public async Task DisposeAsync()
     {
+        await _transaction.RollbackAsync();
         await _connection.DisposeAsync();
-        await _platform.DisposeAsync();
     }
 
-    private async Task<PostgresException> InsertFailsAsync(string code, string schema, string? domain = null, string? email = null,
-        string country = "PH", string industry = "advertising", string? db = null)
+    private Task<int> ExecuteAsync(string sql) => _connection.ExecuteAsync(sql, transaction: _transaction);
+
+    /// <summary>Runs a statement that must fail, under a savepoint; the PostgreSQL error it failed with.</summary>
+    private async Task<PostgresException> FailsAsync(string sql, object? param = null)
     {
-        return await Assert.ThrowsAsync<PostgresException>(() => _connection.ExecuteAsync("""
+        await _transaction.SaveAsync("expected_failure");
+        var error = await Assert.ThrowsAsync<PostgresException>(() => _connection.ExecuteAsync(sql, param, _transaction));
+        await _transaction.RollbackAsync("expected_failure");
+        return error;
+    }
+
+    private Task<PostgresException> InsertFailsAsync(string code, string schema, string? domain = null, string? email = null,
+        string country = "PH", string industry = "advertising", string? db = null) =>
+        FailsAsync("""
             INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, primary_domain, admin_email, country, industry)
             VALUES (@code, 'x', @db, @schema, @domain, @email, @country, @industry)
-            """, new { code, schema, domain, email, country, industry, db = db ?? "odoo_" + code.ToLowerInvariant().Replace('-', '_') }));
-    }
+            """, new { code, schema, domain, email, country, industry, db = db ?? "odoo_" + code.ToLowerInvariant().Replace('-', '_') });
 
     [Theory]
     [InlineData("Test-123")]
@@ -113,7 +127,7 @@ public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task A_database_is_shared_only_when_it_is_the_platform_database()
     {
-        await _connection.ExecuteAsync("INSERT INTO ipai_tenant (code, name, db_name, supabase_schema) VALUES ('shared', 'Shared', 'odoo_platform', 'shared')");
+        await ExecuteAsync("INSERT INTO ipai_tenant (code, name, db_name, supabase_schema) VALUES ('shared', 'Shared', 'odoo_platform', 'shared')");
 
         var error = await InsertFailsAsync("acme", "acme", db: "odoo_tbwa");
 
@@ -131,7 +145,7 @@ public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task A_tenant_code_never_changes()
     {
-        var error = await Assert.ThrowsAsync<PostgresException>(() => _connection.ExecuteAsync("UPDATE ipai_tenant SET code = 'tbwa2' WHERE code = 'tbwa'"));
+        var error = await FailsAsync("UPDATE ipai_tenant SET code = 'tbwa2' WHERE code = 'tbwa'");
         Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
         Assert.Contains("cannot change", error.MessageText, StringComparison.Ordinal);
     }
@@ -139,31 +153,41 @@ public sealed class RegistryConstraintTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task An_illegal_lifecycle_move_is_refused_by_the_table_and_a_legal_one_passes()
     {
-        var error = await Assert.ThrowsAsync<PostgresException>(() => _connection.ExecuteAsync("UPDATE ipai_tenant SET state = 'active' WHERE code = 'tbwa'"));
+        var error = await FailsAsync("UPDATE ipai_tenant SET state = 'active' WHERE code = 'tbwa'");
         Assert.Contains("cannot move from draft to active", error.MessageText, StringComparison.Ordinal);
 
-        Assert.Equal(1, await _connection.ExecuteAsync("UPDATE ipai_tenant SET state = 'provisioning' WHERE code = 'tbwa'"));
-        var moved = await _connection.ExecuteAsync("UPDATE ipai_tenant SET db_name = 'odoo_tbwa2' WHERE code = 'tbwa'").ContinueWith(t => t.Exception?.InnerException);
-        Assert.IsType<PostgresException>(moved);
+        Assert.Equal(1, await ExecuteAsync("UPDATE ipai_tenant SET state = 'provisioning' WHERE code = 'tbwa'"));
+        await FailsAsync("UPDATE ipai_tenant SET db_name = 'odoo_tbwa2' WHERE code = 'tbwa'");
     }
 
     [Fact]
     public async Task The_registry_enforces_the_same_lifecycle_with_a_clear_message()
     {
-        var error = await Assert.ThrowsAsync<InvalidTenantStateException>(() => _platform.Registry.SetStateAsync("tbwa", TenantState.Suspended, CancellationToken.None));
-        Assert.Contains("'tbwa' is draft and cannot become suspended", error.Message, StringComparison.Ordinal);
+        // The registry commits on connections of its own: this test puts tbwa back to draft when it ends.
+        var registry = _platform.Registry;
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidTenantStateException>(() => registry.SetStateAsync("tbwa", TenantState.Suspended, CancellationToken.None));
+            Assert.Contains("'tbwa' is draft and cannot become suspended", error.Message, StringComparison.Ordinal);
 
-        var provisioning = await _platform.Registry.SetStateAsync("tbwa", TenantState.Provisioning, CancellationToken.None);
-        Assert.Equal(TenantState.Provisioning, provisioning.State);
-        var active = await _platform.Registry.SetStateAsync("tbwa", TenantState.Active, CancellationToken.None);
-        Assert.Equal(TenantState.Active, active.State);
-        Assert.True(active.WriteDate >= provisioning.WriteDate);
+            var provisioning = await registry.SetStateAsync("tbwa", TenantState.Provisioning, CancellationToken.None);
+            Assert.Equal(TenantState.Provisioning, provisioning.State);
+            var active = await registry.SetStateAsync("tbwa", TenantState.Active, CancellationToken.None);
+            Assert.Equal(TenantState.Active, active.State);
+            Assert.True(active.WriteDate >= provisioning.WriteDate);
+        }
+        finally
+        {
+            if ((await registry.GetAsync("tbwa", CancellationToken.None)).State == TenantState.Active) await registry.SetStateAsync("tbwa", TenantState.Provisioning, CancellationToken.None);
+            if ((await registry.GetAsync("tbwa", CancellationToken.None)).State == TenantState.Provisioning) await registry.SetStateAsync("tbwa", TenantState.Draft, CancellationToken.None);
+            Assert.Equal(TenantState.Draft, (await registry.GetAsync("tbwa", CancellationToken.None)).State);
+        }
     }
 
     [Fact]
     public async Task Every_reserved_key_word_of_this_server_is_reserved_in_CSharp_and_in_SQL()
     {
-        var keywords = (await _connection.QueryAsync<string>("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')")).ToList();
+        var keywords = (await _connection.QueryAsync<string>("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')", transaction: _transaction)).ToList();
 
         Assert.NotEmpty(keywords);
         Assert.All(keywords, word => Assert.True(ReservedNames.IsReserved(word), $"{word} is not reserved in ReservedNames.cs"));

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.A)]
 public sealed class RuntimeRoleGuardTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>
 {
     private Task<PlatformScope> PlatformAsync() => shared.GetAsync(postgres, scope => scope.UpAndProvisionAsync());

@@ -1,11 +1,11 @@
 using Dapper;
-using InsightPulse.Core.Bi;
+using InsightPulse.Core.ScoutData;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
 /// <summary><c>databank seed scout</c>: deterministic rows, replaced on a re-run, each tenant's only through RLS.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class ScoutGeneratorTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

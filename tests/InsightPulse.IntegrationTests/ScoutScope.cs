@@ -1,6 +1,6 @@
 using Dapper;
-using InsightPulse.Core.Local;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Provisioning;
 using Npgsql;
 
@@ -16,9 +16,16 @@ public static class ScoutScope
     public static async Task<PlatformScope> CreateAsync(PostgresFixture postgres)
     {
         var platform = await PlatformScope.CreateAsync(postgres);
+        await SetUpAsync(platform);
+        return platform;
+    }
+
+    /// <summary>Registers the seed tenants and provisions scout on <paramref name="platform"/>.</summary>
+    public static async Task SetUpAsync(PlatformScope platform)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
         await platform.UpAsync();
         await platform.Get<TenantProvisioner>().ProvisionAsync("scout", new TenantProvisioner.Options(), null, null, CancellationToken.None);
-        return platform;
     }
 
     public static string Password(PlatformScope platform, string role)

@@ -4,7 +4,7 @@ using Npgsql;
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>The k-anonymous shared views of the scout databank (0003_shared_aggregates.sql), read as ipai_app and ipai_bi.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.B)]
 public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

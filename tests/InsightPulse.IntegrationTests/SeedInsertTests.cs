@@ -4,7 +4,7 @@ using InsightPulse.Core.Tenants;
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>The seed document's own troubleshooting statement, run as written against our table.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.A)]
 public sealed class SeedInsertTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private const string SeedInsert = """

@@ -9,7 +9,7 @@ namespace InsightPulse.IntegrationTests;
 /// never gets that session except through Npgsql's reset, the pool never holds more sessions than its size and
 /// never leaves a request waiting while it keeps idle ones, and it lets go of broken and long-idle sessions.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.A)]
 public sealed class TenantAffinePoolTests(PostgresFixture postgres)
 {
     private sealed class ManualClock : TimeProvider

@@ -2,7 +2,7 @@ using Dapper;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

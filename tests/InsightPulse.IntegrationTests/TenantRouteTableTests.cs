@@ -1,13 +1,11 @@
 using Dapper;
-using InsightPulse.Core.Postgres;
-using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Tenants;
-using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>Two web nodes' routing tables follow the registry through LISTEN/NOTIFY, without a restart.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.A)]
 public sealed class TenantRouteTableTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

@@ -1,13 +1,13 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.C)]
 public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatform shared) : IClassFixture<SharedPlatform>
 {
     private Task<PlatformScope> PlatformAsync() => shared.GetAsync(postgres, IsolationMatrix.SetUpAsync);
@@ -39,8 +39,10 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     public async Task A_unit_of_work_without_a_valid_tenant_is_refused(string? code)
     {
         var access = (await PlatformAsync()).Get<TenantDataAccess>();
+        // Not a tenant the registry would hold: the data layer checks the code itself before it opens anything.
+        var tenant = new Tenant { Code = code ?? "", Name = "x", DbName = "odoo_x", SupabaseSchema = "x", State = TenantState.Active };
 
-        var error = await Assert.ThrowsAsync<TenantContextRequiredException>(() => access.BeginAsync(code, TenantStore.Database, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<TenantContextRequiredException>(() => access.BeginAsync(tenant, TenantStore.Database, CancellationToken.None));
 
         Assert.Contains("tenant", error.Message, StringComparison.OrdinalIgnoreCase);
         await Assert.ThrowsAsync<TenantContextRequiredException>(() => access.BeginAsync((Tenant?)null, TenantStore.Schema, CancellationToken.None));
@@ -52,7 +54,7 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
         var platform = await PlatformAsync();
         var access = platform.Get<TenantDataAccess>();
 
-        await using (var uow = await access.BeginAsync("tbwa", TenantStore.Schema, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "tbwa"), TenantStore.Schema, CancellationToken.None))
         {
             var (user, tenant, path) = await uow.Connection.QuerySingleAsync<(string, string, string)>(
                 "SELECT current_user, current_setting('app.tenant_id'), current_setting('search_path')", transaction: uow.Transaction);
@@ -253,12 +255,13 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
     [Fact]
     public async Task A_unit_of_work_not_committed_is_rolled_back()
     {
-        var access = (await PlatformAsync()).Get<TenantDataAccess>();
-        await using (var uow = await access.BeginAsync("acme", TenantStore.Database, CancellationToken.None))
+        var platform = await PlatformAsync();
+        var access = platform.Get<TenantDataAccess>();
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "acme"), TenantStore.Database, CancellationToken.None))
         {
             await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Rolled back')", transaction: uow.Transaction);
         }
-        await using (var uow = await access.BeginAsync("acme", TenantStore.Database, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "acme"), TenantStore.Database, CancellationToken.None))
         {
             Assert.Equal(0, await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_groups WHERE name = 'Rolled back'", transaction: uow.Transaction));
         }
@@ -270,22 +273,22 @@ public sealed class TenantUnitOfWorkTests(PostgresFixture postgres, SharedPlatfo
         var platform = await PlatformAsync();
         var access = platform.Get<TenantDataAccess>();
         // platform and scout share odoo_platform: scout's admin user exists in the same table.
-        await using (var uow = await access.BeginAsync("scout", TenantStore.Database, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "scout"), TenantStore.Database, CancellationToken.None))
         {
             Assert.Equal(1, await uow.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM res_users WHERE login = 'admin'", transaction: uow.Transaction));
         }
-        await using (var uow = await access.BeginAsync("retail2", TenantStore.Database, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "retail2"), TenantStore.Database, CancellationToken.None))
         {
             await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Managers')", transaction: uow.Transaction);
             await uow.CommitAsync(CancellationToken.None);
         }
-        await using (var uow = await access.BeginAsync("scout", TenantStore.Database, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "scout"), TenantStore.Database, CancellationToken.None))
         {
             // The same name as retail2's group: no unique violation, since keys are unique per (tenant_id, …).
             Assert.Equal(1, await uow.Connection.ExecuteAsync("INSERT INTO res_groups (name) VALUES ('Managers')", transaction: uow.Transaction));
             // And the same in the schema store: tbwa's seeded ATC codes do not block acme's.
         }
-        await using (var uow = await access.BeginAsync("acme", TenantStore.Schema, CancellationToken.None))
+        await using (var uow = await access.BeginAsync(await TenantAsync(platform, "acme"), TenantStore.Schema, CancellationToken.None))
         {
             Assert.Equal(1, await uow.Connection.ExecuteAsync(
                 "INSERT INTO ppm_agency (code, name, tin) VALUES ('TBWA', 'Same code as elsewhere', '111-222-333')", transaction: uow.Transaction));

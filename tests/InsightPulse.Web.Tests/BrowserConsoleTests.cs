@@ -1,10 +1,9 @@
-using InsightPulse.IntegrationTests;
 using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>An operator creates and provisions a tenant from the console in a real browser, then its admin signs in at its domain.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Browser)]
 public sealed class BrowserConsoleTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

@@ -1,4 +1,3 @@
-using InsightPulse.IntegrationTests;
 using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
@@ -7,7 +6,7 @@ namespace InsightPulse.Web.Tests;
 /// The browser flow: at tbwa.localhost a user creates an expense report and sees it in the list; at
 /// scout.localhost (another tenant with the same module) it is not there, not even by its address.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Browser)]
 public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

@@ -1,5 +1,4 @@
 using InsightPulse.Core.Provisioning;
-using InsightPulse.IntegrationTests;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
@@ -24,7 +23,7 @@ public sealed class BrowserPlatform : IAsyncDisposable
     public int Port { get; private set; }
 
     /// <summary>Where screenshots go: TestResults/screenshots in the checkout (kept as CI artifacts).</summary>
-    public static string ScreenshotFolder { get; } = Path.Combine(RepositoryRootFolder(), "TestResults", "screenshots");
+    public static string ScreenshotFolder { get; } = RepositoryRoot.File("TestResults", "screenshots");
 
     public async Task<BrowserPlatform> GetAsync(PostgresFixture postgres)
     {
@@ -86,15 +85,6 @@ public sealed class BrowserPlatform : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(page);
         return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
-    }
-
-    private static string RepositoryRootFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "InsightPulse.slnx"))) return dir.FullName;
-        }
-        return AppContext.BaseDirectory;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,10 +1,9 @@
-using InsightPulse.IntegrationTests;
 using Microsoft.Playwright;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>Signing in with a real browser (Debian's Chromium) at each tenant's host, and a cookie that does not travel.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Browser)]
 public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

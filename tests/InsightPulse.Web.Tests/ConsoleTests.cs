@@ -1,15 +1,14 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
-using InsightPulse.IntegrationTests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>/console: platform admins only, on the platform host only; tenant list, create with validation, provisioning followed live, suspend/resume.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

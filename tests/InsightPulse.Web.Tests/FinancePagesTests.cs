@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using InsightPulse.IntegrationTests;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>The ipai_finance_ppm pages: agencies → projects → reports → lines with BIR withholding, totals against budget, inline validation, isolation.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed partial class FinancePagesTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

@@ -1,12 +1,11 @@
-using InsightPulse.IntegrationTests;
-using InsightPulse.Web.Bench;
+using InsightPulse.Bench;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary><c>bench http</c> run tiny against the test server: wrk on both paths, 2xx only, figures positive, bench tenants gone afterwards.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Browser)]
 public sealed class HttpBenchmarkTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _scope = null!;

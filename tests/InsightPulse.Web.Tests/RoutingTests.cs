@@ -1,12 +1,11 @@
 using System.Net;
 using Dapper;
 using InsightPulse.Core.Tenants;
-using InsightPulse.IntegrationTests;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>Each request goes to its tenant by host name; hosts that are no tenant's, or tenants not Active, get their status page.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed class RoutingTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

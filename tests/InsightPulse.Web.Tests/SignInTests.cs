@@ -1,16 +1,13 @@
 using System.Net;
 using Dapper;
-using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
-using InsightPulse.IntegrationTests;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>Per-tenant sign-in against the tenant database's res_users: cookie rules, antiforgery, lockout, cross-tenant replay.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed class SignInTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);
@@ -186,11 +183,11 @@ public sealed class SignInTests(PostgresFixture postgres, WebPlatform web) : ICl
     [Fact]
     public async Task Returning_after_sign_in_stays_on_this_site()
     {
-        Assert.Equal("/finance", Auth.SignInEndpoints.SafeReturnUrl("/finance"));
-        Assert.Equal("/", Auth.SignInEndpoints.SafeReturnUrl("//evil.example/"));
-        Assert.Equal("/", Auth.SignInEndpoints.SafeReturnUrl("/\\evil.example/"));
-        Assert.Equal("/", Auth.SignInEndpoints.SafeReturnUrl("https://evil.example/"));
-        Assert.Equal("/", Auth.SignInEndpoints.SafeReturnUrl(null));
+        Assert.Equal("/finance", Pages.SignInPages.SafeReturnUrl("/finance"));
+        Assert.Equal("/", Pages.SignInPages.SafeReturnUrl("//evil.example/"));
+        Assert.Equal("/", Pages.SignInPages.SafeReturnUrl("/\\evil.example/"));
+        Assert.Equal("/", Pages.SignInPages.SafeReturnUrl("https://evil.example/"));
+        Assert.Equal("/", Pages.SignInPages.SafeReturnUrl(null));
         await Task.CompletedTask;
     }
 

@@ -2,15 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Provisioning;
-using InsightPulse.IntegrationTests;
 using InsightPulse.Web.Api;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>/api/v1/tenants: operator bearer token, platform host only, registry validation, provisioning in the background, suspend/resume, OpenAPI.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed class TenantApiTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     private static readonly TimeSpan ProvisioningBudget = TimeSpan.FromMinutes(3);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using InsightPulse.Core.Provisioning;
-using InsightPulse.IntegrationTests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;

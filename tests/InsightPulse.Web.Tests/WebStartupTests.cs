@@ -1,12 +1,10 @@
 using InsightPulse.Core.Isolation;
-using InsightPulse.IntegrationTests;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace InsightPulse.Web.Tests;
 
 /// <summary>The web host refuses to start when its runtime role could bypass row-level security.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(Lanes.Http)]
 public sealed class WebStartupTests(PostgresFixture postgres, WebPlatform web) : IClassFixture<WebPlatform>, IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);

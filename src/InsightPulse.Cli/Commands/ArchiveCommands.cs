@@ -1,13 +1,12 @@
 using System.CommandLine;
 using InsightPulse.Core.Provisioning;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace InsightPulse.Cli.Commands;
 
 /// <summary><c>tenant deprovision</c> and <c>tenant restore</c>: archive a tenant and drop it, bring it back from an archive.</summary>
 internal static class ArchiveCommands
 {
-    public static void Add(Command tenant, IServiceProvider services, CliContext context)
+    public static void Add(Command tenant, CliContext context)
     {
         var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
@@ -18,15 +17,15 @@ internal static class ArchiveCommands
         {
             code, archiveTo, noArchive, yes, json,
         };
-        deprovision.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        deprovision.SetAction(context.Run<TenantArchiver>(async (archiver, parse, ct) =>
         {
             var folder = parse.GetValue(archiveTo);
             if (folder is null == !parse.GetValue(noArchive) || (parse.GetValue(noArchive) && !parse.GetValue(yes)))
             {
                 await context.Error.WriteLineAsync("usage error: give --archive-to DIR, or --no-archive --yes to drop the tenant's data without an archive.");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
-            var result = await services.GetRequiredService<TenantArchiver>().DeprovisionAsync(parse.GetValue(code)!, folder, ct);
+            var result = await archiver.DeprovisionAsync(parse.GetValue(code)!, folder, ct);
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(new { result.Tenant, result.Archive, result.Dropped, result.Changed }));
@@ -42,7 +41,7 @@ internal static class ArchiveCommands
                 await context.Error.WriteLineAsync($"Tenant {result.Tenant} is archived" +
                     (result.Archive is null ? "." : $"; bring it back with `./ipai tenant restore {result.Tenant} --from {result.Archive}`."));
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(deprovision);
 
@@ -51,9 +50,9 @@ internal static class ArchiveCommands
         {
             code, from, json,
         };
-        restore.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        restore.SetAction(context.Run<TenantArchiver>(async (archiver, parse, ct) =>
         {
-            var result = await services.GetRequiredService<TenantArchiver>().RestoreAsync(parse.GetValue(code)!, parse.GetValue(from)!, ct);
+            var result = await archiver.RestoreAsync(parse.GetValue(code)!, parse.GetValue(from)!, ct);
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(new
@@ -68,7 +67,7 @@ internal static class ArchiveCommands
                 foreach (var step in result.Provisioning.Steps) await context.Error.WriteLineAsync(PlatformCommands.FormatStep(step));
                 await context.Error.WriteLineAsync($"Tenant {result.Tenant} is active again.");
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(restore);
     }

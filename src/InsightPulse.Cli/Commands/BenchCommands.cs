@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using InsightPulse.Core.Bi;
-using Microsoft.Extensions.DependencyInjection;
+using InsightPulse.Bench;
+using InsightPulse.Core.ScoutData;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -9,16 +9,16 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>bench …</c>: benchmarks timed inside this process (docs/benchmarks.md records their results).</summary>
 internal static class BenchCommands
 {
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, CliContext context)
     {
         var bench = new Command("bench", "Benchmarks, timed inside this process; see docs/benchmarks.md.");
-        bench.Subcommands.Add(ProvisionBenchCommand.Create(services, context));
-        bench.Subcommands.Add(Rls(services, context));
-        bench.Subcommands.Add(HttpBenchCommand.Create(services, context));
+        bench.Subcommands.Add(ProvisionBenchCommand.Create(context));
+        bench.Subcommands.Add(Rls(context));
+        bench.Subcommands.Add(HttpBenchCommand.Create(context));
         root.Subcommands.Add(bench);
     }
 
-    private static Command Rls(IServiceProvider services, CliContext context)
+    private static Command Rls(CliContext context)
     {
         var defaults = new RlsBenchmark.Options();
         var rows = new Option<int>("--rows") { Description = $"Rows of scout_transactions (generated when the table does not hold them; default {defaults.Rows:N0}).", DefaultValueFactory = _ => defaults.Rows };
@@ -32,7 +32,7 @@ internal static class BenchCommands
         {
             rows, tenants, rounds, iterations, warmup, json,
         };
-        command.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        command.SetAction(context.Run<RlsBenchmark>(async (benchmark, parse, ct) =>
         {
             var options = new RlsBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(rounds), parse.GetValue(iterations), parse.GetValue(warmup));
             var seedProblems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
@@ -40,15 +40,15 @@ internal static class BenchCommands
             {
                 foreach (var problem in seedProblems) await context.Error.WriteLineAsync($"usage error: {problem}");
                 if (seedProblems.Count == 0) await context.Error.WriteLineAsync("usage error: --rounds and --iterations must be 1 or more, --warmup 0 or more.");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
             var asJson = parse.GetValue(json);
-            var result = await services.GetRequiredService<RlsBenchmark>().RunAsync(options,
+            var result = await benchmark.RunAsync(options,
                 message => { if (!asJson) context.Error.WriteLine(message); }, ct);
             if (asJson)
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(result));
-                return CliApp.Success;
+                return ExitCode.Success;
             }
             static string Ms(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
             static string Ratio(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
@@ -69,7 +69,7 @@ internal static class BenchCommands
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Rounds}×{result.Iterations} per path and query after {result.Warmup} warm-up; " +
                 $"PostgreSQL {result.ServerVersion}, {result.Processors} processor(s); {(result.Seeded ? "seeded by this run" : "existing rows reused")}. " +
                 $"Worst median ratio {Ratio(worst)} (goal ≤ {Ratio(RlsBenchmarkResult.Goal)}).");
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         return command;
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using InsightPulse.Core.Bi;
-using Microsoft.Extensions.DependencyInjection;
+using InsightPulse.Core.ScoutData;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -8,7 +7,7 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>databank seed scout</c>: generated data for a tenant's databank.</summary>
 internal static class DatabankCommands
 {
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, CliContext context)
     {
         var name = new Argument<string>("databank") { Description = "Databank to fill; `scout` has a generator." };
         var rows = new Option<int>("--rows") { Description = "Transactions to generate, over all tenants (default 100000).", DefaultValueFactory = _ => 100_000 };
@@ -22,20 +21,19 @@ internal static class DatabankCommands
         {
             name, rows, tenants, seed, checksum, json,
         };
-        seedCommand.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        seedCommand.SetAction(context.Run<ScoutSeeder>(async (seeder, parse, ct) =>
         {
             if (parse.GetValue(name) != ScoutSeeder.ScoutTenant)
             {
                 await context.Error.WriteLineAsync($"usage error: only the `{ScoutSeeder.ScoutTenant}` databank has a generator.");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
             var options = new ScoutSeedOptions(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(seed));
             if (options.Problems() is { Count: > 0 } problems)
             {
                 foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
-            var seeder = services.GetRequiredService<ScoutSeeder>();
             var asJson = parse.GetValue(json);
             ScoutSeedResult result = null!;
             if (context.Terminal && !asJson)
@@ -68,7 +66,7 @@ internal static class DatabankCommands
                     $"{(result.RowsReplaced > 0 ? $", replacing {result.RowsReplaced:N0} of an earlier run" : "")} ({PlatformCommands.Seconds(result.Elapsed)}).");
                 if (sum is not null) await context.Output.WriteLineAsync($"checksum {sum}");
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
 
         var databank = new Command("databank", "Tenant data packs (databanks/<tenant>/).");

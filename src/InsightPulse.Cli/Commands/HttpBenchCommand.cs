@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using InsightPulse.Web.Bench;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using InsightPulse.Bench;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -10,7 +8,7 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>bench http</c>: see <see cref="HttpBenchmark"/>.</summary>
 internal static class HttpBenchCommand
 {
-    public static Command Create(IServiceProvider services, CliContext context)
+    public static Command Create(CliContext context)
     {
         var defaults = new HttpBenchmark.Options();
         var tenants = new Option<int>("--tenants") { Description = $"Bench tenants the tenant path rotates over (default {defaults.Tenants}).", DefaultValueFactory = _ => defaults.Tenants };
@@ -25,7 +23,7 @@ internal static class HttpBenchCommand
         {
             tenants, duration, connections, threads, rounds, warmup, json,
         };
-        command.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        command.SetAction(context.Run<HttpBenchmark>(async (benchmark, parse, ct) =>
         {
             var options = defaults with
             {
@@ -36,11 +34,9 @@ internal static class HttpBenchCommand
             if (problems.Count > 0)
             {
                 foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
             var asJson = parse.GetValue(json);
-            var benchmark = ActivatorUtilities.CreateInstance<HttpBenchmark>(services,
-                ActivatorUtilities.CreateInstance<HttpBenchmarkTenants>(services), services.GetRequiredService<IConfiguration>());
             var result = await benchmark.RunAsync(options, message => context.Error.WriteLine(message), ct);
             if (asJson)
             {
@@ -50,7 +46,7 @@ internal static class HttpBenchCommand
                     result.Rounds, result.Connections, result.Threads, result.ResponseBodyBytes, result.DroppedBefore,
                     result.Tenant, result.Fixed, result.Throughput, result.ThroughputGoalMet, result.P99, result.P99GoalMet, result.Runs,
                 }));
-                return CliApp.Success;
+                return ExitCode.Success;
             }
             var table = new Table().AddColumns("path", "req/s median (min–max)", "p50 ms median (min–max)", "p99 ms median (min–max)", "requests");
             foreach (var path in new[] { result.Tenant, result.Fixed })
@@ -67,11 +63,11 @@ internal static class HttpBenchCommand
                 $"p99 {Spread(result.P99.PerRound, "0.000")} (goal ≤ {HttpBenchmarkResult.P99Goal:0.0}: {(result.P99GoalMet ? "met" : "missed")}).");
             await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Tenants} tenants × {result.Projects} projects, {result.ResponseBodyBytes:N0}-byte JSON; wrk -t{result.Threads} -c{result.Connections}, {result.Rounds} round(s) × {result.DurationSeconds} s per path after {result.WarmupSeconds} s warm-up; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s), wrk, web host and PostgreSQL on this machine; bench tenants dropped at the end."));
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         return command;
     }
 
-    private static string Spread(InsightPulse.Web.Bench.HttpBenchmarkResult.Spread spread, string format) =>
+    private static string Spread(InsightPulse.Bench.HttpBenchmarkResult.Spread spread, string format) =>
         $"{spread.Median.ToString(format, CultureInfo.InvariantCulture)} ({spread.Min.ToString(format, CultureInfo.InvariantCulture)}–{spread.Max.ToString(format, CultureInfo.InvariantCulture)})";
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using InsightPulse.Core.Isolation;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -8,7 +7,7 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>lint</c>: the isolation lint over every tenant database and schema (exit 1 when any ERROR).</summary>
 internal static class LintCommands
 {
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, CliContext context)
     {
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON." };
         var tenant = new Option<string?>("--tenant") { Description = "Check only this tenant's database and schema." };
@@ -16,13 +15,13 @@ internal static class LintCommands
         {
             json, tenant,
         };
-        lint.SetAction(CliApp.Guard(context, (parse, ct) => LintAsync(services, context, parse.GetValue(tenant), parse.GetValue(json), ct)));
+        lint.SetAction(context.Run<IsolationLint>((isolationLint, parse, ct) => LintAsync(isolationLint, context, parse.GetValue(tenant), parse.GetValue(json), ct)));
         root.Subcommands.Add(lint);
     }
 
-    private static async Task<int> LintAsync(IServiceProvider services, CliContext context, string? tenant, bool json, CancellationToken cancellationToken)
+    private static async Task<int> LintAsync(IsolationLint isolationLint, CliContext context, string? tenant, bool json, CancellationToken cancellationToken)
     {
-        var report = await services.GetRequiredService<IsolationLint>().RunAsync(tenant, cancellationToken);
+        var report = await isolationLint.RunAsync(tenant, cancellationToken);
         if (json)
         {
             await context.Output.WriteLineAsync(CliJson.Serialize(new
@@ -51,6 +50,6 @@ internal static class LintCommands
                 ? $"Isolation lint passed: {report.Errors} error(s), {report.Warnings} warning(s), {infos} note(s)."
                 : $"Isolation lint FAILED: {report.Errors} error(s), {report.Warnings} warning(s), {infos} note(s); each row says how to fix it.");
         }
-        return report.Passed ? CliApp.Success : CliApp.Failure;
+        return report.Passed ? ExitCode.Success : ExitCode.Failure;
     }
 }

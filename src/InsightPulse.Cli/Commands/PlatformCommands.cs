@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using InsightPulse.Core.Local;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Bootstrap;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Web.Api;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -14,21 +15,22 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>up</c>, <c>down</c>, <c>status</c>, <c>psql</c>, <c>reset</c>: the platform's server and databases.</summary>
 internal static class PlatformCommands
 {
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, CliContext context)
     {
         var noServe = new Option<bool>("--no-serve") { Description = "Set everything up, then return instead of serving the web app." };
         var noProvision = new Option<bool>("--no-provision") { Description = "Stop after the registry: do not provision draft tenants." };
         var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants, then serve the web runtime.") { noServe, noProvision, ServeCommands.Urls };
-        up.SetAction(CliApp.Guard(context, (parse, ct) => UpAsync(services, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
+        up.SetAction(context.Run<PlatformEnvironmentSource, PlatformBootstrapper, IConfiguration>((source, bootstrapper, configuration, parse, ct) => UpAsync(source, bootstrapper, configuration, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
         root.Subcommands.Add(up);
 
         var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");
-        down.SetAction(CliApp.Guard(context, (_, ct) => DownAsync(services, context, ct)));
+        down.SetAction(context.Run<PlatformEnvironmentSource>((source, _, ct) => DownAsync(source, context, ct)));
         root.Subcommands.Add(down);
 
         var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys) instead of a table." };
         var status = new Command("status", "Show the cluster's state, port, databases and tenant count (never a secret).") { json };
-        status.SetAction(CliApp.Guard(context, (parse, ct) => StatusAsync(services, context, parse.GetValue(json), ct)));
+        status.SetAction(context.Run<PlatformStatusReader, IConfiguration, ManagedCluster>((reader, configuration, cluster, parse, ct) =>
+            StatusAsync(reader, OperatorToken.Describe(configuration, cluster.Secrets), context, parse.GetValue(json), ct)));
         root.Subcommands.Add(status);
 
         var psql = new Command("psql", "Open psql on a platform database as the owner role, without handling a password: ./ipai psql [DATABASE] [psql options…]")
@@ -39,18 +41,19 @@ internal static class PlatformCommands
 
         var yes = new Option<bool>("--yes") { Description = "Confirm: the managed cluster's data and secrets are deleted." };
         var reset = new Command("reset", "Stop the managed cluster and delete its data and secrets (needs --yes).") { yes };
-        reset.SetAction(CliApp.Guard(context, (parse, ct) => ResetAsync(services, context, parse.GetValue(yes), ct)));
+        reset.SetAction(context.Run<PlatformEnvironmentSource>((source, parse, ct) => ResetAsync(source, context, parse.GetValue(yes), ct)));
         root.Subcommands.Add(reset);
     }
 
-    private static async Task<int> UpAsync(IServiceProvider services, CliContext context, string? serveUrls, PlatformBootstrapper.Options options, CancellationToken cancellationToken)
+    private static async Task<int> UpAsync(
+        PlatformEnvironmentSource source, PlatformBootstrapper bootstrapper, IConfiguration configuration, CliContext context, string? serveUrls,
+        PlatformBootstrapper.Options options, CancellationToken cancellationToken)
     {
-        var source = services.GetRequiredService<PlatformEnvironmentSource>();
         await context.Error.WriteLineAsync(source.Mode == PlatformMode.External
             ? $"Platform on {source.Url!.Redacted}"
             : $"Platform on the managed cluster in {source.Cluster.Home}");
         var clock = Stopwatch.StartNew();
-        var steps = await services.GetRequiredService<PlatformBootstrapper>().UpAsync(options,
+        var steps = await bootstrapper.UpAsync(options,
             step => context.Error.WriteLine(FormatStep(step)), cancellationToken);
         var changed = steps.Count(s => s.Acted);
         var failed = steps.Where(s => s.Failed).ToList();
@@ -65,10 +68,10 @@ internal static class PlatformCommands
         if (serveUrls is not null)
         {
             // Tenants that failed are served their status page (or 503 while Provisioning); the rest work.
-            var served = await ServeCommands.ServeAsync(services, context, serveUrls, cancellationToken);
-            return failed.Count == 0 ? served : CliApp.Failure;
+            var served = await ServeCommands.ServeAsync(configuration, context, serveUrls, cancellationToken);
+            return failed.Count == 0 ? served : ExitCode.Failure;
         }
-        return failed.Count == 0 ? CliApp.Success : CliApp.Failure;
+        return failed.Count == 0 ? ExitCode.Success : ExitCode.Failure;
     }
 
     internal static string FormatStep(StepResult step) => step.Failed
@@ -77,27 +80,26 @@ internal static class PlatformCommands
 
     internal static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
 
-    private static async Task<int> DownAsync(IServiceProvider services, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> DownAsync(PlatformEnvironmentSource source, CliContext context, CancellationToken cancellationToken)
     {
-        var source = services.GetRequiredService<PlatformEnvironmentSource>();
         if (source.Mode == PlatformMode.External)
         {
             await context.Error.WriteLineAsync($"POSTGRES_URL is set ({source.Url!.Redacted}): that server is not managed here, nothing to stop.");
-            return CliApp.Success;
+            return ExitCode.Success;
         }
         if (!source.Cluster.IsInitialized)
         {
             await context.Error.WriteLineAsync("No managed cluster here: nothing to stop.");
-            return CliApp.Success;
+            return ExitCode.Success;
         }
         var stopped = await source.Cluster.StopAsync(immediate: false, cancellationToken);
         await context.Error.WriteLineAsync(stopped ? "Stopped the managed PostgreSQL cluster (data kept; `make up` starts it again)." : "The managed cluster was not running.");
-        return CliApp.Success;
+        return ExitCode.Success;
     }
 
-    private static async Task<int> StatusAsync(IServiceProvider services, CliContext context, bool json, CancellationToken cancellationToken)
+    private static async Task<int> StatusAsync(PlatformStatusReader reader, string operatorToken, CliContext context, bool json, CancellationToken cancellationToken)
     {
-        var status = await services.GetRequiredService<PlatformStatusReader>().ReadAsync(cancellationToken);
+        var status = await reader.ReadAsync(cancellationToken);
         if (json)
         {
             await context.Output.WriteLineAsync(CliJson.Serialize(status));
@@ -116,23 +118,23 @@ internal static class PlatformCommands
             Row("tenants", status.TenantCount is { } count
                 ? $"{count} ({string.Join(", ", status.TenantsByState.Select(kv => $"{kv.Value} {kv.Key}"))})"
                 : null);
-            Row("operator token", OperatorToken.Describe(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<ManagedCluster>().Secrets));
+            Row("operator token", operatorToken);
             if (status.Problem is not null) Row("problem", status.Problem);
             context.Console.Write(table);
         }
-        return status.Problem is null ? CliApp.Success : CliApp.Failure;
+        return status.Problem is null ? ExitCode.Success : ExitCode.Failure;
     }
 
     /// <summary>Runs the real psql with the connection in its environment (PGPASSWORD reaches only that child).</summary>
-    internal static async Task<int> PsqlAsync(IServiceProvider services, CliContext context, string[] args, CancellationToken cancellationToken)
+    internal static async Task<int> PsqlAsync(PlatformDatabases databases, CliContext context, string[] args, CancellationToken cancellationToken)
     {
-        var environment = services.GetRequiredService<PlatformDatabases>().Environment;
+        var environment = databases.Environment;
         var database = args is [var first, ..] && !first.StartsWith('-') ? first : environment.PlatformDatabase;
         var rest = args is [var head, .. var tail] && !head.StartsWith('-') ? tail : args;
         if (!Sql.IsPlainIdentifier(database))
         {
             await context.Error.WriteLineAsync($"error: '{Sql.Printable(database)}' is not a database name.");
-            return CliApp.Usage;
+            return ExitCode.Usage;
         }
         var info = new ProcessStartInfo("psql") { UseShellExecute = false };
         foreach (var arg in rest) info.ArgumentList.Add(arg);
@@ -145,7 +147,7 @@ internal static class PlatformCommands
         catch (System.ComponentModel.Win32Exception)
         {
             await context.Error.WriteLineAsync("error: psql not found: install it with `apt-get install postgresql-client`.");
-            return CliApp.Failure;
+            return ExitCode.Failure;
         }
         using (process)
         {
@@ -154,21 +156,20 @@ internal static class PlatformCommands
         }
     }
 
-    private static async Task<int> ResetAsync(IServiceProvider services, CliContext context, bool yes, CancellationToken cancellationToken)
+    private static async Task<int> ResetAsync(PlatformEnvironmentSource source, CliContext context, bool yes, CancellationToken cancellationToken)
     {
-        var source = services.GetRequiredService<PlatformEnvironmentSource>();
         if (source.Mode == PlatformMode.External)
         {
             await context.Error.WriteLineAsync("error: POSTGRES_URL is set: reset only deletes the managed cluster, never an external server.");
-            return CliApp.Failure;
+            return ExitCode.Failure;
         }
         if (!yes)
         {
             await context.Error.WriteLineAsync($"This deletes every database and secret of the managed cluster in {source.Cluster.Home}. Run `./ipai reset --yes` to confirm.");
-            return CliApp.Usage;
+            return ExitCode.Usage;
         }
         await source.Cluster.DestroyAsync(cancellationToken);
         await context.Error.WriteLineAsync("Deleted the managed cluster, its data and its secrets. `make up` creates a new one.");
-        return CliApp.Success;
+        return ExitCode.Success;
     }
 }

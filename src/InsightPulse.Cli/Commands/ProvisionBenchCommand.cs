@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using InsightPulse.Bench;
 using InsightPulse.Core.Provisioning;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -9,7 +9,7 @@ namespace InsightPulse.Cli.Commands;
 /// <summary><c>bench provision</c>: see <see cref="ProvisioningBenchmark"/>.</summary>
 internal static class ProvisionBenchCommand
 {
-    public static Command Create(IServiceProvider services, CliContext context)
+    public static Command Create(CliContext context)
     {
         var tenants = new Option<int>("--tenants") { Description = "Tenants of each kind to time (default 50).", DefaultValueFactory = _ => 50 };
         var settle = new Option<int>("--settle-seconds") { Description = "Wait after dropping an earlier run's tenants, before timing (default 60).", DefaultValueFactory = _ => 60 };
@@ -19,14 +19,14 @@ internal static class ProvisionBenchCommand
         {
             tenants, settle, keep, json,
         };
-        command.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        command.SetAction(context.Run<ProvisioningBenchmark>(async (benchmark, parse, ct) =>
         {
             if (parse.GetValue(tenants) < 1 || parse.GetValue(settle) < 0)
             {
                 await context.Error.WriteLineAsync("usage error: --tenants must be 1 or more and --settle-seconds 0 or more.");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
-            var result = await services.GetRequiredService<ProvisioningBenchmark>().RunAsync(parse.GetValue(tenants),
+            var result = await benchmark.RunAsync(parse.GetValue(tenants),
                 TimeSpan.FromSeconds(parse.GetValue(settle)), parse.GetValue(keep), message => context.Error.WriteLine(message), ct);
             if (parse.GetValue(json))
             {
@@ -36,7 +36,7 @@ internal static class ProvisionBenchCommand
                     Processors = Environment.ProcessorCount,
                     result.Variants,
                 }));
-                return CliApp.Success;
+                return ExitCode.Success;
             }
             var table = new Table().AddColumns("kind", "tenants", "total p50", "total p95", "min", "max", "first tenant", "first/last tenth p50", "slowest step (p50)");
             foreach (var v in result.Variants)
@@ -61,7 +61,7 @@ internal static class ProvisionBenchCommand
                 : ".";
             await context.Output.WriteLineAsync(FormattableString.Invariant(
                 $"PostgreSQL {result.ServerVersion}, {Environment.ProcessorCount} processor(s); full tenants, template over migrations (p50): {result.TemplateRatio:0.00}{settled}"));
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         return command;
     }

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using InsightPulse.Core.Modules;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Provisioning;
-using Microsoft.Extensions.DependencyInjection;
+using InsightPulse.Core.Tenants;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -16,7 +15,7 @@ internal static class ProvisionCommands
 
     private sealed record StepJson(string Step, bool Acted, string Detail, double Seconds);
 
-    public static void Add(RootCommand root, Command tenant, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, Command tenant, CliContext context)
     {
         var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
         var json = new Option<bool>("--json") { Description = "Print the run as JSON." };
@@ -27,26 +26,26 @@ internal static class ProvisionCommands
         {
             code, json, adopt, noWait, noTemplate,
         };
-        provision.SetAction(CliApp.Guard(context, (parse, ct) => ProvisionAsync(services, context, parse.GetValue(code)!,
+        provision.SetAction(context.Run<TenantProvisioner>((provisioner, parse, ct) => ProvisionAsync(provisioner, context, parse.GetValue(code)!,
             new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), parse.GetValue(json), ct)));
         tenant.Subcommands.Add(provision);
 
         var moduleName = new Argument<string>("module") { Description = "Module name, e.g. ipai_finance_ppm." };
         var install = new Command("install", "Add a module to a tenant and install it (with its dependencies).") { code, moduleName, json };
-        install.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        install.SetAction(context.Run<ModuleCatalog, TenantModules, TenantProvisioner>(async (catalog, tenantModules, provisioner, parse, ct) =>
         {
             var tenantCode = parse.GetValue(code)!;
-            var module = services.GetRequiredService<ModuleCatalog>().Get(parse.GetValue(moduleName)!);
-            await services.GetRequiredService<TenantModules>().AddAsync(tenantCode, module.Name, ct);
-            return await ProvisionAsync(services, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+            var module = catalog.Get(parse.GetValue(moduleName)!);
+            await tenantModules.AddAsync(tenantCode, module.Name, ct);
+            return await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
         }));
         tenant.Subcommands.Add(install);
 
         var module = new Command("module", "Platform modules.");
         var list = new Command("list", "List the modules this build ships: version, target, dependencies.") { json };
-        list.SetAction(CliApp.Guard(context, async (parse, _) =>
+        list.SetAction(context.Run<ModuleCatalog>(async (catalog, parse, _) =>
         {
-            var modules = services.GetRequiredService<ModuleCatalog>().Modules.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+            var modules = catalog.Modules.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(modules.Select(m => new
@@ -54,7 +53,7 @@ internal static class ProvisionCommands
                     m.Name, m.Version, m.Manifest.Summary, Target = m.Target, m.Manifest.Depends, m.Manifest.Tables, m.Manifest.Views,
                     Base = ModuleCatalog.BaseModules.Contains(m.Name),
                 })));
-                return CliApp.Success;
+                return ExitCode.Success;
             }
             var table = new Table().AddColumns("module", "version", "target", "depends", "base", "summary");
             foreach (var m in modules)
@@ -63,7 +62,7 @@ internal static class ProvisionCommands
                     ModuleCatalog.BaseModules.Contains(m.Name) ? "yes" : "", m.Manifest.Summary }.Select(v => new Text(v)).ToArray());
             }
             context.Console.Write(table);
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         module.Subcommands.Add(list);
         root.Subcommands.Add(module);
@@ -76,22 +75,21 @@ internal static class ProvisionCommands
         {
             tenantCode, all, parallel, keepGoing, json,
         };
-        migrate.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        migrate.SetAction(context.Run<FleetMigrator>(async (migrator, parse, ct) =>
         {
             var one = parse.GetValue(tenantCode);
             if ((one is null) == !parse.GetValue(all) || parse.GetValue(parallel) < 1)
             {
                 await context.Error.WriteLineAsync("usage error: give one tenant code or --all (not both), and --parallel of 1 or more.");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
-            return await MigrateAsync(services, context, one is null ? null : [one], parse.GetValue(parallel), parse.GetValue(keepGoing), parse.GetValue(json), ct);
+            return await MigrateAsync(migrator, context, one is null ? null : [one], parse.GetValue(parallel), parse.GetValue(keepGoing), parse.GetValue(json), ct);
         }));
         root.Subcommands.Add(migrate);
     }
 
-    private static async Task<int> MigrateAsync(IServiceProvider services, CliContext context, IReadOnlyList<string>? codes, int parallel, bool keepGoing, bool json, CancellationToken cancellationToken)
+    private static async Task<int> MigrateAsync(FleetMigrator migrator, CliContext context, IReadOnlyList<string>? codes, int parallel, bool keepGoing, bool json, CancellationToken cancellationToken)
     {
-        var migrator = services.GetRequiredService<FleetMigrator>();
         var total = codes?.Count ?? (await migrator.FleetAsync(cancellationToken)).Count;
         FleetMigrator.FleetResult result;
         if (context.Terminal && !json)
@@ -127,17 +125,17 @@ internal static class ProvisionCommands
                 (failed > 0 ? $", {failed} failed" : "") +
                 (result.Succeeded ? "." : $"; run `./ipai migrate --all` again to resume{(keepGoing ? "" : " (or add --keep-going)")}."));
         }
-        return result.Succeeded ? CliApp.Success : CliApp.Failure;
+        return result.Succeeded ? ExitCode.Success : ExitCode.Failure;
     }
 
     private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
         $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}  {PlatformCommands.Seconds(o.Elapsed)}";
 
-    internal static async Task<int> ProvisionAsync(IServiceProvider services, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ProvisionAsync(TenantProvisioner provisioner, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (!json) await context.Error.WriteLineAsync($"Provisioning tenant {code}");
-        var result = await services.GetRequiredService<TenantProvisioner>().ProvisionAsync(code, options,
+        var result = await provisioner.ProvisionAsync(code, options,
             step => { if (!json) context.Error.WriteLine(PlatformCommands.FormatStep(step)); },
             message => context.Error.WriteLine(message),
             cancellationToken);
@@ -152,6 +150,6 @@ internal static class ProvisionCommands
                 ? $"Tenant {code} is active ({PlatformCommands.Seconds(clock.Elapsed)}, run {result.RunId})."
                 : $"Tenant {code} was already complete: nothing to do ({PlatformCommands.Seconds(clock.Elapsed)}).");
         }
-        return CliApp.Success;
+        return ExitCode.Success;
     }
 }

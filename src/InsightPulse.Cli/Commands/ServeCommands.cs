@@ -1,8 +1,7 @@
 using System.CommandLine;
 using InsightPulse.Web;
-using Microsoft.AspNetCore.Builder;
+using InsightPulse.Web.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace InsightPulse.Cli.Commands;
@@ -16,17 +15,17 @@ internal static class ServeCommands
         DefaultValueFactory = _ => WebOptions.DefaultUrls,
     };
 
-    public static void Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static void Add(RootCommand root, CliContext context)
     {
         var serve = new Command("serve", "Serve the web runtime: each request goes to its tenant by host name; the operator console on the platform's host.") { Urls };
-        serve.SetAction(CliApp.Guard(context, (parse, ct) => ServeAsync(services, context, parse.GetValue(Urls)!, ct)));
+        serve.SetAction(context.Run<IConfiguration>((configuration, parse, ct) => ServeAsync(configuration, context, parse.GetValue(Urls)!, ct)));
         root.Subcommands.Add(serve);
     }
 
     /// <summary>Runs the web runtime with the CLI's configuration until cancelled (Ctrl+C).</summary>
-    public static async Task<int> ServeAsync(IServiceProvider services, CliContext context, string urls, CancellationToken cancellationToken)
+    public static async Task<int> ServeAsync(IConfiguration configuration, CliContext context, string urls, CancellationToken cancellationToken)
     {
-        await using var app = InsightPulseWeb.Build(services.GetRequiredService<IConfiguration>(), urls);
+        await using var app = InsightPulseWeb.Build(configuration, urls);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -34,7 +33,7 @@ internal static class ServeCommands
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             await context.Error.WriteLineAsync($"error: {urls} is in use by another program (is the platform already being served? `make up` serves until Ctrl+C). Stop it, or serve elsewhere with --urls http://localhost:8070.");
-            return CliApp.Failure;
+            return ExitCode.Failure;
         }
         var port = new Uri(urls.Split(';')[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
         await context.Error.WriteLineAsync($"Serving on {urls}: operator console http://localhost:{port}, tenants http://<code>.localhost:{port} (e.g. http://tbwa.localhost:{port}). Ctrl+C stops.");
@@ -47,6 +46,6 @@ internal static class ServeCommands
             // Ctrl+C
         }
         await app.StopAsync(CancellationToken.None);
-        return CliApp.Success;
+        return ExitCode.Success;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using InsightPulse.Core.Tenants;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -10,9 +9,8 @@ namespace InsightPulse.Cli.Commands;
 internal static class TenantCommands
 {
     /// <summary>Adds <c>tenant</c> and its registry subcommands; returns it for other groups to extend.</summary>
-    public static Command Add(RootCommand root, IServiceProvider services, CliContext context)
+    public static Command Add(RootCommand root, CliContext context)
     {
-        var registry = new Lazy<TenantRegistry>(services.GetRequiredService<TenantRegistry>);
         var tenant = new Command("tenant", "Manage the tenant registry (ipai_tenant).");
         root.Subcommands.Add(tenant);
 
@@ -22,58 +20,58 @@ internal static class TenantCommands
         var createFields = new TenantFieldOptions(forCreate: true);
         var create = new Command("create", "Register a new tenant (state draft). Defaults: database odoo_<code>, schema and workspace <code>.") { code, json };
         createFields.AddTo(create);
-        create.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        create.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
             var draft = createFields.Apply(parse, Tenant.New(parse.GetValue(code)!, parse.GetValue(createFields.Name)!));
-            var created = await registry.Value.CreateAsync(draft, ct);
+            var created = await registry.CreateAsync(draft, ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(created));
             else
             {
                 await context.Error.WriteLineAsync($"Created tenant {created.DisplayName} (id {created.Id}, state draft).");
                 WriteDetails(context, created);
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(create);
 
         var list = new Command("list", "List tenants in sequence order.") { json };
-        list.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        list.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
-            var tenants = await registry.Value.ListAsync(ct);
+            var tenants = await registry.ListAsync(ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(tenants));
             else WriteList(context, tenants);
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(list);
 
         var show = new Command("show", "Show one tenant.") { code, json };
-        show.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        show.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
-            var found = await registry.Value.GetAsync(parse.GetValue(code)!, ct);
+            var found = await registry.GetAsync(parse.GetValue(code)!, ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(found));
             else WriteDetails(context, found);
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(show);
 
         var updateFields = new TenantFieldOptions(forCreate: false);
         var update = new Command("update", "Change fields of a tenant: ./ipai tenant update CODE --domain x.example.com --admin-email a@b.ph. An empty value clears an optional field.") { code, json };
         updateFields.AddTo(update);
-        update.SetAction(CliApp.Guard(context, async (parse, ct) =>
+        update.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
             if (!updateFields.AnyGiven(parse))
             {
                 await context.Error.WriteLineAsync("usage error: give at least one field to change, e.g. --name, --domain, --admin-email (see --help).");
-                return CliApp.Usage;
+                return ExitCode.Usage;
             }
-            var updated = await registry.Value.UpdateAsync(parse.GetValue(code)!, current => updateFields.Apply(parse, current), ct);
+            var updated = await registry.UpdateAsync(parse.GetValue(code)!, current => updateFields.Apply(parse, current), ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(updated));
             else
             {
                 await context.Error.WriteLineAsync($"Updated tenant {updated.DisplayName}.");
                 WriteDetails(context, updated);
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(update);
         return tenant;

@@ -1,7 +1,6 @@
 using Dapper;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Tenants;
-using Npgsql;
 using static InsightPulse.Core.Finance.FinanceSql;
 
 namespace InsightPulse.Core.Finance;

@@ -1,6 +1,6 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Modules;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;

@@ -1,5 +1,5 @@
 using Dapper;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;

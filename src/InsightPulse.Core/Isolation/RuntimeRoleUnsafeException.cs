@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Isolation;
 
 /// <summary>The runtime or BI role could escape row-level security (superuser, BYPASSRLS, owner of tenant objects).</summary>
-public sealed class RuntimeRoleUnsafeException : InvalidOperationException
+public sealed class RuntimeRoleUnsafeException : OperatorException
 {
     public RuntimeRoleUnsafeException(string message) : base(message) { }
 

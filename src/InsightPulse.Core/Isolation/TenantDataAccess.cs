@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;
@@ -14,20 +14,12 @@ namespace InsightPulse.Core.Isolation;
 /// valid tenant it refuses (<see cref="TenantContextRequiredException"/>). Before the first unit of work of a role,
 /// <see cref="RuntimeRoleGuard"/> checks that the role cannot bypass row-level security.
 /// </summary>
-public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnvironmentSource source, TenantRegistry registry, RuntimeRoleGuard guard)
+public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnvironmentSource source, RuntimeRoleGuard guard)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task>> _checked = new(StringComparer.Ordinal);
 
     // A role's password, read from its secret file once (not once per unit of work).
     private readonly ConcurrentDictionary<string, PostgresLogin> _logins = new(StringComparer.Ordinal);
-
-    /// <summary>A unit of work for the tenant with this code (looked up in the registry).</summary>
-    public async Task<TenantUnitOfWork> BeginAsync(string? tenantCode, TenantStore store, CancellationToken cancellationToken)
-    {
-        RequireCode(tenantCode);
-        var tenant = await registry.GetAsync(tenantCode!, cancellationToken);
-        return await BeginAsync(tenant, store, cancellationToken);
-    }
 
     /// <summary>A read-write unit of work on <paramref name="tenant"/>'s data in <paramref name="store"/>, as the runtime role.</summary>
     public Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, CancellationToken cancellationToken) =>

@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Modules;
 
 /// <summary>A module is unknown, malformed, or the modules' dependencies form a cycle.</summary>
-public sealed class ModuleCatalogException : Exception
+public sealed class ModuleCatalogException : OperatorException
 {
     public ModuleCatalogException() { }
     public ModuleCatalogException(string message) : base(message) { }

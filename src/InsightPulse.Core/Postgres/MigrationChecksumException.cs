@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Postgres;
 
 /// <summary>An applied migration's file was edited afterwards; applied scripts are immutable.</summary>
-public sealed class MigrationChecksumException : Exception
+public sealed class MigrationChecksumException : OperatorException
 {
     public MigrationChecksumException() { }
     public MigrationChecksumException(string message) : base(message) { }

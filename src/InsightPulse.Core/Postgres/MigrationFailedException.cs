@@ -1,9 +1,10 @@
+using InsightPulse.Core.Errors;
 using Npgsql;
 
 namespace InsightPulse.Core.Postgres;
 
 /// <summary>A migration script failed; it was rolled back whole and nothing of it is recorded.</summary>
-public sealed class MigrationFailedException : Exception
+public sealed class MigrationFailedException : OperatorException
 {
     public MigrationFailedException() { }
     public MigrationFailedException(string message) : base(message) { }

@@ -1,16 +1,14 @@
-using InsightPulse.Core.Local;
-using Microsoft.AspNetCore.Identity;
+using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Users;
 
 namespace InsightPulse.Core.Provisioning;
 
 /// <summary>
 /// A tenant administrator's password: <c>ODOO_ADMIN_PASSWORD</c> when set (as the seed's script took it), else a
-/// generated one kept in <c>.ipai/secrets/&lt;code&gt;.admin</c> (0600). Stored only as an ASP.NET Identity hash.
+/// generated one kept in <c>.ipai/secrets/&lt;code&gt;.admin</c> (0600). Stored only as a <see cref="PasswordHash"/>.
 /// </summary>
 public sealed class AdminPassword(SecretStore secrets, string? fromEnvironment)
 {
-    private static readonly PasswordHasher<string> Hasher = new();
-
     public static string SecretName(string tenantCode) => tenantCode + ".admin";
 
     /// <summary>The password and where it comes from (a description, never the value).</summary>
@@ -21,8 +19,6 @@ public sealed class AdminPassword(SecretStore secrets, string? fromEnvironment)
         return (password, Path.Combine(secrets.Directory, SecretName(tenantCode)));
     }
 
-    public static string Hash(string password) => Hasher.HashPassword("admin", password);
-
     /// <summary>
     /// The password, its source and its hash, hashed on a worker thread: a fresh tenant's run starts this first
     /// and its I/O steps overlap the deliberately slow hash (PBKDF2, 100,000 iterations).
@@ -30,7 +26,7 @@ public sealed class AdminPassword(SecretStore secrets, string? fromEnvironment)
     public Task<(string Password, string Source, string Hash)> HashAheadAsync(string tenantCode)
     {
         var (password, source) = For(tenantCode);
-        return Task.Run(() => (password, source, Hash(password)));
+        return Task.Run(() => (password, source, PasswordHash.Of(password)));
     }
 
     /// <summary>Forgets a generated password (the tenant's record is gone).</summary>
@@ -38,7 +34,4 @@ public sealed class AdminPassword(SecretStore secrets, string? fromEnvironment)
     {
         if (secrets.Exists(SecretName(tenantCode))) secrets.Delete(SecretName(tenantCode));
     }
-
-    public static bool Verify(string hash, string password) =>
-        Hasher.VerifyHashedPassword("admin", hash, password) is PasswordVerificationResult.Success;
 }

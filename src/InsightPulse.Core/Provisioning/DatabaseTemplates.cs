@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using Npgsql;

@@ -1,4 +1,5 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 

@@ -1,5 +1,3 @@
-using InsightPulse.Core.Platform;
-
 namespace InsightPulse.Core.Provisioning;
 
 /// <summary>A finished run: its id in the journal and its steps.</summary>

@@ -1,5 +1,5 @@
 using Dapper;
-using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Databases;
 
 namespace InsightPulse.Core.Provisioning;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;
@@ -372,8 +372,8 @@ public sealed class TenantArchiver(
         if (bypasses) return null;
         if (canSwitch) return operatorRole;
         throw new ProvisioningException(
-            $"Archiving reads every row, and {Environment.Owner.Username} is bound by row-level security. " +
-            $"Fix: as a superuser, `CREATE ROLE {operatorRole} NOLOGIN BYPASSRLS; GRANT pg_read_all_data TO {operatorRole}; GRANT {operatorRole} TO {Environment.Owner.Username};`.");
+            $"Archiving reads every row, and {Environment.Owner.Username} is bound by row-level security.",
+            $"as a superuser, `CREATE ROLE {operatorRole} NOLOGIN BYPASSRLS; GRANT pg_read_all_data TO {operatorRole}; GRANT {operatorRole} TO {Environment.Owner.Username};`.");
     }
 
     private static async Task TenantScopeAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>

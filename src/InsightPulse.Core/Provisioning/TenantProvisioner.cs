@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
-using InsightPulse.Core.Platform;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Users;
 using Npgsql;
 
 namespace InsightPulse.Core.Provisioning;
@@ -183,8 +184,8 @@ public sealed class TenantProvisioner(
                 else if (owner != OwnerRole)
                 {
                     throw new ProvisioningException(
-                        $"Schema '{schema}' exists in {databases.Environment.DataDatabase} but belongs to {owner}. " +
-                        $"Fix: `ALTER SCHEMA {schema} OWNER TO {OwnerRole};` as a superuser, or give the tenant another schema while it is a draft.");
+                        $"Schema '{schema}' exists in {databases.Environment.DataDatabase} but belongs to {owner}.",
+                        $"`ALTER SCHEMA {schema} OWNER TO {OwnerRole};` as a superuser, or give the tenant another schema while it is a draft.");
                 }
                 else if (await RecordResourceAsync(tenant.Code, "schema", schema, runId, adopted: true, cancellationToken))
                 {
@@ -216,7 +217,8 @@ public sealed class TenantProvisioner(
         var recordedFor = await ResourceOwnerAsync("database", database, cancellationToken);
         if (recordedFor is not null && recordedFor != tenant.Code)
         {
-            throw new ProvisioningException($"Database '{database}' belongs to tenant '{recordedFor}'. Fix: give '{tenant.Code}' another database while it is a draft (`./ipai tenant update {tenant.Code} --db-name …`).");
+            throw new ProvisioningException($"Database '{database}' belongs to tenant '{recordedFor}'.",
+                $"give '{tenant.Code}' another database while it is a draft (`./ipai tenant update {tenant.Code} --db-name …`).");
         }
         if (owner is null)
         {
@@ -234,8 +236,8 @@ public sealed class TenantProvisioner(
             if (!adopt)
             {
                 throw new ProvisioningException(
-                    $"Database '{database}' already exists, and no provisioning record says it was created for tenant '{tenant.Code}' (it may hold another tenant's data, e.g. of a deleted registry row). " +
-                    $"Fix: if it is this tenant's, take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
+                    $"Database '{database}' already exists, and no provisioning record says it was created for tenant '{tenant.Code}' (it may hold another tenant's data, e.g. of a deleted registry row).",
+                    $"if it is this tenant's, take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
             }
             if (owner != OwnerRole)
             {
@@ -392,14 +394,14 @@ public sealed class TenantProvisioner(
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO res_users (login, name, email, password_hash, active, is_admin)
                 VALUES (@AdminLogin, 'Administrator', @email, @hash, true, true)
-                """, new { AdminLogin, email = tenant.AdminEmail, hash = hashAhead is null ? AdminPassword.Hash(password) : (await hashAhead).Hash }, transaction, cancellationToken: cancellationToken));
+                """, new { AdminLogin, email = tenant.AdminEmail, hash = hashAhead is null ? PasswordHash.Of(password) : (await hashAhead).Hash }, transaction, cancellationToken: cancellationToken));
             detail = $"created user {AdminLogin} (password from {passwordSource})";
         }
-        else if (!AdminPassword.Verify(hash, password))
+        else if (!PasswordHash.Verify(hash, password))
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE tenant_id = @code AND login = @AdminLogin",
-                new { code = tenant.Code, AdminLogin, hash = AdminPassword.Hash(password) }, transaction, cancellationToken: cancellationToken));
+                new { code = tenant.Code, AdminLogin, hash = PasswordHash.Of(password) }, transaction, cancellationToken: cancellationToken));
             detail = $"set the password of {AdminLogin} (from {passwordSource})";
         }
         else

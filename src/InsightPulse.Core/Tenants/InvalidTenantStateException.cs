@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>An illegal lifecycle transition was asked for.</summary>
-public sealed class InvalidTenantStateException : Exception
+public sealed class InvalidTenantStateException : OperatorException
 {
     public InvalidTenantStateException() { }
     public InvalidTenantStateException(string message) : base(message) { }

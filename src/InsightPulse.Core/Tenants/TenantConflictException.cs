@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>A unique field (code, domain, database, schema) is already taken; the message names the tenant that holds it.</summary>
-public sealed class TenantConflictException : Exception
+public sealed class TenantConflictException : OperatorException
 {
     public TenantConflictException() { }
     public TenantConflictException(string message) : base(message) { }

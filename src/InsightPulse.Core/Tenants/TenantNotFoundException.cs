@@ -1,15 +1,17 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>The seed's own error, with its cause and fix.</summary>
-public sealed class TenantNotFoundException : Exception
+public sealed class TenantNotFoundException : OperatorException
 {
     public TenantNotFoundException() { }
     public TenantNotFoundException(string message, Exception inner) : base(message, inner) { }
 
     public TenantNotFoundException(string code)
         : base($"Tenant code not found in ipai.tenant table: '{Postgres.Sql.Printable(code)}'.\n" +
-               $"Cause: no tenant record with that code in the platform database. " +
-               $"Fix: create it with `./ipai tenant create {SafeCode(code)} --name \"…\"` (see `./ipai tenant list`).")
+               $"Cause: no tenant record with that code in the platform database.",
+               $"create it with `./ipai tenant create {SafeCode(code)} --name \"…\"` (see `./ipai tenant list`).", null)
     {
         Code = code;
     }

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using InsightPulse.Core.Postgres;
-using InsightPulse.Core.Platform;
+using InsightPulse.Core.Databases;
 using Npgsql;
 
 namespace InsightPulse.Core.Tenants;

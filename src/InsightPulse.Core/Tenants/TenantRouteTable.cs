@@ -1,5 +1,5 @@
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
-using InsightPulse.Core.Provisioning;
 using Npgsql;
 
 namespace InsightPulse.Core.Tenants;

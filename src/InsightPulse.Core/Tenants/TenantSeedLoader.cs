@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
-using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Databases;
 
 namespace InsightPulse.Core.Tenants;
 

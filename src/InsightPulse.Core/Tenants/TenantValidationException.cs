@@ -1,7 +1,9 @@
+using InsightPulse.Core.Errors;
+
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>One or more fields of a tenant are invalid; <see cref="Errors"/> lists them field by field.</summary>
-public sealed class TenantValidationException : Exception
+public sealed class TenantValidationException : OperatorException
 {
     public TenantValidationException() { }
     public TenantValidationException(string message) : base(message) { }

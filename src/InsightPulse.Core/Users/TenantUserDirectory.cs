@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using InsightPulse.Core.Isolation;
-using InsightPulse.Core.Postgres;
-using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -18,7 +16,7 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
     public const int MinPasswordLength = 10;
 
     // Verified when the login is unknown, so that an unknown login takes as long as a wrong password.
-    private static readonly Lazy<string> DecoyHash = new(() => AdminPassword.Hash(Guid.NewGuid().ToString("N")));
+    private static readonly Lazy<string> DecoyHash = new(() => PasswordHash.Of(Guid.NewGuid().ToString("N")));
 
     private const string Columns = "id, login, name, email, active, is_admin AS IsAdmin, last_login AS LastLogin";
 
@@ -39,16 +37,16 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
             new { login = normalized }, work.Transaction, cancellationToken: cancellationToken));
         if (row is null)
         {
-            AdminPassword.Verify(DecoyHash.Value, password);
+            PasswordHash.Verify(DecoyHash.Value, password);
             return new SignInResult(SignInOutcome.Invalid);
         }
         if (row.LockedUntil is { } until && until > DateTime.UtcNow)
         {
             return new SignInResult(SignInOutcome.LockedOut, LockedUntil: until);
         }
-        if (row.PasswordHash is null || !row.Active || !AdminPassword.Verify(row.PasswordHash, password))
+        if (row.PasswordHash is null || !row.Active || !PasswordHash.Verify(row.PasswordHash, password))
         {
-            if (row.PasswordHash is null || !row.Active) AdminPassword.Verify(DecoyHash.Value, password);
+            if (row.PasswordHash is null || !row.Active) PasswordHash.Verify(DecoyHash.Value, password);
             var lockedUntil = await work.Connection.QuerySingleAsync<DateTime?>(new CommandDefinition(
                 """
                 UPDATE res_users SET
@@ -90,7 +88,7 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
         ArgumentNullException.ThrowIfNull(user);
         var login = NormalizeLogin(user.Login);
         FieldValidationException.ThrowIfAny(Validate(user, login));
-        var hash = await Task.Run(() => AdminPassword.Hash(user.Password), cancellationToken);
+        var hash = await Task.Run(() => PasswordHash.Of(user.Password), cancellationToken);
         await using var work = await data.BeginAsync(tenant, TenantStore.Database, cancellationToken);
         try
         {

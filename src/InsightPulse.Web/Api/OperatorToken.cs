@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using InsightPulse.Core.Local;
+using InsightPulse.Core.ManagedPostgres;
 
 namespace InsightPulse.Web.Api;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
-using InsightPulse.Web.Console;
+using InsightPulse.Web.TenantOperations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace InsightPulse.Web.Api;

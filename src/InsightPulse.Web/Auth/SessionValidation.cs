@@ -8,13 +8,14 @@ namespace InsightPulse.Web.Auth;
 /// <summary>
 /// Checks every session cookie on every request: it must have been issued for the request's tenant (else it is
 /// refused: a tbwa cookie replayed at scout is no session there), and every few minutes its user must still be
-/// active in the tenant's <c>res_users</c> (a deactivated user's sessions end within that time).
+/// active in the tenant's <c>res_users</c> (a deactivated user's sessions end within that time). The cookie handler's
+/// events (<c>EventsType</c>), taken from the services.
 /// </summary>
-public static class SessionValidation
+public sealed class SessionValidation(TenantUserDirectory users) : CookieAuthenticationEvents
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(5);
 
-    public static async Task ValidateAsync(CookieValidatePrincipalContext context)
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var tenant = RequestTenant.Find(context.HttpContext);
@@ -25,7 +26,6 @@ public static class SessionValidation
         }
         var issued = context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
         if (DateTimeOffset.UtcNow - issued < RecheckAfter) return;
-        var users = context.HttpContext.RequestServices.GetRequiredService<TenantUserDirectory>();
         var user = SessionClaims.UserId(context.Principal) is { } id
             ? await users.FindActiveAsync(tenant, id, context.HttpContext.RequestAborted)
             : null;

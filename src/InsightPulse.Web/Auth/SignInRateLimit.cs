@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using InsightPulse.Web.Pages;
+using InsightPulse.Web.Hosting;
+using InsightPulse.Web.Markup;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -17,14 +18,12 @@ public static class SignInRateLimit
 
     public static IServiceCollection AddSignInRateLimit(this IServiceCollection services)
     {
-        services.AddRateLimiter(options =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<WebOptions>>((options, web) =>
         {
-            options.AddPolicy(Policy, http =>
-            {
-                var limit = http.RequestServices.GetRequiredService<IOptions<WebOptions>>().Value.SignInAttemptsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
+            var limit = web.Value.SignInAttemptsPerMinute;
+            options.AddPolicy(Policy, http => RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = (context, _) =>
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);

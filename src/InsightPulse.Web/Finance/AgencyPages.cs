@@ -113,12 +113,12 @@ internal static class AgencyPages
     }
 
     private static Html Fields(AgencyInput? values, IReadOnlyList<ValidationError>? errors) => Html.Of($"""
-        {Layout.FormErrors(errors, "code", "name", "tin", "registered_address")}
+        {FormFields.Errors(errors, "code", "name", "tin", "registered_address")}
         <div class="form-grid">
-          {Layout.Field("code", "Code", values?.Code, errors, required: true, hint: "Letters, digits, '_', '.', '-', e.g. TBWA-MNL")}
-          {Layout.Field("name", "Name", values?.Name, errors, required: true)}
-          {Layout.Field("tin", "TIN", values?.Tin, errors, required: true, hint: "000-000-000 or with branch 000-000-000-000", extra: "inputmode=\"numeric\"")}
-          {Layout.Field("registered_address", "Registered address", values?.RegisteredAddress, errors)}
+          {FormFields.Field("code", "Code", values?.Code, errors, required: true, hint: "Letters, digits, '_', '.', '-', e.g. TBWA-MNL")}
+          {FormFields.Field("name", "Name", values?.Name, errors, required: true)}
+          {FormFields.Field("tin", "TIN", values?.Tin, errors, required: true, hint: "000-000-000 or with branch 000-000-000-000", extra: "inputmode=\"numeric\"")}
+          {FormFields.Field("registered_address", "Registered address", values?.RegisteredAddress, errors)}
         </div>
         """);
 }

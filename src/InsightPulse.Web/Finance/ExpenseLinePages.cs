@@ -97,21 +97,21 @@ internal static class ExpenseLinePages
     internal static Html Fields(ExpenseLineForm? values, IReadOnlyList<AtcCode>? codes, IReadOnlyList<ValidationError>? errors)
     {
         var atc = codes is null
-            ? Layout.Field("atc_code", "ATC code", values?.AtcCode, errors, hint: "BIR code of the withholding, e.g. WC158; empty: none", extra: "maxlength=\"5\"")
+            ? FormFields.Field("atc_code", "ATC code", values?.AtcCode, errors, hint: "BIR code of the withholding, e.g. WC158; empty: none", extra: "maxlength=\"5\"")
             : Select("atc_code", "ATC code", codes.Select(c => (c.Code, $"{c.Code} · {Percent(c.Rate)}% · {Short(c.Description)}")), values?.AtcCode?.Trim().ToUpperInvariant(),
                 errors, empty: "No withholding");
         return Html.Of($"""
-            {Layout.FormErrors(errors, "line_date", "description", "vendor_name", "vendor_tin", "category", "gross_amount", "vat_amount", "atc_code", "withholding_rate")}
+            {FormFields.Errors(errors, "line_date", "description", "vendor_name", "vendor_tin", "category", "gross_amount", "vat_amount", "atc_code", "withholding_rate")}
             <div class="form-grid">
-              {Layout.Field("line_date", "Date", values?.LineDate, errors, type: "date", required: true)}
-              {Layout.Field("description", "Description", values?.Description, errors, required: true)}
-              {Layout.Field("vendor_name", "Vendor", values?.VendorName, errors)}
-              {Layout.Field("vendor_tin", "Vendor TIN", values?.VendorTin, errors, hint: "000-000-000 or 000-000-000-000", extra: "inputmode=\"numeric\"")}
+              {FormFields.Field("line_date", "Date", values?.LineDate, errors, type: "date", required: true)}
+              {FormFields.Field("description", "Description", values?.Description, errors, required: true)}
+              {FormFields.Field("vendor_name", "Vendor", values?.VendorName, errors)}
+              {FormFields.Field("vendor_tin", "Vendor TIN", values?.VendorTin, errors, hint: "000-000-000 or 000-000-000-000", extra: "inputmode=\"numeric\"")}
               {Select("category", "Category", ExpenseCategories.All.Select(c => (c.Code, c.Label)), values?.Category ?? "other", errors)}
-              {Layout.Field("gross_amount", "Gross amount (₱)", values?.Gross, errors, required: true, extra: "inputmode=\"decimal\"")}
-              {Layout.Field("vat_amount", "VAT (₱)", values?.Vat, errors, hint: "Empty: 0", extra: "inputmode=\"decimal\"")}
+              {FormFields.Field("gross_amount", "Gross amount (₱)", values?.Gross, errors, required: true, extra: "inputmode=\"decimal\"")}
+              {FormFields.Field("vat_amount", "VAT (₱)", values?.Vat, errors, hint: "Empty: 0", extra: "inputmode=\"decimal\"")}
               {atc}
-              {Layout.Field("withholding_rate", "Withholding rate (%)", values?.RatePercent, errors,
+              {FormFields.Field("withholding_rate", "Withholding rate (%)", values?.RatePercent, errors,
                   hint: codes is null ? "0 to 35, e.g. 2" : "0 to 35; empty: the ATC code's rate", extra: "inputmode=\"decimal\"")}
             </div>
             <p class="muted">Withholding = (gross − VAT) × rate, rounded to the centavo; it is computed when you save.</p>

@@ -213,14 +213,14 @@ internal static class ExpenseReportPages
     }
 
     private static Html ReportFields(ExpenseReportForm? values, IReadOnlyList<ProjectBudget> projects, IReadOnlyList<ValidationError>? errors) => Html.Of($"""
-        {Layout.FormErrors(errors, "project_id", "employee_name", "report_date", "period", "notes")}
+        {FormFields.Errors(errors, "project_id", "employee_name", "report_date", "period", "notes")}
         <div class="form-grid">
           {Select("project_id", "Project", projects.Select(p => (p.ProjectId.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{p.ProjectCode} · {p.ProjectName}")),
               values?.ProjectId ?? (projects.Count == 1 ? projects[0].ProjectId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), errors, empty: "Choose…")}
-          {Layout.Field("employee_name", "Employee", values?.EmployeeName, errors, required: true)}
-          {Layout.Field("period", "Period (month)", values?.Period, errors, type: "month", required: true, hint: "e.g. 2025-06")}
-          {Layout.Field("report_date", "Report date", values?.ReportDate, errors, type: "date", hint: "Empty: today")}
-          {Layout.Field("notes", "Notes", values?.Notes, errors)}
+          {FormFields.Field("employee_name", "Employee", values?.EmployeeName, errors, required: true)}
+          {FormFields.Field("period", "Period (month)", values?.Period, errors, type: "month", required: true, hint: "e.g. 2025-06")}
+          {FormFields.Field("report_date", "Report date", values?.ReportDate, errors, type: "date", hint: "Empty: today")}
+          {FormFields.Field("notes", "Notes", values?.Notes, errors)}
         </div>
         """);
 }

@@ -15,10 +15,21 @@ public static class FinancePages
 {
     public static IEndpointRouteBuilder MapFinancePages(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/finance").AddEndpointFilter(async (context, next) =>
+        var group = endpoints.MapGroup("/finance").AddEndpointFilter<FinanceModuleFilter>();
+        group.MapGet("/", () => Results.Redirect("/finance/expenses"));
+        group.MapAgencyPages();
+        group.MapProjectPages();
+        group.MapExpenseReportPages();
+        group.MapExpenseLinePages();
+        return endpoints;
+    }
+
+    /// <summary>404 for a tenant without the module, and for a record this tenant cannot see.</summary>
+    private sealed class FinanceModuleFilter(TenantRouteTable routes) : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
             var http = context.HttpContext;
-            var routes = http.RequestServices.GetRequiredService<TenantRouteTable>();
             if (!routes.HasModule(RequestTenant.Get(http).Code, Layout.FinanceModule)) return await NotFoundAsync(http);
             try
             {
@@ -28,13 +39,7 @@ public static class FinancePages
             {
                 return await NotFoundAsync(http);
             }
-        });
-        group.MapGet("/", () => Results.Redirect("/finance/expenses"));
-        group.MapAgencyPages();
-        group.MapProjectPages();
-        group.MapExpenseReportPages();
-        group.MapExpenseLinePages();
-        return endpoints;
+        }
     }
 
     private static async Task<IResult> NotFoundAsync(HttpContext http)

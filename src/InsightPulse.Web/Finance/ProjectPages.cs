@@ -147,17 +147,17 @@ internal static class ProjectPages
     }
 
     private static Html Fields(ProjectForm? values, IReadOnlyList<Agency> agencies, IReadOnlyList<ValidationError>? errors) => Html.Of($"""
-        {Layout.FormErrors(errors, "agency_id", "code", "name", "client_name", "budget_amount", "currency", "start_date", "end_date", "state")}
+        {FormFields.Errors(errors, "agency_id", "code", "name", "client_name", "budget_amount", "currency", "start_date", "end_date", "state")}
         <div class="form-grid">
           {Select("agency_id", "Agency", agencies.Select(a => (a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{a.Code} · {a.Name}")),
               values?.AgencyId ?? (agencies.Count == 1 ? agencies[0].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), errors, empty: "Choose…")}
-          {Layout.Field("code", "Code", values?.Code, errors, required: true, hint: "e.g. P-2025-001")}
-          {Layout.Field("name", "Name", values?.Name, errors, required: true)}
-          {Layout.Field("client_name", "Client", values?.ClientName, errors)}
-          {Layout.Field("budget_amount", "Budget", values?.Budget, errors, hint: "In the project's currency, e.g. 250000.00", extra: "inputmode=\"decimal\"")}
-          {Layout.Field("currency", "Currency", values?.Currency ?? "PHP", errors, extra: "maxlength=\"3\"")}
-          {Layout.Field("start_date", "Start", values?.StartDate, errors, type: "date")}
-          {Layout.Field("end_date", "End", values?.EndDate, errors, type: "date")}
+          {FormFields.Field("code", "Code", values?.Code, errors, required: true, hint: "e.g. P-2025-001")}
+          {FormFields.Field("name", "Name", values?.Name, errors, required: true)}
+          {FormFields.Field("client_name", "Client", values?.ClientName, errors)}
+          {FormFields.Field("budget_amount", "Budget", values?.Budget, errors, hint: "In the project's currency, e.g. 250000.00", extra: "inputmode=\"decimal\"")}
+          {FormFields.Field("currency", "Currency", values?.Currency ?? "PHP", errors, extra: "maxlength=\"3\"")}
+          {FormFields.Field("start_date", "Start", values?.StartDate, errors, type: "date")}
+          {FormFields.Field("end_date", "End", values?.EndDate, errors, type: "date")}
           {Select("state", "State", ProjectStates.All.Select(s => (s, s)), values?.State ?? "draft", errors)}
         </div>
         """);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using InsightPulse.Core.Tenants;
-using InsightPulse.Web.Pages;
+using InsightPulse.Web.Markup;
 using Microsoft.Extensions.Options;
 
 namespace InsightPulse.Web.Hosting;

@@ -10,7 +10,6 @@ namespace InsightPulse.Web.Pages;
 public static class Layout
 {
     public const string FinanceModule = "ipai_finance_ppm";
-    public const string Stylesheet = "/assets/site.css";
 
     /// <summary>A tenant page.</summary>
     public static Html Page(PageContext page, string title, Html body, string? section = null)
@@ -37,7 +36,7 @@ public static class Layout
                 </form>
                 """)
             : Html.Empty;
-        return Document($"{title} · {page.Tenant.Name}", Html.Of($"""
+        return HtmlDocument.Page($"{title} · {page.Tenant.Name}", Html.Of($"""
             <header class="top">
               <div class="tenant">
                 <a class="tenant-name" href="/" data-testid="tenant-name">{page.Tenant.Name}</a>
@@ -54,47 +53,6 @@ public static class Layout
             """));
     }
 
-    /// <summary>A page outside any tenant (status pages).</summary>
-    public static Html Bare(string title, Html body) => Document(title, body);
-
-    private static Html Document(string title, Html body) => Html.Of($"""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{title}</title>
-        <link rel="stylesheet" href="{Stylesheet}">
-        </head>
-        <body>
-        {body}
-        </body>
-        </html>
-        """);
-
     private static Html NavLink(string href, string text, bool current) =>
         current ? Html.Of($"<a href=\"{href}\" aria-current=\"page\">{text}</a>") : Html.Of($"<a href=\"{href}\">{text}</a>");
-
-    /// <summary>A form field with its label and, when there is one, its validation message under it.</summary>
-    public static Html Field(string name, string label, string? value, IReadOnlyList<ValidationError>? errors = null,
-        string type = "text", bool required = false, string? hint = null, string? extra = null)
-    {
-        var error = errors?.FirstOrDefault(e => e.Field == name);
-        var id = "f-" + name;
-        return Html.Of($"""
-            <div class="field{(error is null ? "" : " invalid")}">
-              <label for="{id}">{label}</label>
-              <input id="{id}" name="{name}" type="{type}" value="{value}"{Html.When(required, Html.Trusted(" required"))}{Html.When(extra is not null, Html.Trusted(" " + extra))}{Html.When(error is not null, Html.Of($" aria-invalid=\"true\" aria-describedby=\"{id}-error\""))}>
-              {Html.When(hint is not null && error is null, Html.Of($"<small class=\"hint\">{hint}</small>"))}
-              {Html.When(error is not null, Html.Of($"<small class=\"error\" id=\"{id}-error\">{error?.Message}</small>"))}
-            </div>
-            """);
-    }
-
-    /// <summary>Errors that belong to no field of the form.</summary>
-    public static Html FormErrors(IReadOnlyList<ValidationError>? errors, params string[] fields)
-    {
-        var other = errors?.Where(e => !fields.Contains(e.Field)).ToList() ?? [];
-        return other.Count == 0 ? Html.Empty : Html.Of($"""<div class="alert" role="alert">{other.Select(e => Html.Of($"<p>{e.Message}</p>"))}</div>""");
-    }
 }

@@ -1,0 +1,14 @@
+namespace InsightPulse.Bench;
+
+public static class BenchServices
+{
+    /// <summary>The benchmarks of <c>./ipai bench</c>, on top of the Core services (<c>AddInsightPulseCore</c>).</summary>
+    public static IServiceCollection AddInsightPulseBench(this IServiceCollection services)
+    {
+        services.AddSingleton<ProvisioningBenchmark>();
+        services.AddSingleton<RlsBenchmark>();
+        services.AddSingleton<HttpBenchmarkTenants>();
+        services.AddSingleton<HttpBenchmark>();
+        return services;
+    }
+}

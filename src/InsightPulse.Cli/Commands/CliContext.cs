@@ -1,0 +1,98 @@
+using System.CommandLine;
+using InsightPulse.Core.Errors;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+namespace InsightPulse.Cli.Commands;
+
+/// <summary>
+/// What a command works with: where it writes (standard output for results, standard error for progress and errors)
+/// and its services (<see cref="Run{T}"/>).
+/// </summary>
+internal sealed class CliContext
+{
+    public CliContext(IServiceProvider services, TextWriter output, TextWriter error, bool terminal)
+    {
+        Services = services;
+        Output = output;
+        Error = error;
+        Terminal = terminal;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (!terminal) Console.Profile.Width = 160;
+    }
+
+    public TextWriter Output { get; }
+
+    /// <summary>Output goes to a terminal: progress bars and colours are welcome.</summary>
+    public bool Terminal { get; }
+    public TextWriter Error { get; }
+
+    /// <summary>Tables, written to <see cref="Output"/>.</summary>
+    public IAnsiConsole Console { get; }
+
+    public bool Verbose { get; set; }
+
+    /// <summary>The composition root: the only place commands' services come from, through <see cref="Run{T}"/>.</summary>
+    private IServiceProvider Services { get; }
+
+    /// <summary>
+    /// A command's action with its service injected: resolved when the command runs (a command that is not run builds
+    /// nothing), every failure turned into exit code 1 and a message for the operator (<see cref="GuardAsync"/>).
+    /// </summary>
+    public Func<ParseResult, CancellationToken, Task<int>> Run<T>(Func<T, ParseResult, CancellationToken, Task<int>> action) where T : notnull =>
+        (parse, cancellationToken) => GuardAsync(() => action(Services.GetRequiredService<T>(), parse, cancellationToken), cancellationToken);
+
+    /// <summary><see cref="Run{T}"/> with two services.</summary>
+    public Func<ParseResult, CancellationToken, Task<int>> Run<T1, T2>(Func<T1, T2, ParseResult, CancellationToken, Task<int>> action)
+        where T1 : notnull where T2 : notnull =>
+        Run<T1>((first, parse, cancellationToken) => action(first, Services.GetRequiredService<T2>(), parse, cancellationToken));
+
+    /// <summary><see cref="Run{T}"/> with three services.</summary>
+    public Func<ParseResult, CancellationToken, Task<int>> Run<T1, T2, T3>(Func<T1, T2, T3, ParseResult, CancellationToken, Task<int>> action)
+        where T1 : notnull where T2 : notnull where T3 : notnull =>
+        Run<T1, T2>((first, second, parse, cancellationToken) => action(first, second, Services.GetRequiredService<T3>(), parse, cancellationToken));
+
+    /// <summary>Runs a command's action, turning every failure into exit code 1 and a message for the operator.</summary>
+    public async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Error.WriteLineAsync("cancelled.");
+            return ExitCode.Failure;
+        }
+        catch (Exception e)
+        {
+            // Ours (OperatorException) and the two the configuration throws (a malformed POSTGRES_URL, an invalid
+            // setting) say what to do; anything else is described as the server or connection error it is.
+            var message = e is OperatorException or FormatException or OptionsValidationException ? e.Message : PostgresErrors.Describe(e);
+            if (e is TenantValidationException validation)
+            {
+                await Error.WriteLineAsync("error: the tenant is not valid:");
+                foreach (var item in validation.Errors) await Error.WriteLineAsync($"  {item.Field}: {item.Message}");
+            }
+            else
+            {
+                await Error.WriteLineAsync($"error: {message}");
+            }
+            if (Verbose) await Error.WriteLineAsync(e.ToString());
+            else if (e is not (TenantNotFoundException or TenantConflictException or TenantValidationException))
+            {
+                await Error.WriteLineAsync("(run again with --verbose for details)");
+            }
+            return ExitCode.Failure;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using Dapper;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+using Npgsql;
+
+namespace InsightPulse.Core.Bootstrap;
+
+/// <summary>
+/// <c>./ipai up</c> without serving: the managed cluster (unless POSTGRES_URL), the roles, the platform database,
+/// the platform migrations and the seed tenants. Every step looks at the real state first, so a second run
+/// changes nothing; an advisory lock on the server makes two runs at once take turns.
+/// </summary>
+public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner)
+{
+    /// <summary>Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>).</summary>
+    public sealed record Options(bool ProvisionTenants = true);
+
+    public Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken) =>
+        UpAsync(new Options(), onStep, cancellationToken);
+
+    public async Task<IReadOnlyList<StepResult>> UpAsync(Options options, Action<StepResult>? onStep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var results = new List<StepResult>();
+        async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work, bool canFailAlone = false)
+        {
+            var clock = Stopwatch.StartNew();
+            StepResult result;
+            try
+            {
+                var (acted, detail) = await work();
+                result = new StepResult(name, acted, detail, clock.Elapsed);
+            }
+            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or PostgresException)
+            {
+                result = new StepResult(name, false, "failed", clock.Elapsed, e is PostgresException ? PostgresErrors.Describe(e) : e.Message);
+            }
+            results.Add(result);
+            onStep?.Invoke(result);
+        }
+
+        if (source.Mode == PlatformMode.Managed)
+        {
+            var cluster = source.Cluster;
+            await Step("cluster", async () => await cluster.EnsureInitializedAsync(cancellationToken)
+                ? (true, $"initialized PostgreSQL in {cluster.State!.ClusterDir}")
+                : (false, $"exists in {cluster.State!.ClusterDir}"));
+            await Step("server", async () => await cluster.EnsureStartedAsync(cancellationToken)
+                ? (true, $"started on 127.0.0.1:{cluster.State!.Port}")
+                : (false, $"running on 127.0.0.1:{cluster.State!.Port}"));
+            cluster.Secrets.GetOrCreate(PlatformEnvironment.OwnerSecret);
+            await databases.ResetAsync();
+        }
+
+        var environment = source.Current;
+        var names = source.Names;
+        await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(environment.DataDatabase, environment.Bootstrap));
+        await OpenAsync(admin, environment, cancellationToken);
+        await using (await AdvisoryLock.AcquireAsync(admin, "ipai:bootstrap", cancellationToken))
+        {
+            // With a pooler the login name may differ from the role (Supabase: postgres.<project-ref> is role postgres).
+            var owner = environment.Mode == PlatformMode.Managed
+                ? names.OwnerRole
+                : await admin.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_user", cancellationToken: cancellationToken)) ?? environment.Owner.Username;
+            await Step("roles", () => EnsureRolesAsync(admin, environment, names, cancellationToken));
+            await Step("platform database", () => EnsurePlatformDatabaseAsync(admin, environment, owner, names, cancellationToken));
+            await Step("data database", () => EnsureDataDatabaseAsync(admin, environment, owner, cancellationToken));
+        }
+
+        await Step("migrations", async () =>
+        {
+            var applied = await MigrationRunner.ApplyAsync(databases.Platform, "platform",
+                Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/"), cancellationToken);
+            return applied.Count > 0 ? (true, $"applied {string.Join(", ", applied)}") : (false, "all applied");
+        });
+        await Step("seed tenants", async () =>
+        {
+            var loaded = await seeds.LoadAsync(cancellationToken);
+            return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
+        });
+        // Tenants not provisioned yet (new drafts, runs that crashed), and active tenants last provisioned by a build
+        // with other tenant scripts (a `git pull` brought new module or tenant-context scripts): this build's
+        // scripts reach them here. Active tenants already on this build's scripts are left alone.
+        if (!options.ProvisionTenants) return results;
+        var lastScripts = await provisioner.LastScriptsAsync(cancellationToken);
+        foreach (var tenant in await registry.ListAsync(cancellationToken))
+        {
+            var draft = tenant.State is TenantState.Draft or TenantState.Provisioning;
+            var behind = tenant.State == TenantState.Active && lastScripts.GetValueOrDefault(tenant.Code) != provisioner.ScriptsFingerprint;
+            if (!draft && !behind) continue;
+            await Step($"tenant {tenant.Code}", async () =>
+            {
+                var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                var acted = string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step));
+                return (run.Changed, draft ? $"provisioned: {acted}"
+                    : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
+            }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
+        }
+        return results;
+    }
+
+    private static async Task OpenAsync(NpgsqlConnection connection, PlatformEnvironment environment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new PlatformNotReadyException(
+                $"Cannot connect to {environment.Description}: {PostgresErrors.Describe(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Managed: the owner (not a superuser, so FORCE'd RLS binds it too), and in both modes the runtime and BI
+    /// roles, which log in, own nothing, and never bypass RLS.
+    /// </summary>
+    private async Task<(bool, string)> EnsureRolesAsync(NpgsqlConnection admin, PlatformEnvironment environment, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var acted = new List<string>();
+        var roles = new List<(string Role, string Attributes)>
+        {
+            (names.AppRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
+            (names.BiRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
+        };
+        if (environment.Mode == PlatformMode.Managed)
+        {
+            roles.Insert(0, (names.OwnerRole, "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"));
+        }
+        else
+        {
+            var canCreateRoles = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user", cancellationToken: cancellationToken));
+            if (!canCreateRoles)
+            {
+                return (false, $"{environment.Owner.Username} cannot create roles: create {names.AppRole} and {names.BiRole} (LOGIN NOBYPASSRLS) yourself");
+            }
+        }
+        var secrets = source.Cluster.Secrets;
+        foreach (var (role, attributes) in roles)
+        {
+            var (password, created) = secrets.GetOrCreate(PlatformEnvironment.RoleSecret(role));
+            var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
+            if (!exists)
+            {
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
+                acted.Add($"created {role}");
+            }
+            else if (created)
+            {
+                // The secret was lost (e.g. .ipai/secrets deleted): the new one becomes the role's password.
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
+                acted.Add($"reset the password of {role}");
+            }
+        }
+        if (environment.Mode == PlatformMode.Managed && await EnsureOperatorRoleAsync(admin, names, cancellationToken)) acted.Add($"created {names.OperatorRole}");
+        return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{string.Join(", ", roles.Select(r => r.Role))} exist");
+    }
+
+    /// <summary>The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>); the owner may SET ROLE to it.</summary>
+    private static async Task<bool> EnsureOperatorRoleAsync(NpgsqlConnection admin, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var role = names.OperatorRole;
+        if (await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken)))
+        {
+            return false;
+        }
+        await admin.ExecuteAsync(new CommandDefinition($"""
+            CREATE ROLE {Sql.Identifier(role)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+            GRANT pg_read_all_data TO {Sql.Identifier(role)};
+            GRANT {Sql.Identifier(role)} TO {Sql.Identifier(names.OwnerRole)};
+            """, cancellationToken: cancellationToken));
+        return true;
+    }
+
+    private static async Task<(bool, string)> EnsurePlatformDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var database = environment.PlatformDatabase;
+        var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database }, cancellationToken: cancellationToken));
+        if (exists) return (false, $"{database} exists");
+        await admin.ExecuteAsync(new CommandDefinition(
+            $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0",
+            cancellationToken: cancellationToken));
+        // Only the platform's own roles may connect to it.
+        await admin.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
+        foreach (var role in names.RuntimeRoles())
+        {
+            var roleExists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
+            if (roleExists)
+            {
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+            }
+        }
+        return (true, $"created {database} owned by {owner}");
+    }
+
+    /// <summary>
+    /// The owner creates tenant schemas in the shared data database, and its journals and the tenant-context
+    /// function in its public schema (PostgreSQL 15+ gives CREATE there only to the database owner).
+    /// </summary>
+    private static async Task<(bool, string)> EnsureDataDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, CancellationToken cancellationToken)
+    {
+        var database = environment.DataDatabase;
+        var granted = new List<string>();
+        if (!await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_database_privilege(@owner, @database, 'CREATE')", new { owner, database }, cancellationToken: cancellationToken)))
+        {
+            await admin.ExecuteAsync(new CommandDefinition(
+                $"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+            granted.Add($"CREATE on {database}");
+        }
+        if (!await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_schema_privilege(@owner, 'public', 'CREATE')", new { owner }, cancellationToken: cancellationToken)))
+        {
+            await admin.ExecuteAsync(new CommandDefinition(
+                $"GRANT USAGE, CREATE ON SCHEMA public TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+            granted.Add($"CREATE on {database}.public");
+        }
+        return granted.Count > 0
+            ? (true, $"granted {owner} {string.Join(" and ", granted)}")
+            : (false, $"{owner} can create schemas in {database}");
+    }
+}

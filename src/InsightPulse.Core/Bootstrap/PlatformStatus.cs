@@ -1,0 +1,20 @@
+namespace InsightPulse.Core.Bootstrap;
+
+/// <summary>What <c>./ipai status</c> reports. Holds no secret: the target is shown redacted.</summary>
+public sealed record PlatformStatus
+{
+    public required string Mode { get; init; }
+    public required string Target { get; init; }
+    /// <summary><c>running</c>, <c>stopped</c>, <c>not_initialized</c> (managed), or <c>reachable</c>/<c>unreachable</c> (external).</summary>
+    public required string Server { get; init; }
+    public int? Port { get; init; }
+    public string? ClusterDir { get; init; }
+    public string? ServerVersion { get; init; }
+    public IReadOnlyList<DatabaseStatus> Databases { get; init; } = [];
+    public int? TenantCount { get; init; }
+    public IReadOnlyDictionary<string, int> TenantsByState { get; init; } = new Dictionary<string, int>();
+    public string? Problem { get; init; }
+}
+
+/// <summary>One database the platform uses: its part (platform, data, tenant) and whether it exists.</summary>
+public sealed record DatabaseStatus(string Name, string Role, bool Exists);

@@ -1,8 +1,0 @@
-namespace InsightPulse.Core.Platform;
-
-/// <summary>Whether the platform runs on the cluster the project manages itself or on a server named by POSTGRES_URL.</summary>
-public enum PlatformMode
-{
-    Managed,
-    External,
-}

@@ -1,4 +1,0 @@
-namespace InsightPulse.Web.Bench;
-
-/// <summary><c>bench http</c> could not measure (wrk missing or failing, a response other than 2xx, bodies that differ): the message says what to do.</summary>
-public sealed class HttpBenchmarkException(string message) : Exception(message);

@@ -1,0 +1,201 @@
+using System.Globalization;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Api;
+using InsightPulse.Web.Auth;
+using InsightPulse.Web.Markup;
+using InsightPulse.Web.Pages;
+using InsightPulse.Web.TenantOperations;
+
+namespace InsightPulse.Web.OperatorConsole;
+
+/// <summary>
+/// <c>/console</c>: the operator console, on the platform host for platform administrators. Every tenant with
+/// its state, domains, stores and last provisioning run; a tenant's page starts provisioning (run in the background by
+/// <see cref="ProvisioningRunner"/>, followed live over server-sent events), suspends and resumes it.
+/// </summary>
+public static class ConsolePages
+{
+    public static IEndpointRouteBuilder MapOperatorConsole(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/console").RequireAuthorization(WebAuthorization.Admin).RequirePlatformHost().ExcludeFromDescription();
+        group.MapGet("/", async (PageContext page, TenantOverview overview) =>
+            ListPage(page, await overview.ListAsync(page.Http.Request, page.Http.RequestAborted)));
+        group.MapGet("/tenants/new", (PageContext page) => NewPage(page, null, null, null));
+        group.MapPost("/tenants/new", async (PageContext page, IFormCollection form, TenantRegistry registry) =>
+        {
+            var entered = new CreateTenantRequest(form["code"], form["name"], form["primary_domain"], form["company_name"], form["industry"],
+                form["country"], form["admin_email"], form["admin_phone"]);
+            try
+            {
+                var created = await registry.CreateAsync(entered.ToTenant(), page.Http.RequestAborted);
+                return Results.Redirect($"/console/tenants/{Uri.EscapeDataString(created.Code)}?created=1");
+            }
+            catch (TenantValidationException e)
+            {
+                return NewPage(page, entered, e.Errors, null);
+            }
+            catch (TenantConflictException e)
+            {
+                return NewPage(page, entered, null, e.Message);
+            }
+        });
+        group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, string? created, string? refused) =>
+            await overview.FindAsync(code, page.Http.Request, page.Http.RequestAborted) is { } tenant
+                ? DetailPage(page, tenant, created is not null, RefusalMessage(refused))
+                : NotFound(page));
+        group.MapGet("/tenants/{code}/events", (string code, ProvisioningEvents events, HttpContext http) => events.Stream(code, http.RequestAborted));
+        group.MapPost("/tenants/{code}/provision", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
+            ActAsync(code, "provision", actions.StartProvisioningAsync, http));
+        group.MapPost("/tenants/{code}/suspend", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
+            ActAsync(code, "suspend", actions.SuspendAsync, http));
+        group.MapPost("/tenants/{code}/resume", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
+            ActAsync(code, "resume", actions.ResumeAsync, http));
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Runs an action and goes back to the tenant's page (PRG). A refusal is named by the action only (<c>?refused=suspend</c>):
+    /// the page shows its own fixed message, so a crafted link cannot put text of its choosing on an operator's page.
+    /// </summary>
+    private static async Task<IResult> ActAsync(string code, string name, Func<string, CancellationToken, Task<Tenant>> action, HttpContext http)
+    {
+        var page = $"/console/tenants/{Uri.EscapeDataString(code)}";
+        try
+        {
+            await action(code, http.RequestAborted);
+            return Results.Redirect(page);
+        }
+        catch (TenantNotFoundException)
+        {
+            return Results.NotFound();
+        }
+        catch (InvalidTenantStateException)
+        {
+            return Results.Redirect($"{page}?refused={name}");
+        }
+    }
+
+    private static string? RefusalMessage(string? refused) => refused switch
+    {
+        "provision" => "Provisioning was not started: the tenant is suspended (resume it first) or a run is already going on.",
+        "suspend" => "Only an active tenant can be suspended.",
+        "resume" => "Only a suspended tenant can be resumed.",
+        _ => null,
+    };
+
+    private static IResult ListPage(PageContext page, IReadOnlyList<TenantResource> tenants)
+    {
+        var rows = tenants.Select(t => Html.Of($"""
+            <tr data-tenant="{t.Code}">
+              <td><a href="/console/tenants/{t.Code}">{t.Code}</a><br><small class="muted">{t.Name}</small></td>
+              <td>{StateBadge(t.State)}</td>
+              <td>{Links(t)}</td>
+              <td><small>{t.DbName}<br>schema {t.SupabaseSchema}<br>{t.Server}</small></td>
+              <td><small>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</small></td>
+              <td>{RunSummary(t.LastRun, t.ProvisioningQueued)}</td>
+            </tr>
+            """));
+        var body = Html.Of($"""
+            <div class="toolbar"><h2>{tenants.Count} tenant(s)</h2><a class="button" href="/console/tenants/new">New tenant</a></div>
+            <div class="table-wrap"><table data-testid="tenants">
+              <thead><tr><th>Tenant</th><th>State</th><th>Domain</th><th>Database, schema, server</th><th>Modules</th><th>Last provisioning run (ms per step)</th></tr></thead>
+              <tbody>{rows}</tbody>
+            </table></div>
+            <p class="muted">The same operations are in the JSON API under <code>{TenantApi.Prefix}</code> (operator bearer token); its description is <a href="{TenantApi.OpenApiPath}">{TenantApi.OpenApiPath}</a>.</p>
+            """);
+        return HtmlResults.Page(Layout.Page(page, "Operator console", body, "console"));
+    }
+
+    private static IResult NewPage(PageContext page, CreateTenantRequest? entered, IReadOnlyList<ValidationError>? errors, string? conflict)
+    {
+        string[] fields = ["code", "name", "primary_domain", "company_name", "industry", "country", "admin_email", "admin_phone"];
+        var industry = entered?.Industry ?? Industry.Default;
+        var industryError = errors?.FirstOrDefault(e => e.Field == "industry");
+        var options = Industry.All.Select(i => i == industry
+            ? Html.Of($"<option value=\"{i}\" selected>{i}</option>")
+            : Html.Of($"<option value=\"{i}\">{i}</option>"));
+        var body = Html.Of($"""
+            <form class="card" method="post" action="/console/tenants/new" novalidate>
+              {page.FormToken()}
+              {Html.When(conflict is not null, Html.Of($"<div class=\"alert\" role=\"alert\"><p>{conflict}</p></div>"))}
+              {FormFields.Errors(errors, fields)}
+              <div class="form-grid">
+                {FormFields.Field("code", "Code", entered?.Code, errors, required: true, hint: "Lower case letters, digits and _, starting with a letter: the database is odoo_<code>")}
+                {FormFields.Field("name", "Name", entered?.Name, errors, required: true)}
+                {FormFields.Field("primary_domain", "Primary domain", entered?.PrimaryDomain, errors, hint: "e.g. acme.insightpulseai.com")}
+                {FormFields.Field("company_name", "Company name", entered?.CompanyName, errors)}
+                <div class="field{(industryError is null ? "" : " invalid")}">
+                  <label for="f-industry">Industry</label>
+                  <select id="f-industry" name="industry">{options}</select>
+                  {Html.When(industryError is not null, Html.Of($"<small class=\"error\" id=\"f-industry-error\">{industryError?.Message}</small>"))}
+                </div>
+                {FormFields.Field("country", "Country", entered?.Country ?? "PH", errors, hint: "ISO code, e.g. PH")}
+                {FormFields.Field("admin_email", "Admin email", entered?.AdminEmail, errors, type: "email")}
+                {FormFields.Field("admin_phone", "Admin phone", entered?.AdminPhone, errors)}
+              </div>
+              <div class="actions"><button type="submit" class="primary">Create tenant</button><a href="/console">Cancel</a></div>
+            </form>
+            """);
+        var status = errors is null && conflict is null ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity;
+        return HtmlResults.Page(Layout.Page(page, "New tenant", body, "console"), status);
+    }
+
+    private static IResult DetailPage(PageContext page, TenantResource t, bool created, string? error)
+    {
+        var run = t.LastRun;
+        var live = t.ProvisioningQueued || run is { Finished: false };
+        var steps = run?.Steps.Select(s => Html.Of($"""
+            <li data-step="{s.Step}" data-outcome="{s.Outcome ?? "running"}">{s.Step} · {s.Outcome ?? "running"}{Html.When(s.Milliseconds is not null, Html.Of($" · {s.Milliseconds} ms"))}{Html.When(s.Error is not null, Html.Of($" · {s.Error}"))}</li>
+            """)) ?? [];
+        var action = (string name, string label, string css) => Html.Of($"""
+            <form method="post" action="/console/tenants/{t.Code}/{name}">{page.FormToken()}<button type="submit" class="{css}">{label}</button></form>
+            """);
+        var actions = new List<Html>();
+        if (t.State is "draft" or "active" or "archived" && !live) actions.Add(action("provision", t.State == "active" ? "Provision again (repair)" : "Provision", "primary"));
+        if (t.State == "active") actions.Add(action("suspend", "Suspend", "danger"));
+        if (t.State == "suspended") actions.Add(action("resume", "Resume", "primary"));
+        var body = Html.Of($"""
+            {Html.When(created, Html.Of($"<div class=\"notice\" role=\"status\">Tenant {t.Code} created as a draft: provision it to create its database and schema.</div>"))}
+            {Html.When(error is not null, Html.Of($"<div class=\"alert\" role=\"alert\"><p>{error}</p></div>"))}
+            <div class="card">
+              <p>State: <span data-testid="tenant-state" class="badge {t.State}">{t.State}</span></p>
+              <dl class="facts">
+                <dt>Name</dt><dd>{t.Name}</dd>
+                <dt>Open the site</dt><dd>{Links(t)}</dd>
+                <dt>Database</dt><dd>{t.DbName} on {t.Server}</dd>
+                <dt>Schema</dt><dd>{t.SupabaseSchema}</dd>
+                <dt>Modules</dt><dd>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</dd>
+                <dt>Industry, country</dt><dd>{t.Industry}, {t.Country}</dd>
+              </dl>
+              <div class="actions">{actions}</div>
+            </div>
+            <h2>Provisioning</h2>
+            <div class="card">
+              <p data-testid="run-summary">{RunSummary(run, t.ProvisioningQueued)}</p>
+              <ol data-testid="provision-steps" data-events="/console/tenants/{t.Code}/events" data-live="{(live ? "true" : "false")}" data-run="{run?.Id}">{steps}</ol>
+            </div>
+            <p><a href="/console">All tenants</a></p>
+            <script src="/assets/console.js" defer></script>
+            """);
+        return HtmlResults.Page(Layout.Page(page, $"Tenant {t.Code}", body, "console"));
+    }
+
+    private static IResult NotFound(PageContext page) =>
+        HtmlResults.Page(Layout.Page(page, "No such tenant", Html.Of($"<div class=\"card\"><p>There is no tenant with this code. <a href=\"/console\">All tenants</a></p></div>"), "console"),
+            StatusCodes.Status404NotFound);
+
+    private static Html StateBadge(string state) => Html.Of($"<span class=\"badge {state}\">{state}</span>");
+
+    private static Html Links(TenantResource t) =>
+        Html.Join(t.Urls.Select((url, i) => Html.Of($"{(i > 0 ? " · " : "")}<a href=\"{url}\" target=\"_blank\" rel=\"noopener\">{new Uri(url).Authority}</a>")));
+
+    private static Html RunSummary(ProvisionRun? run, bool queued)
+    {
+        if (run is null) return Html.Of($"{(queued ? "queued" : "never provisioned")}");
+        var when = run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        var outcome = run.Outcome ?? (run.Finished ? "ended" : "running");
+        var steps = run.Steps.Select(s => Html.Of($"<span>{s.Step} <b>{(s.Milliseconds is { } ms ? ms.ToString(CultureInfo.InvariantCulture) : s.Outcome ?? "…")}</b></span>"));
+        return Html.Of($"""<span class="badge {(outcome == "succeeded" ? "active" : outcome == "failed" ? "suspended" : "provisioning")}">{outcome}</span> {when}{(run.Milliseconds is { } total ? $", {total} ms" : "")}{(queued ? " (a new run is queued)" : "")}<br><small class="steps">{steps}</small>{Html.When(run.Error is not null, Html.Of($"<br><small class=\"error\">{run.Error}</small>"))}""");
+    }
+}

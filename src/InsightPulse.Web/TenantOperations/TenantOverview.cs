@@ -1,0 +1,57 @@
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+
+namespace InsightPulse.Web.TenantOperations;
+
+/// <summary>
+/// Every tenant as an operator sees it (<see cref="TenantResource"/>): registry row, the server it lives on, its
+/// extra modules, the addresses it is served at and its last provisioning run with per-step times.
+/// </summary>
+public sealed class TenantOverview(
+    TenantRegistry registry, TenantModules modules, ProvisioningJournal journal, PlatformDatabases databases,
+    ProvisioningRunner runner, TenantHostOptions hosts)
+{
+    public async Task<IReadOnlyList<TenantResource>> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var tenants = await registry.ListAsync(cancellationToken);
+        var extra = (await modules.ListAllAsync(cancellationToken)).ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
+        var runs = await journal.LatestRunsAsync(cancellationToken);
+        return tenants.Select(t => Resource(t, request, extra[t.Code].ToList(), runs.GetValueOrDefault(t.Code))).ToList();
+    }
+
+    /// <summary>One tenant, or null when there is no tenant with that code.</summary>
+    public async Task<TenantResource?> FindAsync(string code, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var tenant = await registry.FindAsync(code, cancellationToken);
+        if (tenant is null) return null;
+        return Resource(tenant, request, await modules.ListAsync(tenant.Code, cancellationToken), await journal.LatestRunAsync(tenant.Code, cancellationToken));
+    }
+
+    public TenantResource Resource(Tenant tenant, HttpRequest request, IReadOnlyList<string> tenantModules, ProvisionRun? lastRun)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return TenantResource.From(tenant, Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun);
+    }
+
+    /// <summary>
+    /// Where the tenant's site opens: its primary domain, and in development <c>&lt;code&gt;.localhost</c> (the
+    /// platform: <c>localhost</c>) on the port this request came in on.
+    /// </summary>
+    public IReadOnlyList<string> Urls(Tenant tenant, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(request);
+        var urls = new List<string>();
+        var scheme = request.Scheme == "https" ? "https" : "http";
+        if (tenant.PrimaryDomain is { } domain) urls.Add($"{scheme}://{domain}/");
+        if (hosts.DevelopmentSuffix is { Length: > 0 } suffix)
+        {
+            var host = tenant.Code == Tenant.PlatformCode ? suffix : $"{tenant.Code}.{suffix}";
+            var port = request.Host.Port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+            var url = $"{scheme}://{host}{port}/";
+            if (!urls.Contains(url)) urls.Add(url);
+        }
+        return urls;
+    }
+}

@@ -1,0 +1,30 @@
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+
+namespace InsightPulse.Web.TenantOperations;
+
+/// <summary>A tenant as the operator API and console show it: registry fields, where it is stored and served, its last run.</summary>
+public sealed record TenantResource(
+    string Code,
+    string Name,
+    string State,
+    string? PrimaryDomain,
+    IReadOnlyList<string> Urls,
+    string DbName,
+    string SupabaseSchema,
+    string Server,
+    IReadOnlyList<string> Modules,
+    string Industry,
+    string Country,
+    string? CompanyName,
+    string? AdminEmail,
+    bool ProvisioningQueued,
+    ProvisionRun? LastRun)
+{
+    public static TenantResource From(Tenant tenant, IReadOnlyList<string> urls, string server, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return new TenantResource(tenant.Code, tenant.Name, TenantLifecycle.ToText(tenant.State), tenant.PrimaryDomain, urls, tenant.DbName,
+            tenant.SupabaseSchema, server, modules, tenant.Industry, tenant.Country, tenant.CompanyName, tenant.AdminEmail, queued, lastRun);
+    }
+}

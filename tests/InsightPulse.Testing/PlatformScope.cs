@@ -1,0 +1,90 @@
+using InsightPulse.Bench;
+using InsightPulse.Core;
+using InsightPulse.Core.Bootstrap;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace InsightPulse.Testing;
+
+/// <summary>
+/// A platform on a lane's test server, emptied first (<see cref="PostgresFixture.ResetAsync"/>): POSTGRES_URL
+/// pointing at it (external mode) and a temp home for secrets. Core services come from the same DI setup as the CLI.
+/// </summary>
+public sealed class PlatformScope : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private PlatformScope(PostgresFixture postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        Postgres = postgres;
+        Home = PostgresFixture.NewTempFolder("ipai-test-home");
+        Settings = new Dictionary<string, string?>
+        {
+            ["POSTGRES_URL"] = postgres.Url(postgres.AdminDatabase),
+            ["Local:Home"] = Home,
+        };
+        _provider = NewServices();
+    }
+
+    public PostgresFixture Postgres { get; }
+    public static string PlatformDatabase => PlatformOptions.PlatformDatabase;
+
+    /// <summary>A scope on an emptied server.</summary>
+    public static async Task<PlatformScope> CreateAsync(PostgresFixture postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        await postgres.ResetAsync();
+        return new PlatformScope(postgres);
+    }
+    public string Home { get; }
+    public Dictionary<string, string?> Settings { get; }
+
+    /// <summary>Core and benchmark services as the CLI builds them, on this scope's settings.</summary>
+    public ServiceProvider NewServices() =>
+        new ServiceCollection().AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();
+
+    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
+    public TenantRegistry Registry => Get<TenantRegistry>();
+
+    /// <summary>`up` as far as the registry: seed tenants registered, not provisioned.</summary>
+    public Task<IReadOnlyList<StepResult>> UpAsync() => Get<PlatformBootstrapper>().UpAsync(new PlatformBootstrapper.Options(ProvisionTenants: false), null, CancellationToken.None);
+
+    /// <summary>The whole of `up`: seed tenants provisioned too.</summary>
+    public Task<IReadOnlyList<StepResult>> UpAndProvisionAsync() => Get<PlatformBootstrapper>().UpAsync(null, CancellationToken.None);
+
+    public Task<CliRun> CliAsync(params string[] args) => CliRun.RunAsync(Settings, args);
+
+    /// <summary>A connection to the platform database as the test server's admin.</summary>
+    public async Task<NpgsqlConnection> OpenPlatformAsync()
+    {
+        var connection = new NpgsqlConnection(Postgres.ConnectionString(PlatformDatabase));
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>Only the platform migrations, no seed tenants: an empty registry.</summary>
+    public async Task MigrateOnlyAsync()
+    {
+        await using (var admin = new NpgsqlConnection(Postgres.ConnectionString(Postgres.AdminDatabase)))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifier(PlatformDatabase)}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        await MigrationRunner.ApplyAsync(Get<PlatformDatabases>().Platform, "platform",
+            Migration.FromResources(typeof(Tenant).Assembly, "platform/"), CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _provider.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        if (Directory.Exists(Home)) Directory.Delete(Home, recursive: true);
+    }
+}

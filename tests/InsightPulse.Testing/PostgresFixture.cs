@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using System.Text;
+using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Postgres;
+using Npgsql;
+
+namespace InsightPulse.Testing;
+
+/// <summary>
+/// One PostgreSQL server for one lane of tests (a collection fixture; see each test project's <c>Lanes</c>): a
+/// throwaway cluster (initdb into a temp folder, random loopback port, the same <see cref="ManagedCluster"/> code
+/// `make up` uses) unless IPAI_TEST_POSTGRES_URL names a server whose user may create databases and roles. A platform's
+/// names (odoo_platform, ipai_app, odoo_tbwa) are one per server, so lanes that run at the same time need servers of
+/// their own; the test classes of a lane run one after another, each on a server it empties first.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private ManagedCluster? _cluster;
+    private string? _home;
+    private FileStream? _externalLock;
+
+    public PostgresServer Server { get; private set; } = null!;
+    public PostgresLogin Admin { get; private set; } = null!;
+    public string AdminDatabase { get; private set; } = "postgres";
+
+    public async Task InitializeAsync()
+    {
+        var external = Environment.GetEnvironmentVariable("IPAI_TEST_POSTGRES_URL");
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            var url = PostgresUrl.Parse(external);
+            // Every lane, of every test process, empties this one server: they take it in turn.
+            _externalLock = await LockAsync($"{url.Host}:{url.Port}");
+            Server = new PostgresServer(url.Host, url.Port, url.SslMode);
+            Admin = new PostgresLogin(url.Username, url.Password);
+            AdminDatabase = url.Database;
+            return;
+        }
+        _home = NewTempFolder("ipai-test-pg");
+        _cluster = new ManagedCluster(_home, serverSettings: new Dictionary<string, string>
+        {
+            // A throwaway cluster: durability buys nothing here.
+            ["fsync"] = "off",
+            ["synchronous_commit"] = "off",
+            ["full_page_writes"] = "off",
+            ["max_connections"] = "200",
+        });
+        await _cluster.EnsureInitializedAsync(CancellationToken.None);
+        await _cluster.EnsureStartedAsync(CancellationToken.None);
+        Server = _cluster.Server;
+        Admin = _cluster.Superuser;
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_cluster is not null) await _cluster.DestroyAsync(CancellationToken.None);
+        if (_home is not null && Directory.Exists(_home)) Directory.Delete(_home, recursive: true);
+        if (_externalLock is not null) await _externalLock.DisposeAsync();
+    }
+
+    /// <summary>An exclusive lock (flock) on a file named after <paramref name="server"/>, held until disposed; waits for it.</summary>
+    private static async Task<FileStream> LockAsync(string server)
+    {
+        var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(server)))[..16];
+        var path = Path.Combine(Path.GetTempPath(), $"ipai-test-server-{name}.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>A postgres:// URL for the admin login on <paramref name="database"/>, as POSTGRES_URL takes it.</summary>
+    public string Url(string database) =>
+        $"postgres://{Uri.EscapeDataString(Admin.Username)}:{Uri.EscapeDataString(Admin.Password)}@{Server.Host}:{Server.Port}/{database}?sslmode={(Server.SslMode == SslMode.Disable ? "disable" : "prefer")}";
+
+    public string ConnectionString(string database) => Server.ConnectionString(database, Admin, "ipai-tests");
+
+    public NpgsqlDataSource DataSource(string database) => NpgsqlDataSource.Create(ConnectionString(database));
+
+    /// <summary>A fresh, empty database with a unique name.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = UniqueName(prefix);
+        await using var connection = new NpgsqlConnection(ConnectionString(AdminDatabase));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifier(name)}", connection);
+        await command.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    /// <summary>
+    /// Empties the server: drops every database but postgres and the templates, every schema of the postgres
+    /// database but public (which it recreates empty). The test classes of a lane run one after another, and each
+    /// starts from this state. With IPAI_TEST_POSTGRES_URL this wipes that server: point it at a disposable one only.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(ConnectionString(AdminDatabase));
+        await connection.OpenAsync();
+        var databases = new List<string>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1') AND datname <> current_database()", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) databases.Add(reader.GetString(0));
+        }
+        foreach (var database in databases)
+        {
+            await Execute(connection, $"ALTER DATABASE {Sql.Identifier(database)} IS_TEMPLATE false");
+            await Execute(connection, $"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)");
+        }
+        await using var data = new NpgsqlConnection(ConnectionString("postgres"));
+        await data.OpenAsync();
+        var schemas = new List<string>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('information_schema', 'pg_toast') AND left(nspname, 3) <> 'pg_'", data))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) schemas.Add(reader.GetString(0));
+        }
+        foreach (var schema in schemas) await Execute(data, $"DROP SCHEMA {Sql.Identifier(schema)} CASCADE");
+        await Execute(data, "CREATE SCHEMA public AUTHORIZATION pg_database_owner; GRANT USAGE ON SCHEMA public TO PUBLIC");
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
+
+    /// <summary>A temp folder the postgres system user can use too (we may be root).</summary>
+    public static string NewTempFolder(string prefix)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
+    }
+}
