@@ -36,7 +36,10 @@ public sealed class PostgresFixture : IAsyncLifetime
             AdminDatabase = url.Database;
             return;
         }
-        _home = NewTempFolder("ipai-test-pg");
+        // In memory where the machine has a tmpfs: the tests create and drop thousands of relation files, and on ext4
+        // creating files soon after many were deleted costs more CPU (its recently-deleted inode check) than
+        // PostgreSQL's own work; perf showed ext4_create in 16% of all samples of the integration tests.
+        _home = NewTempFolder("ipai-test-pg", MemoryFolder());
         _cluster = new ManagedCluster(_home, serverSettings: new Dictionary<string, string>
         {
             // A throwaway cluster: durability buys nothing here.
@@ -140,11 +143,27 @@ public sealed class PostgresFixture : IAsyncLifetime
     public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
 
     /// <summary>A temp folder the postgres system user can use too (we may be root).</summary>
-    public static string NewTempFolder(string prefix)
+    public static string NewTempFolder(string prefix, string? parent = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        var path = Path.Combine(parent ?? Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
         return path;
+    }
+
+    /// <summary>/dev/shm when it is a tmpfs folder this process may write to, else the temp folder.</summary>
+    private static string MemoryFolder()
+    {
+        const string shm = "/dev/shm";
+        try
+        {
+            var probe = NewTempFolder("ipai-test-probe", shm);
+            Directory.Delete(probe);
+            return shm;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Path.GetTempPath();
+        }
     }
 }
