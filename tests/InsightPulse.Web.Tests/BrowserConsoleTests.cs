@@ -4,7 +4,7 @@ namespace InsightPulse.Web.Tests;
 
 /// <summary>An operator creates and provisions a tenant from the console in a real browser, then its admin signs in at its domain.</summary>
 [Collection(Lanes.Browser)]
-public sealed class BrowserConsoleTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
+public sealed class BrowserConsoleTests(PostgresFixture postgres, BrowserPlatform web) : IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);
     public Task DisposeAsync() => Task.CompletedTask;

@@ -7,7 +7,7 @@ namespace InsightPulse.Web.Tests;
 /// scout.localhost (another tenant with the same module) it is not there, not even by its address.
 /// </summary>
 [Collection(Lanes.Browser)]
-public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
+public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatform web) : IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);
     public Task DisposeAsync() => Task.CompletedTask;

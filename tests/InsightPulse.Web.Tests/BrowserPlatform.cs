@@ -6,8 +6,9 @@ using Microsoft.Playwright;
 namespace InsightPulse.Web.Tests;
 
 /// <summary>
-/// The web runtime on real HTTP for a real browser (a class fixture): the platform with its seed tenants provisioned,
-/// the app on Kestrel at 127.0.0.1 on a free port, built as <c>./ipai serve</c> builds it, and Debian's Chromium
+/// The web runtime on real HTTP for a real browser (a fixture of the browser lane, shared by its classes): the
+/// platform with its seed tenants provisioned, the app on Kestrel at 127.0.0.1 on a free port, built as
+/// <c>./ipai serve</c> builds it, and Debian's Chromium
 /// (<c>/usr/bin/chromium</c>, never a downloaded browser) driven by Playwright. Chromium sends <c>*.localhost</c> to
 /// loopback, so <c>http://tbwa.localhost:PORT</c> reaches the tbwa tenant as it would after <c>make up</c>.
 /// </summary>

@@ -4,7 +4,7 @@ namespace InsightPulse.Web.Tests;
 
 /// <summary>Signing in with a real browser (Debian's Chromium) at each tenant's host, and a cookie that does not travel.</summary>
 [Collection(Lanes.Browser)]
-public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform web) : IClassFixture<BrowserPlatform>, IAsyncLifetime
+public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform web) : IAsyncLifetime
 {
     public async Task InitializeAsync() => await web.GetAsync(postgres);
     public Task DisposeAsync() => Task.CompletedTask;

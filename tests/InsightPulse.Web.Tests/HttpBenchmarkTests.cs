@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace InsightPulse.Web.Tests;
 
 /// <summary><c>bench http</c> run tiny against the test server: wrk on both paths, 2xx only, figures positive, bench tenants gone afterwards.</summary>
-[Collection(Lanes.Browser)]
+[Collection(Lanes.Http)]
 public sealed class HttpBenchmarkTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _scope = null!;
