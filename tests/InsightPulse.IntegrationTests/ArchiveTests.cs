@@ -5,7 +5,7 @@ using Npgsql;
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>`tenant deprovision --archive-to` and `tenant restore`: a round trip brings back every row, unchanged.</summary>
-[Collection(Lanes.B)]
+[Collection(Lanes.C)]
 public sealed class ArchiveTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
-[Collection(Lanes.B)]
+[Collection(Lanes.A)]
 public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private PlatformScope _platform = null!;
