@@ -14,24 +14,18 @@ namespace InsightPulse.IntegrationTests;
 /// the platform sets it up behind such a pooler.
 /// </summary>
 [Collection(Lanes.B)]
-public sealed class PgBouncerLeakTests(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : IClassFixture<SharedPlatform>, IAsyncLifetime
+public sealed class PgBouncerLeakTests(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : PoolLeakTestClass(postgres, shared, output)
 {
-    private PoolLeakHammer _hammer = null!;
-
-    public async Task InitializeAsync() => _hammer = new PoolLeakHammer(await shared.GetAsync(postgres, PoolLeakHammer.SetUpAsync), output);
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task PgBouncer_in_transaction_mode_never_leaks_a_tenant()
     {
-        var before = await PgBouncer.RuntimeBackendsAsync(postgres); // ipai_app sessions of the test's own setup
-        await using var bouncer = await PgBouncer.StartAsync(postgres, "ipai_app", ScoutScope.Password(_hammer.Platform, "ipai_app"), serverPoolSize: 2);
+        var before = await PgBouncer.RuntimeBackendsAsync(Postgres); // ipai_app sessions of the test's own setup
+        await using var bouncer = await PgBouncer.StartAsync(Postgres, "ipai_app", ScoutScope.Password(Hammer.Platform, "ipai_app"), serverPoolSize: 2);
         // The runtime pool as the platform sets it up behind a transaction-mode pooler (POSTGRES_URL with pgbouncer=true):
         // no reset on close, no prepared statements.
         var settings = new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1", Port = bouncer.Port, Database = "postgres", Username = "ipai_app", Password = ScoutScope.Password(_hammer.Platform, "ipai_app"),
+            Host = "127.0.0.1", Port = bouncer.Port, Database = "postgres", Username = "ipai_app", Password = ScoutScope.Password(Hammer.Platform, "ipai_app"),
             SslMode = SslMode.Disable, CommandTimeout = 5, MaxPoolSize = 6, ApplicationName = "ipai-tests",
         };
         PlatformDatabases.Configure(settings, new PostgresServer("127.0.0.1", bouncer.Port, SslMode.Disable, BehindTransactionPooler: true), runtimeRole: true);
@@ -39,16 +33,16 @@ public sealed class PgBouncerLeakTests(PostgresFixture postgres, SharedPlatform 
         Assert.Equal(0, settings.MaxAutoPrepare);
         var connectionString = settings.ConnectionString;
 
-        var tally = await _hammer.HammerAsync(connectionString, operations: 20_000, workers: 6, budget: PoolLeakHammer.HammerBudget);
+        var tally = await Hammer.HammerAsync(connectionString, operations: 20_000, workers: 6, budget: PoolLeakHammer.HammerBudget);
 
         PoolLeakHammer.AssertClean(tally, minimumOk: 10_000);
         // PgBouncer pooled everything onto at most 2 server connections (a connection it dropped after a client-side
         // timeout may still be ending: give it a moment).
-        var serverConnections = await PgBouncer.RuntimeBackendsAsync(postgres) - before;
+        var serverConnections = await PgBouncer.RuntimeBackendsAsync(Postgres) - before;
         for (var wait = 0; serverConnections > 2 && wait < 50; wait++)
         {
             await Task.Delay(100);
-            serverConnections = await PgBouncer.RuntimeBackendsAsync(postgres) - before;
+            serverConnections = await PgBouncer.RuntimeBackendsAsync(Postgres) - before;
         }
         Assert.InRange(serverConnections, 1, 2);
     }

@@ -171,3 +171,18 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
     }
 
 }
+
+/// <summary>
+/// A test class of the leak hammer (<see cref="PoolLeakTests"/>, <see cref="PgBouncerLeakTests"/>): one platform for
+/// the class, set up by <see cref="PoolLeakHammer.SetUpAsync"/>, and the hammer on it.
+/// </summary>
+public abstract class PoolLeakTestClass(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : IClassFixture<SharedPlatform>, IAsyncLifetime
+{
+    internal PoolLeakHammer Hammer { get; private set; } = null!;
+
+    protected PostgresFixture Postgres => postgres;
+
+    public async Task InitializeAsync() => Hammer = new PoolLeakHammer(await shared.GetAsync(postgres, PoolLeakHammer.SetUpAsync), output);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}

@@ -11,20 +11,14 @@ namespace InsightPulse.IntegrationTests;
 /// pool and through the tenant-affine pool here; through PgBouncer in <see cref="PgBouncerLeakTests"/> (another lane).
 /// </summary>
 [Collection(Lanes.A)]
-public sealed class PoolLeakTests(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : IClassFixture<SharedPlatform>, IAsyncLifetime
+public sealed class PoolLeakTests(PostgresFixture postgres, SharedPlatform shared, ITestOutputHelper output) : PoolLeakTestClass(postgres, shared, output)
 {
-    private PoolLeakHammer _hammer = null!;
-
-    public async Task InitializeAsync() => _hammer = new PoolLeakHammer(await shared.GetAsync(postgres, PoolLeakHammer.SetUpAsync), output);
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task Npgsql_pool_of_two_connections_never_leaks_a_tenant()
     {
-        var connectionString = ScoutScope.ConnectionString(_hammer.Platform, "ipai_app", maxPoolSize: 2);
+        var connectionString = ScoutScope.ConnectionString(Hammer.Platform, "ipai_app", maxPoolSize: 2);
 
-        var tally = await _hammer.HammerAsync(connectionString, operations: 20_000, workers: 6, budget: PoolLeakHammer.HammerBudget);
+        var tally = await Hammer.HammerAsync(connectionString, operations: 20_000, workers: 6, budget: PoolLeakHammer.HammerBudget);
 
         PoolLeakHammer.AssertClean(tally, minimumOk: 10_000);
     }
@@ -34,10 +28,10 @@ public sealed class PoolLeakTests(PostgresFixture postgres, SharedPlatform share
     {
         // As TenantDataAccess takes its connections: kept sessions go back to their tenant without a reset, and
         // four tenants on two connections move sessions between tenants all the time (through Npgsql's reset).
-        var connectionString = ScoutScope.ConnectionString(_hammer.Platform, "ipai_app", maxPoolSize: 2);
+        var connectionString = ScoutScope.ConnectionString(Hammer.Platform, "ipai_app", maxPoolSize: 2);
         await using var pool = new TenantAffinePool(NpgsqlDataSource.Create(connectionString), TimeProvider.System);
 
-        var tally = await _hammer.HammerAsync(async tenant =>
+        var tally = await Hammer.HammerAsync(async tenant =>
         {
             var lease = await pool.OpenAsync(tenant, CancellationToken.None);
             return new PoolLeakHammer.Lease(lease.Connection, lease);
