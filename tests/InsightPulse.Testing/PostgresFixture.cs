@@ -151,17 +151,22 @@ public sealed class PostgresFixture : IAsyncLifetime
         return path;
     }
 
-    /// <summary>/dev/shm when it is a tmpfs folder this process may write to, else the temp folder.</summary>
+    /// <summary>
+    /// /dev/shm when it is a folder this process may write to with room for a few clusters (a container's default of
+    /// 64 MB is not), else the temp folder.
+    /// </summary>
     private static string MemoryFolder()
     {
         const string shm = "/dev/shm";
+        const long room = 2L << 30;
         try
         {
+            if (new DriveInfo(shm).AvailableFreeSpace < room) return Path.GetTempPath();
             var probe = NewTempFolder("ipai-test-probe", shm);
             Directory.Delete(probe);
             return shm;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return Path.GetTempPath();
         }
