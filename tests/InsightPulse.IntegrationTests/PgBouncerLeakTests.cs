@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Postgres;
 using Npgsql;
 using Xunit.Abstractions;
@@ -68,7 +69,7 @@ public sealed class PgBouncerLeakTests(PostgresFixture postgres, SharedPlatform 
             Assert.True(binary is not null,
                 "PgBouncer is not installed: `scripts/ensure-deps.sh pgbouncer` installs Debian's package (apt-get install pgbouncer). This test does not skip.");
             var folder = PostgresFixture.NewTempFolder("ipai-test-pgbouncer");
-            var port = FreePort();
+            var port = ManagedCluster.FreePort();
             // A plain password in the auth file lets PgBouncer answer SCRAM to the client and log in to the server
             // with SCRAM too. The file is the throwaway test role's, 0600, deleted with the folder.
             var userlist = Path.Combine(folder, "userlist.txt");
@@ -148,13 +149,6 @@ public sealed class PgBouncerLeakTests(PostgresFixture postgres, SharedPlatform 
             await using var admin = new NpgsqlConnection(postgres.ConnectionString("postgres"));
             await admin.OpenAsync();
             return await admin.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND backend_type = 'client backend'");
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         public async ValueTask DisposeAsync()

@@ -23,11 +23,7 @@ public sealed class NamespaceGraph
     public static NamespaceGraph Of(params (string From, string To)[] uses)
     {
         var graph = new NamespaceGraph();
-        foreach (var (from, to) in uses)
-        {
-            if (!graph._edges.TryGetValue(from, out var targets)) graph._edges[from] = targets = new(StringComparer.Ordinal);
-            targets.TryAdd(to, "given");
-        }
+        foreach (var (from, to) in uses) graph.Add(from, to, "given");
         return graph;
     }
 
@@ -45,12 +41,18 @@ public sealed class NamespaceGraph
                 {
                     var to = NamespaceOf(used);
                     if (to == from || !IsOurs(to, prefix)) continue;
-                    if (!graph._edges.TryGetValue(from, out var targets)) graph._edges[from] = targets = new(StringComparer.Ordinal);
-                    targets.TryAdd(to, $"{type.FullName}{where} uses {used.FullName}");
+                    graph.Add(from, to, $"{type.FullName}{where} uses {used.FullName}");
                 }
             }
         }
         return graph;
+    }
+
+    /// <summary>Records that <paramref name="from"/> uses <paramref name="to"/>; the first example of a use is kept.</summary>
+    private void Add(string from, string to, string example)
+    {
+        if (!_edges.TryGetValue(from, out var targets)) _edges[from] = targets = new(StringComparer.Ordinal);
+        targets.TryAdd(to, example);
     }
 
     /// <summary>The namespace a type was written in: a nested type's is its outermost declaring type's.</summary>
