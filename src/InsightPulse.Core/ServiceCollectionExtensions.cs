@@ -1,3 +1,4 @@
+using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Finance;
@@ -43,6 +44,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => FaultInjection.FromEnvironment());
         services.AddSingleton<TenantModules>();
         services.AddSingleton<DatabaseTemplates>();
+        services.AddSingleton<DashboardTemplates>();
+        services.AddSingleton<BiWorkspaceInstaller>();
+        services.AddOptions<BiOptions>().BindConfiguration(BiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BiMetadata>();
+        services.AddSingleton<ChartDataService>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();

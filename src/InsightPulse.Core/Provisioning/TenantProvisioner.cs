@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using InsightPulse.Core.Bi;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
@@ -25,6 +26,7 @@ public sealed class TenantProvisioner(
     AdminPassword adminPassword,
     DatabaseTemplates templates,
     IsolationLint isolationLint,
+    BiWorkspaceInstaller biWorkspace,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
@@ -150,7 +152,7 @@ public sealed class TenantProvisioner(
         await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
         await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
         await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
-        await Step("bi_workspace", () => EnsureBiWorkspaceAsync(tenant, cancellationToken));
+        await Step("bi_workspace", () => biWorkspace.EnsureAsync(tenant, cancellationToken));
         await Step("active", async () =>
         {
             if (tenant.State == TenantState.Active) return (false, "active");
@@ -369,13 +371,22 @@ public sealed class TenantProvisioner(
         return (false, warnings == 0 ? "isolation lint: no error or warning" : $"isolation lint: no error, {warnings} warning(s) (`./ipai lint --tenant {tenant.Code}`)");
     }
 
-    /// <summary>" (introduced by scope/migration)": the last script, in install order, that names the object.</summary>
+    /// <summary>
+    /// " (introduced by scope/migration)": the last script, in install order, that creates or alters the object (a
+    /// later script that only reads it, e.g. a view joining a table, did not introduce it); else the last that names it.
+    /// </summary>
     private static string IntroducedBy(IsolationFinding finding, IReadOnlyList<Module> modules)
     {
         var name = finding.ObjectName.Split('.')[^1].Split('(')[0];
         if (name.Length == 0) return "";
-        var pattern = new System.Text.RegularExpressions.Regex($@"\b{System.Text.RegularExpressions.Regex.Escape(name)}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        var script = modules.SelectMany(m => m.Migrations.Select(migration => (m.Scope, migration))).LastOrDefault(x => pattern.IsMatch(x.migration.Sql));
+        var escaped = System.Text.RegularExpressions.Regex.Escape(name);
+        var defines = new System.Text.RegularExpressions.Regex(
+            $@"\b(CREATE|ALTER)\s+(OR\s+REPLACE\s+)?(TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|POLICY\s+\w+\s+ON)\s+(IF\s+(NOT\s+)?EXISTS\s+)?{escaped}\b",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var names = new System.Text.RegularExpressions.Regex($@"\b{escaped}\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var scripts = modules.SelectMany(m => m.Migrations.Select(migration => (m.Scope, migration))).ToList();
+        var script = scripts.LastOrDefault(x => defines.IsMatch(x.migration.Sql));
+        if (script.migration is null) script = scripts.LastOrDefault(x => names.IsMatch(x.migration.Sql));
         return script.migration is null ? "" : $" (introduced by {script.Scope}/{script.migration.Id})";
     }
 
@@ -411,18 +422,6 @@ public sealed class TenantProvisioner(
         faults.Hit("admin:uncommitted");
         await transaction.CommitAsync(cancellationToken);
         return (true, detail);
-    }
-
-    /// <summary>Step 6: the tenant's BI workspace record (the BI issue fills it with dashboards).</summary>
-    private async Task<(bool, string)> EnsureBiWorkspaceAsync(Tenant tenant, CancellationToken cancellationToken)
-    {
-        var name = tenant.SupersetWorkspace ?? tenant.Code;
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO ipai_bi_workspace (tenant_code, name) VALUES (@code, @name)
-            ON CONFLICT (tenant_code) DO UPDATE SET name = excluded.name WHERE ipai_bi_workspace.name <> excluded.name
-            """, new { code = tenant.Code, name }, cancellationToken: cancellationToken));
-        return changed > 0 ? (true, $"workspace {name}") : (false, $"workspace {name} exists");
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ public static class Layers
         ["InsightPulse.Core.Isolation"],
         // Core: capabilities on top of it
         ["InsightPulse.Core.Users"],
+        ["InsightPulse.Core.Bi"],
         ["InsightPulse.Core.Provisioning", "InsightPulse.Core.ScoutData", "InsightPulse.Core.Finance"],
         // Core: composition (`up`, `status`, the services)
         ["InsightPulse.Core.Bootstrap"],

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Dapper;
+using InsightPulse.Core.Databases;
+
+namespace InsightPulse.Core.Bi;
+
+/// <summary>
+/// Reads the BI service's metadata (<c>ipai_bi_*</c> of the platform database). Every read is keyed by the
+/// tenant's code as well as the id: an id of another workspace is simply not found.
+/// </summary>
+public sealed class BiMetadata(PlatformDatabases databases)
+{
+    private const string DashboardColumns =
+        "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
+
+    /// <summary>The workspace's dashboards, by title.</summary>
+    public async Task<IReadOnlyList<WorkspaceDashboard>> DashboardsAsync(string tenantCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DashboardRow>(new CommandDefinition(
+            $"SELECT {DashboardColumns} FROM ipai_bi_workspace_dashboard WHERE tenant_code = @tenantCode ORDER BY title, id",
+            new { tenantCode }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToDashboard()).ToList();
+    }
+
+    /// <summary>A dashboard of the workspace by its id, slug, uuid or embedded uuid (as Superset's API accepts them); null when there is none.</summary>
+    public async Task<WorkspaceDashboard?> DashboardAsync(string tenantCode, string idOrSlug, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(idOrSlug);
+        long? id = long.TryParse(idOrSlug, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        Guid? uuid = Guid.TryParse(idOrSlug, out var g) ? g : null;
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<DashboardRow>(new CommandDefinition(
+            $"SELECT {DashboardColumns} FROM ipai_bi_workspace_dashboard WHERE tenant_code = @tenantCode AND (id = @id OR slug = @idOrSlug OR uuid = @uuid OR embedded_uuid = @uuid)",
+            new { tenantCode, id, idOrSlug, uuid }, cancellationToken: cancellationToken));
+        return row?.ToDashboard();
+    }
+
+    /// <summary>The workspace's dashboard embedded under <paramref name="embeddedUuid"/>; null when none is (or its embedding is off).</summary>
+    public async Task<WorkspaceDashboard?> EmbeddedAsync(string tenantCode, Guid embeddedUuid, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<DashboardRow>(new CommandDefinition(
+            $"SELECT {DashboardColumns} FROM ipai_bi_workspace_dashboard WHERE tenant_code = @tenantCode AND embedded_uuid = @embeddedUuid AND embedded",
+            new { tenantCode, embeddedUuid }, cancellationToken: cancellationToken));
+        return row?.ToDashboard();
+    }
+
+    /// <summary>
+    /// Turns a dashboard's embedding on with <paramref name="allowedDomains"/> (Superset's POST/PUT …/embedded), or off
+    /// (DELETE: the uuid is retired, so a page that kept it gets 404 even after embedding is turned on again).
+    /// </summary>
+    public async Task<WorkspaceDashboard> SetEmbeddedAsync(string tenantCode, long dashboardId, IReadOnlyList<string>? allowedDomains, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<DashboardRow>(new CommandDefinition($"""
+            UPDATE ipai_bi_workspace_dashboard
+            SET embedded = @on, allowed_domains = coalesce(@domains, ARRAY[]::text[]),
+                embedded_uuid = CASE WHEN @on THEN embedded_uuid ELSE gen_random_uuid() END, changed_at = now()
+            WHERE tenant_code = @tenantCode AND id = @dashboardId
+            RETURNING {DashboardColumns}
+            """, new { tenantCode, dashboardId, on = allowedDomains is not null, domains = allowedDomains?.ToArray() }, cancellationToken: cancellationToken));
+        return row.ToDashboard();
+    }
+
+    /// <summary>The charts of a dashboard, in layout order is the caller's business: here by id.</summary>
+    public async Task<IReadOnlyList<WorkspaceChart>> ChartsAsync(string tenantCode, long dashboardId, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ChartRow>(new CommandDefinition(
+            "SELECT id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND dashboard_id = @dashboardId ORDER BY id",
+            new { tenantCode, dashboardId }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToChart()).ToList();
+    }
+
+    /// <summary>A chart of the workspace with its dataset; null when the workspace has no such chart.</summary>
+    public async Task<(WorkspaceChart Chart, Dataset Dataset)?> ChartAsync(string tenantCode, long chartId, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var chart = await connection.QueryFirstOrDefaultAsync<ChartRow>(new CommandDefinition(
+            "SELECT id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND id = @chartId",
+            new { tenantCode, chartId }, cancellationToken: cancellationToken));
+        if (chart is null) return null;
+        var dataset = await DatasetAsync(tenantCode, chart.dataset_id, cancellationToken);
+        return dataset is null ? null : (chart.ToChart(), dataset);
+    }
+
+    public async Task<Dataset?> DatasetAsync(string tenantCode, long datasetId, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<DatasetRow>(new CommandDefinition(
+            "SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND id = @datasetId",
+            new { tenantCode, datasetId }, cancellationToken: cancellationToken));
+        return row?.ToDataset();
+    }
+
+    public async Task<Dataset?> DatasetAsync(string tenantCode, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<DatasetRow>(new CommandDefinition(
+            "SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND name = @name",
+            new { tenantCode, name }, cancellationToken: cancellationToken));
+        return row?.ToDataset();
+    }
+
+#pragma warning disable IDE1006, CA1812 // Dapper's rows: column names, instantiated by reflection
+    private sealed class DashboardRow
+    {
+        public long id { get; init; }
+        public Guid uuid { get; init; }
+        public string tenant_code { get; init; } = "";
+        public string slug { get; init; } = "";
+        public string title { get; init; } = "";
+        public string? description { get; init; }
+        public string layout { get; init; } = "";
+        public int refresh_seconds { get; init; }
+        public bool embedded { get; init; }
+        public Guid embedded_uuid { get; init; }
+        public string[] allowed_domains { get; init; } = [];
+
+        public WorkspaceDashboard ToDashboard() => new(id, uuid, tenant_code, slug, title, description,
+            JsonSerializer.Deserialize<DashboardLayout>(layout, BiJson.Options)!, refresh_seconds, embedded, embedded_uuid, allowed_domains);
+    }
+
+    private sealed record ChartRow(long id, Guid uuid, long dashboard_id, long dataset_id, string key, string slice_name, string viz_type, string spec, string? broken_reason)
+    {
+        public WorkspaceChart ToChart() => new(id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type,
+            JsonSerializer.Deserialize<ChartSpec>(spec, BiJson.Options)!, broken_reason);
+    }
+
+    private sealed record DatasetRow(long id, Guid uuid, string tenant_code, string name, string store, string relation, string columns)
+    {
+        public Dataset ToDataset() => new(id, uuid, tenant_code, name, store, relation,
+            JsonSerializer.Deserialize<List<DatasetColumn>>(columns, BiJson.Options)!);
+    }
+#pragma warning restore IDE1006, CA1812
+}
+
+/// <summary>A dashboard of a workspace (<c>ipai_bi_workspace_dashboard</c>).</summary>
+public sealed record WorkspaceDashboard(
+    long Id, Guid Uuid, string TenantCode, string Slug, string Title, string? Description, DashboardLayout Layout,
+    int RefreshSeconds, bool Embedded, Guid EmbeddedUuid, IReadOnlyList<string> AllowedDomains);
+
+/// <summary>A chart of a workspace (<c>ipai_bi_chart</c>).</summary>
+public sealed record WorkspaceChart(long Id, Guid Uuid, long DashboardId, long DatasetId, string Key, string SliceName, string VizType, ChartSpec Spec, string? BrokenReason);

@@ -1,0 +1,33 @@
+namespace InsightPulse.Core.Bi;
+
+/// <summary>One column of a dataset as the catalogue gives it: its name and <c>format_type</c> text.</summary>
+public sealed partial record DatasetColumn(string Name, string Type)
+{
+    /// <summary>A date or a timestamp: can be a chart's time column.</summary>
+    public bool IsTemporal => Type is "date" || Type.StartsWith("timestamp", StringComparison.Ordinal);
+
+    /// <summary>A number: can be summed and averaged.</summary>
+    public bool IsNumeric => Type is "smallint" or "integer" or "bigint" or "real" or "double precision"
+        || Type.StartsWith("numeric", StringComparison.Ordinal);
+
+    /// <summary>Arrays and documents cannot be grouped by or compared with one literal.</summary>
+    public bool IsScalar => !Type.EndsWith("[]", StringComparison.Ordinal) && Type is not ("json" or "jsonb") && IsCastTarget;
+
+    /// <summary>
+    /// The type text can follow <c>CAST(… AS</c>: a built-in type as <c>format_type</c> prints it (letters, digits,
+    /// spaces, a precision in parentheses). A quoted or schema-qualified type is not used in a statement.
+    /// </summary>
+    public bool IsCastTarget => CastTarget().IsMatch(Type);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[a-z][a-z0-9 ]*(\([0-9]{1,4}(,[0-9]{1,4})?\))?( [a-z ]+)?\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CastTarget();
+}
+
+/// <summary>A dataset: a relation of a tenant's store and its columns (<c>ipai_bi_dataset</c>).</summary>
+public sealed record Dataset(long Id, Guid Uuid, string TenantCode, string Name, string Store, string Relation, IReadOnlyList<DatasetColumn> Columns)
+{
+    public DatasetColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>Column name → type, as the RLS clause grammar takes it.</summary>
+    public IReadOnlyDictionary<string, string> ColumnTypes => Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+}
