@@ -288,6 +288,19 @@ public sealed class RlsClauseTests
     }
 
     [Fact]
+    public void The_columns_named_in_an_error_are_printable_and_at_most_twelve()
+    {
+        var many = Enumerable.Range(0, 20).ToDictionary(i => $"c{i:D2}", _ => "text");
+        var hostile = new Dictionary<string, string> { ["evil\nname"] = "text" };
+
+        var manyMessage = Assert.Throws<RlsClauseException>(() => RlsClause.Parse("x = 1", many)).Message;
+        var hostileMessage = Assert.Throws<RlsClauseException>(() => RlsClause.Parse("x = 1", hostile)).Message;
+
+        Assert.EndsWith("(its columns: c00, c01, c02, c03, c04, c05, c06, c07, c08, c09, c10, c11, …)", manyMessage, StringComparison.Ordinal);
+        Assert.EndsWith("(its columns: evil?name)", hostileMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_column_whose_name_cannot_be_quoted_safely_is_refused()
     {
         var columns = new Dictionary<string, string> { ["Amount"] = "numeric", ["x\"y"] = "text" };

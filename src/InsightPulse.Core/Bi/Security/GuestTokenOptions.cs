@@ -163,7 +163,7 @@ public sealed partial record GuestTokenOptions
     /// The key to sign with: <see cref="Secret"/>, or Superset's default when it is unset in Development (outside
     /// Development an unset secret is one of the <see cref="Problems"/>).
     /// </summary>
-    public string EffectiveSecret() => string.IsNullOrEmpty(Secret) && IsDevelopment ? SupersetDefaultSecret : Secret ?? "";
+    internal string EffectiveSecret() => string.IsNullOrEmpty(Secret) && IsDevelopment ? SupersetDefaultSecret : Secret ?? "";
 
     /// <summary>Throws a <see cref="GuestTokenConfigurationException"/> listing every problem, if there is one.</summary>
     public void ThrowIfInvalid()
@@ -174,7 +174,7 @@ public sealed partial record GuestTokenOptions
 
     /// <summary>Shows every setting but the secret, of which it says only whether it is set.</summary>
     public override string ToString() =>
-        $"{nameof(GuestTokenOptions)} {{ {SecretSetting} = {(Secret is null ? "(not set)" : "(set, hidden)")}, " +
+        $"{nameof(GuestTokenOptions)} {{ {SecretSetting} = {(string.IsNullOrEmpty(Secret) ? "(not set)" : "(set, hidden)")}, " +
         $"{AlgorithmSetting} = {Sql.Printable(Algorithm)}, {ExpSecondsSetting} = {ExpSeconds}, " +
         $"{AudienceSetting} = {Sql.Printable(Audience, 200)}, {HeaderNameSetting} = {Sql.Printable(HeaderName)}, " +
         $"{nameof(IsDevelopment)} = {IsDevelopment} }}";

@@ -104,7 +104,7 @@ internal sealed class RlsParser(string text, IReadOnlyDictionary<string, string>
         if (!columns.TryGetValue(name, out var type))
         {
             var known = columns.Keys.Order(StringComparer.Ordinal).Take(MaxColumnsNamed + 1).ToList();
-            var list = string.Join(", ", known.Take(MaxColumnsNamed)) + (known.Count > MaxColumnsNamed ? ", …" : "");
+            var list = string.Join(", ", known.Take(MaxColumnsNamed).Select(column => Sql.Printable(column))) + (known.Count > MaxColumnsNamed ? ", …" : "");
             throw Expected("a column of the dataset", known.Count == 0 ? " (the dataset has no columns)" : $" (its columns: {list})");
         }
         if (!Sql.IsPlainIdentifier(name))

@@ -34,8 +34,9 @@ internal sealed partial class RlsSqlWriter(Func<object?, string> bind, IReadOnly
         var parameter = bind(value);
         if (parameter is null || !ParameterReference().IsMatch(parameter))
         {
+            // The returned text is not echoed: it may be the value itself (a login, a company id).
             throw new InvalidOperationException(
-                $"The bind function returned '{Sql.Printable(parameter)}' instead of a parameter reference such as @p0: values are never written into SQL.");
+                "The bind function returned something other than a parameter reference such as @p0: values are never written into SQL.");
         }
         _sql.Append("CAST(").Append(parameter).Append(" AS ").Append(column.CastType()).Append(')');
         return this;
