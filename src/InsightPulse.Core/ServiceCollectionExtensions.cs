@@ -48,6 +48,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BiWorkspaceInstaller>();
         services.AddOptions<BiOptions>().BindConfiguration(BiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<BiMetadata>();
+        services.AddSingleton<DashboardRegistry>();
         services.AddSingleton<ChartDataService>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();

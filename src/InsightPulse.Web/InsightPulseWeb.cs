@@ -5,6 +5,7 @@ using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
+using InsightPulse.Web.Bi;
 using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.OperatorConsole;
@@ -66,6 +67,7 @@ public static class InsightPulseWeb
         services.AddHostedService<WebStartup>();
         services.AddTenantOperations();
         services.AddTenantApi();
+        services.AddBi();
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.
         services.AddDataProtection().SetApplicationName("InsightPulse").PersistKeysToFileSystem(KeyFolder(builder.Configuration));
@@ -127,6 +129,9 @@ public static class InsightPulseWeb
         app.MapOperatorConsole();
         app.MapTenantApi();
         app.MapFinancePages();
+        app.MapDashboardPages();
+        app.MapSupersetApi();
+        app.MapEmbeddedDashboards();
         return app;
     }
 

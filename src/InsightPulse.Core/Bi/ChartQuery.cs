@@ -96,7 +96,7 @@ public sealed record ChartQuery(string Text, QueryParameters Parameters, IReadOn
     internal static string Condition(ChartFilter filter, DatasetColumn column, QueryParameters parameters)
     {
         var name = Sql.Identifier(column.Name);
-        string Value(string? v) => $"CAST({parameters.Bind(v)} AS {column.Type})";
+        string Value(string? v) => $"CAST({parameters.Bind(v)} AS {column.CastType})";
         return filter.Op switch
         {
             "is_null" => $"{name} IS NULL",

@@ -1,7 +1,9 @@
+using InsightPulse.Core.Bi.Security;
+
 namespace InsightPulse.Core.Bi;
 
 /// <summary>One column of a dataset as the catalogue gives it: its name and <c>format_type</c> text.</summary>
-public sealed partial record DatasetColumn(string Name, string Type)
+public sealed record DatasetColumn(string Name, string Type)
 {
     /// <summary>A date or a timestamp: can be a chart's time column.</summary>
     public bool IsTemporal => Type is "date" || Type.StartsWith("timestamp", StringComparison.Ordinal);
@@ -14,13 +16,13 @@ public sealed partial record DatasetColumn(string Name, string Type)
     public bool IsScalar => !Type.EndsWith("[]", StringComparison.Ordinal) && Type is not ("json" or "jsonb") && IsCastTarget;
 
     /// <summary>
-    /// The type text can follow <c>CAST(… AS</c>: a built-in type as <c>format_type</c> prints it (letters, digits,
-    /// spaces, a precision in parentheses). A quoted or schema-qualified type is not used in a statement.
+    /// The type text can follow <c>CAST(… AS</c> (<see cref="RlsColumn.IsSupportedType"/>: lower-case words, a precision,
+    /// array brackets; never a quote or a semicolon). Another type is never used in a statement.
     /// </summary>
-    public bool IsCastTarget => CastTarget().IsMatch(Type);
+    public bool IsCastTarget => RlsColumn.IsSupportedType(Type);
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A[a-z][a-z0-9 ]*(\([0-9]{1,4}(,[0-9]{1,4})?\))?( [a-z ]+)?\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex CastTarget();
+    /// <summary>The type a bound value is cast to: without its modifier, so <c>varchar(3)</c> never truncates a value into a match.</summary>
+    public string CastType => new RlsColumn(Name, Type).CastType();
 }
 
 /// <summary>A dataset: a relation of a tenant's store and its columns (<c>ipai_bi_dataset</c>).</summary>

@@ -25,6 +25,7 @@ public static class Layout
                 nav.Add(NavLink("/finance/projects", "Projects", section == "projects"));
                 nav.Add(NavLink("/finance/expenses", "Expense reports", section == "expenses"));
             }
+            nav.Add(NavLink("/dashboards", "Dashboards", section == "dashboards"));
             if (page.IsAdmin) nav.Add(NavLink("/settings/users", "Users", section == "users"));
             if (page.IsAdmin && page.Tenant.Code == Tenant.PlatformCode) nav.Add(NavLink("/console", "Console", section == "console"));
         }

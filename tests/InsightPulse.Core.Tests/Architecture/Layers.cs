@@ -30,7 +30,7 @@ public static class Layers
         ["InsightPulse.Web.Hosting"],
         ["InsightPulse.Web.Auth"],
         ["InsightPulse.Web.Pages"],
-        ["InsightPulse.Web.TenantOperations", "InsightPulse.Web.Finance", "InsightPulse.Web.Users"],
+        ["InsightPulse.Web.TenantOperations", "InsightPulse.Web.Finance", "InsightPulse.Web.Users", "InsightPulse.Web.Bi"],
         ["InsightPulse.Web.Api"],
         ["InsightPulse.Web.OperatorConsole"],
         ["InsightPulse.Web"],

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using InsightPulse.Core.Bi;
+using InsightPulse.Core.Bi.Security;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Tenants;
+
+namespace InsightPulse.Web.Bi;
+
+/// <summary>
+/// Guest tokens for the tenant's own Dashboards pages, fetched server-side as the seed's
+/// <c>ipai_bi_superset_embed</c> does: per user and dashboard, cached for 240 s (tokens live 300 s, so a cached one
+/// always has a minute left), with the registry's row restriction, and every access written to the tenant's audit.
+/// </summary>
+public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry registry, TimeProvider clock)
+{
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(240);
+
+    private readonly ConcurrentDictionary<(string Tenant, long User, long Dashboard, string Rls), (string Token, DateTimeOffset Until)> _cache = new();
+
+    /// <summary>A token for <paramref name="dashboard"/> shown to the signed-in user, and the audit row of this access.</summary>
+    public async Task<string> ForAsync(Tenant tenant, RegisteredDashboard dashboard, long userId, string login, string name, System.Net.IPAddress? client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(dashboard);
+        if (dashboard.EmbeddedUuid is not { } embedded) throw new ChartSpecException($"Dashboard '{dashboard.Name}' has no embedded uuid: provision the tenant again.");
+        var clause = RlsFor(tenant, dashboard, userId, login);
+        var key = (tenant.Code, userId, dashboard.Id, clause ?? "");
+        var now = clock.GetUtcNow();
+        if (!_cache.TryGetValue(key, out var cached) || cached.Until <= now)
+        {
+            var token = tokens.Issue(new GuestTokenUser(login, name),
+                [GuestTokenResource.Dashboard(embedded.ToString())],
+                clause is null ? [] : [new GuestTokenRlsRule(clause)]);
+            cached = (token, now + CacheFor);
+            _cache[key] = cached;
+        }
+        var applied = clause is null ? $"tenant_id = '{tenant.Code}' (row-level security)" : $"tenant_id = '{tenant.Code}' (row-level security) AND {clause}";
+        await registry.RecordAccessAsync(tenant, dashboard.Id, userId, applied, client, cancellationToken);
+        return cached.Token;
+    }
+
+    /// <summary>
+    /// The registry's custom clause with its placeholders replaced by literals of the user's values (quoted as SQL
+    /// literals, and the result still goes through the clause grammar when a chart runs, so a login cannot change
+    /// the clause's shape). Company = tenant here: <c>${company_id}</c> is the tenant's code, and restricting rows to
+    /// it is what PostgreSQL's row-level security already does for every query, so <c>rls_by_company</c> adds nothing.
+    /// </summary>
+    internal static string? RlsFor(Tenant tenant, RegisteredDashboard dashboard, long userId, string login)
+    {
+        if (string.IsNullOrWhiteSpace(dashboard.RlsCustomClause)) return null;
+        return dashboard.RlsCustomClause
+            .Replace("${company_id}", Sql.Literal(tenant.Code), StringComparison.Ordinal)
+            .Replace("${user_id}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("${user_login}", Sql.Literal(login), StringComparison.Ordinal);
+    }
+}
