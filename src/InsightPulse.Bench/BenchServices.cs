@@ -7,6 +7,7 @@ public static class BenchServices
     {
         services.AddSingleton<ProvisioningBenchmark>();
         services.AddSingleton<RlsBenchmark>();
+        services.AddSingleton<BiBenchmark>();
         services.AddSingleton<HttpBenchmarkTenants>();
         services.AddSingleton<HttpBenchmark>();
         return services;

@@ -15,6 +15,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(ProvisionBenchCommand.Create(context));
         bench.Subcommands.Add(Rls(context));
         bench.Subcommands.Add(HttpBenchCommand.Create(context));
+        bench.Subcommands.Add(Bi(context));
         root.Subcommands.Add(bench);
     }
 
@@ -69,6 +70,51 @@ internal static class BenchCommands
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Rounds}×{result.Iterations} per path and query after {result.Warmup} warm-up; " +
                 $"PostgreSQL {result.ServerVersion}, {result.Processors} processor(s); {(result.Seeded ? "seeded by this run" : "existing rows reused")}. " +
                 $"Worst median ratio {Ratio(worst)} (goal ≤ {Ratio(RlsBenchmarkResult.Goal)}).");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Bi(CliContext context)
+    {
+        var defaults = new BiBenchmark.Options();
+        var rows = new Option<int>("--rows") { Description = $"Rows of scout_transactions (generated when the table does not hold them; default {defaults.Rows:N0}).", DefaultValueFactory = _ => defaults.Rows };
+        var tenants = new Option<int>("--tenants") { Description = $"Tenants the rows are spread over; charts rotate across them (default {defaults.Tenants}).", DefaultValueFactory = _ => defaults.Tenants };
+        var iterations = new Option<int>("--iterations") { Description = $"Timed chart requests per chart, cold and cached each (default {defaults.Iterations}).", DefaultValueFactory = _ => defaults.Iterations };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("bi",
+            "Guest tokens issued and verified per second on one thread (goal ≥ 20,000), and chart-data p50/p95 through the BI service as ipai_bi under RLS, cold and cached (goal cold p95 ≤ 150 ms).")
+        {
+            rows, tenants, iterations, json,
+        };
+        command.SetAction(context.Run<BiBenchmark>(async (benchmark, parse, ct) =>
+        {
+            var options = new BiBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(iterations));
+            var problems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
+            if (problems.Count > 0 || options.Iterations < 1)
+            {
+                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
+                if (problems.Count == 0) await context.Error.WriteLineAsync("usage error: --iterations must be 1 or more.");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson)
+            {
+                await context.Output.WriteLineAsync(CliJson.Serialize(result));
+                return ExitCode.Success;
+            }
+            static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+            var table = new Table().AddColumns("chart", "cold p50 ms", "cold p95 ms", "cached p50 ms", "cached p95 ms");
+            foreach (var chart in result.Charts)
+            {
+                table.AddRow(new[] { chart.Chart, Ms(chart.ColdP50Ms), Ms(chart.ColdP95Ms), Ms(chart.CachedP50Ms), Ms(chart.CachedP95Ms) }.Select(v => new Text(v)).ToArray());
+            }
+            context.Console.Write(table);
+            await context.Output.WriteLineAsync(
+                $"Guest tokens: {result.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture)} issued and verified per second on one thread (goal ≥ {BiBenchmarkResult.TokenGoal:N0}). " +
+                $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Iterations} requests per chart; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). " +
+                $"Worst cold p95 {Ms(result.Charts.Max(c => c.ColdP95Ms))} ms (goal ≤ {BiBenchmarkResult.ColdP95GoalMs:0} ms).");
             return ExitCode.Success;
         }));
         return command;
