@@ -1122,7 +1122,8 @@
       }
       this.setStatus("error");
       const retry = el("button", { type: "button", class: "bi-btn bi-btn-small", onclick: () => this.load("retry") }, icon("refresh"), "Retry");
-      this.body.replaceChildren(stateBox("error", error.auth ? "Access refused" : "This chart could not be loaded", error.message, retry));
+      const text = error.auth ? "Waiting for the host page to renew access to this dashboard." : error.message;
+      this.body.replaceChildren(stateBox("error", error.auth ? "Access refused" : "This chart could not be loaded", text, retry));
     }
 
     disposeInstances() {
