@@ -581,12 +581,14 @@
         hidden: tab.key !== state.activeTab,
       }, grid);
       if (tab.charts.length === 0) grid.append(el("p", { class: "bi-muted bi-panel-empty", text: "This tab has no charts yet." }));
-      for (const item of tab.charts) {
+      const narrow = tabletWidths(tab.charts);
+      tab.charts.forEach((item, index) => {
         const chart = d.byId.get(String(item.id));
         const view = new ChartView(chart, item.width, tab.key);
+        view.card.setAttribute("data-tablet-width", narrow[index]);
         state.views.set(`${tab.key}:${chart.id}`, view);
         grid.append(view.card);
-      }
+      });
       dom.panels.set(tab.key, panel);
       parts.push(panel);
     }
@@ -595,6 +597,28 @@
     for (const def of d.native_filters) if (def.kind === "select") loadFilterValues(def);
     loadVisible("initial");
     scheduleRefresh();
+  }
+
+  /** Widths on a tablet (≤ 1000 px): the rows of the 12-column layout, each re-split (1 card: 12; 2: 6 + 6; 3: 4 each; more: pairs). */
+  function tabletWidths(items) {
+    const rows = [];
+    let row = [];
+    let used = 0;
+    items.forEach((item, index) => {
+      if (used + item.width > 12 && row.length > 0) { rows.push(row); row = []; used = 0; }
+      row.push(index);
+      used += item.width;
+    });
+    if (row.length > 0) rows.push(row);
+    const out = new Array(items.length).fill(12);
+    for (const r of rows) {
+      r.forEach((index, i) => {
+        if (r.length === 1) out[index] = 12;
+        else if (r.length === 3) out[index] = 4;
+        else out[index] = r.length % 2 === 1 && i === r.length - 1 ? 12 : 6;
+      });
+    }
+    return out;
   }
 
   function cssId(key) { return String(key).replace(/[^A-Za-z0-9_-]/g, "_"); }
