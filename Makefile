@@ -14,7 +14,7 @@ help:
 	@echo "make provision-tenant CODE=x - provision tenant x (make provision-tbwa for tbwa)"
 
 deps:
-	@scripts/ensure-deps.sh postgres
+	@scripts/ensure-deps.sh postgres node
 
 up: deps
 	@./ipai up
@@ -36,5 +36,5 @@ provision-tbwa:
 	@./ipai tenant provision tbwa
 
 test:
-	@scripts/ensure-deps.sh postgres pgbouncer chromium wrk
+	@scripts/ensure-deps.sh postgres pgbouncer chromium wrk node
 	@scripts/test.sh

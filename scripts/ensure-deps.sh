@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the platform and its tests need from Debian's packages when run as root; otherwise says, in
-# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [pgbouncer] [chromium] [wrk]
+# one line, what to install. Usage: scripts/ensure-deps.sh [postgres] [pgbouncer] [chromium] [wrk] [node]
+# node: Node.js and npm, which the build of InsightPulse.Web runs (`npm ci` in src/InsightPulse.Web/frontend).
 set -euo pipefail
 
 missing=()
@@ -18,6 +19,10 @@ for need in "$@"; do
       ;;
     wrk)
       command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+      ;;
+    node)
+      command -v node >/dev/null 2>&1 || missing+=(nodejs)
+      command -v npm >/dev/null 2>&1 || missing+=(npm)
       ;;
     *) echo "ensure-deps: unknown dependency '$need'" >&2; exit 2 ;;
   esac

@@ -149,6 +149,38 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
         Assert.Contains("source.close()", script, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/assets/vendor/echarts.min.js", "echarts")]
+    [InlineData("/assets/vendor/superset-embedded-sdk.js", "__embedded_comms__")]
+    [InlineData("/assets/bi/embedded.js", "__embedded_comms__")]
+    [InlineData("/assets/bi/dashboard-host.js", "embedDashboard")]
+    [InlineData("/assets/bi/bi.css", ".bi-grid")]
+    public async Task The_BI_scripts_and_the_npm_libraries_are_served_from_sub_folders_of_assets(string path, string marker)
+    {
+        var client = web.Client("localhost");
+        var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(marker, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var etag = response.Headers.ETag;
+        Assert.NotNull(etag);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, path);
+        again.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(again)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/assets/vendor/missing.js")]
+    [InlineData("/assets/vendor/echarts.js")]
+    [InlineData("/assets/frontend/package.json")]
+    [InlineData("/assets/InsightPulse.Web.dll")]
+    [InlineData("/assets/bi/")]
+    public async Task Only_embedded_asset_names_are_served(string path)
+    {
+        var response = await web.Client("localhost").GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     private static string Row(string page, string code)
     {
         var match = Regex.Match(page, $"<tr data-tenant=\"{code}\">(.*?)</tr>", RegexOptions.Singleline);
