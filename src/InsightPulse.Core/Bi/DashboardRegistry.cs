@@ -44,8 +44,8 @@ public sealed class DashboardRegistry(TenantDataAccess data)
     {
         await using var work = await data.BeginAsync(tenant, TenantStore.Database, cancellationToken);
         await work.Connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO ipai_bi_dashboard_access (dashboard_id, user_id, rls_applied, client_address) VALUES (@dashboardId, @userId, @rlsApplied, @clientAddress)",
-            new { dashboardId, userId, rlsApplied, clientAddress }, work.Transaction, cancellationToken: cancellationToken));
+            "INSERT INTO ipai_bi_dashboard_access (dashboard_id, user_id, rls_applied, client_address) VALUES (@dashboardId, @userId, @rlsApplied, CAST(@clientAddress AS inet))",
+            new { dashboardId, userId, rlsApplied, clientAddress = clientAddress?.ToString() }, work.Transaction, cancellationToken: cancellationToken));
         await work.CommitAsync(cancellationToken);
     }
 }

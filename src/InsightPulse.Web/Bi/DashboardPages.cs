@@ -34,9 +34,10 @@ public static class DashboardPages
             var tokens = antiforgery.GetAndStoreTokens(page.Http);
             var origin = $"{page.Http.Request.Scheme}://{page.Http.Request.Host}";
             var body = Html.Of($"""
-                <div id="bi-host" class="bi-host" data-testid="dashboard-host" data-embedded-uuid="{embedded.ToString()}" data-bi-domain="{origin}"
+                <div id="bi-host" class="bi-host" data-testid="dashboard-host" data-embedded-uuid="{embedded.ToString()}" data-bi-domain="{origin}" data-title="{dashboard.Name}"
                      data-guest-token-url="/dashboards/{dashboard.Slug}/guest-token" data-antiforgery="{tokens.RequestToken ?? ""}"
                      data-hide-title="true" data-hide-chart-controls="{Flag(dashboard.HideChartControls)}" data-filters-visible="{Flag(!dashboard.HideFilters)}"></div>
+                <link rel="stylesheet" href="/assets/bi/bi.css">
                 <script src="/assets/vendor/superset-embedded-sdk.js"></script>
                 <script src="/assets/bi/dashboard-host.js"></script>
                 """);

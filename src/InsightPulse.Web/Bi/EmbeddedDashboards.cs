@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Security;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.Markup;
+using Microsoft.AspNetCore.Mvc;
 
 namespace InsightPulse.Web.Bi;
 
@@ -120,11 +122,22 @@ public static class EmbeddedDashboards
         });
     }
 
-    private static async Task<IResult> ChartCsvAsync(long chartId, string? format, long? dashboard_id, HttpContext http, GuestAccess access, CancellationToken cancellationToken)
+    private static async Task<IResult> ChartCsvAsync(
+        long chartId, string? format, [FromQuery(Name = "dashboard_id")] long? dashboardId, [FromQuery(Name = "extra_filters")] string? extraFilters,
+        HttpContext http, GuestAccess access, CancellationToken cancellationToken)
     {
         if (format != "csv") return Message(StatusCodes.Status400BadRequest, "format: only csv is exported here; chart data as JSON is POST /api/v1/chart/data.");
-        if (dashboard_id is not { } dashboardId) return Message(StatusCodes.Status400BadRequest, "dashboard_id: name the dashboard the chart is on.");
-        var (data, error) = await RunAsync(http, access, dashboardId.ToString(CultureInfo.InvariantCulture), chartId, [], cancellationToken);
+        if (dashboardId is null) return Message(StatusCodes.Status400BadRequest, "dashboard_id: name the dashboard the chart is on.");
+        IReadOnlyList<ChartFilter> filters;
+        try
+        {
+            filters = string.IsNullOrEmpty(extraFilters) ? [] : JsonSerializer.Deserialize<List<ChartFilter>>(extraFilters, BiJson.Options) ?? [];
+        }
+        catch (JsonException)
+        {
+            return Message(StatusCodes.Status400BadRequest, "extra_filters: a JSON list of {column, op, values}, as POST /api/v1/chart/data takes it.");
+        }
+        var (data, error) = await RunAsync(http, access, dashboardId.Value.ToString(CultureInfo.InvariantCulture), chartId, filters, cancellationToken);
         if (error is not null) return error;
         var csv = new StringBuilder();
         csv.AppendJoin(',', data!.Colnames.Select(Csv)).Append("\r\n");
