@@ -1,5 +1,6 @@
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Demo;
 using InsightPulse.Core.Finance;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
@@ -59,6 +60,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<ExpenseReportStore>();
         services.AddSingleton<ExpenseLineStore>();
+        services.AddSingleton<DemoData>();
         return services;
     }
 }

@@ -21,6 +21,8 @@ public static class Layers
         // Core: capabilities on top of it
         ["InsightPulse.Core.Users"],
         ["InsightPulse.Core.Provisioning", "InsightPulse.Core.ScoutData", "InsightPulse.Core.Finance"],
+        // Core: demo data over the capabilities (finance rows, Scout transactions)
+        ["InsightPulse.Core.Demo"],
         // Core: composition (`up`, `status`, the services)
         ["InsightPulse.Core.Bootstrap"],
         ["InsightPulse.Core"],
