@@ -35,13 +35,14 @@ internal static class DemoCommands
                 })));
                 return ExitCode.Success;
             }
-            var table = new Table().AddColumns("tenant", "tenant state", "demo content", "demo data", "loaded", "generator", "rows");
+            var table = new Table().AddColumns("tenant", "tenant state", "content", "demo data", "loaded (UTC)", "as of", "generator", "rows");
             foreach (var s in tenants)
             {
                 table.AddRow(new[]
                 {
                     s.Tenant, s.TenantState.ToString().ToLowerInvariant(), s.Content.Count == 0 ? "-" : string.Join(", ", s.Content), Describe(s),
-                    s.LoadedAt is { } at ? $"{at.ToUniversalTime():yyyy-MM-dd HH:mm} UTC (as of {s.AsOf:yyyy-MM-dd})" : "-", s.GeneratorVersion ?? "-", s.Summary ?? "-",
+                    s.LoadedAt is { } at ? $"{at.ToUniversalTime():yyyy-MM-dd HH:mm}" : "-", s.AsOf is { } asOf ? $"{asOf:yyyy-MM-dd}" : "-",
+                    s.GeneratorVersion ?? "-", s.Summary ?? "-",
                 }.Select(v => new Text(v)).ToArray());
             }
             context.Console.Write(table);

@@ -22,7 +22,7 @@ namespace InsightPulse.Core.Demo;
 /// (the runtime role, <c>app.tenant_id</c> set, row-level security and every CHECK applying), so a load that fails
 /// leaves nothing of that tenant behind. Only the synthetic retail clients, which are not registered tenants, are
 /// written by the owner under each one's context, as <c>databank seed scout</c> does, in a transaction of their own
-/// before the tenant's; a load that fails after it is completed by the next, which replaces them. Demo rows are
+/// that commits before the tenant's; a load that fails after it is completed by the next, which replaces them. Demo rows are
 /// marked (<see cref="Marker"/>), so a remove deletes them and never an operator's own rows; a load replaces the marked
 /// rows of an earlier load that committed without its record (a crash in between).
 /// </remarks>
@@ -64,36 +64,14 @@ public sealed class DemoData(PlatformDatabases databases, TenantRegistry registr
         }
 
         var today = Today();
-        var counts = DemoCounts.None;
-        if (content.Contains(ScoutContent))
-        {
-            // The synthetic retail clients first, in a transaction of their own (see the remarks): registered codes are skipped.
-            var retail = await UnregisteredAsync(ScoutDemo.ForRetailTenants(today), cancellationToken);
-            counts = counts with { RetailTenants = retail.Select(g => g.TenantCode).ToList(), RetailTransactions = await scout.ReplaceMarkedAsync(retail, Marker, cancellationToken) };
-        }
-        await using (var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken))
-        {
-            await RequireTablesAsync(work, tenant, content, cancellationToken);
-            if (content.Contains(FinanceContent))
-            {
-                var (_, kept) = await FinanceDemoWriter.DeleteAsync(work, cancellationToken);
-                if (kept.Count > 0)
-                {
-                    throw new DemoDataException(
-                        $"Demo rows of an earlier load are still used by {tenant.Code}'s own reports or projects ({string.Join(", ", kept)}): the demo cannot be loaded over them.",
-                        $"move or delete those reports and projects, or keep the demo rows as they are (`./ipai demo status`).");
-                }
-                var set = FinanceDemo.Generate(today, await AtcRatesAsync(work, cancellationToken));
-                var finance = await FinanceDemoWriter.InsertAsync(work, set, cancellationToken);
-                counts = counts with { Agencies = finance.Agencies, Projects = finance.Projects, ExpenseReports = finance.ExpenseReports, ExpenseLines = finance.ExpenseLines };
-            }
-            if (content.Contains(ScoutContent))
-            {
-                await ScoutSeeder.DeleteMarkedAsync(work, Marker, cancellationToken);
-                counts = counts with { ScoutTransactions = await ScoutSeeder.InsertAsync(work, ScoutDemo.ForTenant(tenant.Code, today), cancellationToken) };
-            }
-            await work.CommitAsync(cancellationToken);
-        }
+        // The synthetic retail clients (registered codes skipped) load beside the tenant's unit of work, on a second
+        // backend (index maintenance is the bottleneck, and the server has cores to spare); the tenant's transaction
+        // commits only once they are in.
+        var retail = content.Contains(ScoutContent) ? await UnregisteredAsync(ScoutDemo.ForRetailTenants(today), cancellationToken) : [];
+        var retailLoad = retail.Count > 0 ? scout.ReplaceMarkedAsync(retail, Marker, cancellationToken) : Task.FromResult(0L);
+        var tenantWrite = WriteTenantAsync(tenant, content, today, retailLoad, cancellationToken);
+        await Task.WhenAll(tenantWrite, retailLoad);
+        var counts = (await tenantWrite) with { RetailTenants = retail.Select(g => g.TenantCode).ToList(), RetailTransactions = await retailLoad };
         if (content.Contains(ScoutContent)) await AnalyzeAsync(tenant, "scout_transactions", cancellationToken);
 
         var summary = counts.Describe();
@@ -104,6 +82,38 @@ public sealed class DemoData(PlatformDatabases databases, TenantRegistry registr
                 as_of = excluded.as_of, summary = excluded.summary, removed_at = NULL
             """, new { code = tenant.Code, version = GeneratorVersion, asOf = today.ToDateTime(TimeOnly.MinValue), summary }, cancellationToken: cancellationToken));
         return new DemoResult(tenant.Code, true, $"loaded {summary}", counts, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The tenant's own demo rows in one unit of work: the marked rows of an earlier load that committed without its
+    /// record are replaced; the commit waits for <paramref name="retailLoad"/>, so that a failure there leaves the
+    /// tenant without demo rows (and without a record), and the next load does it all again.
+    /// </summary>
+    private async Task<DemoCounts> WriteTenantAsync(Tenant tenant, IReadOnlyList<string> content, DateOnly today, Task<long> retailLoad, CancellationToken cancellationToken)
+    {
+        var counts = DemoCounts.None;
+        await using var work = await data.BeginAsync(tenant, TenantStore.Schema, cancellationToken);
+        await RequireTablesAsync(work, tenant, content, cancellationToken);
+        if (content.Contains(FinanceContent))
+        {
+            var (_, kept) = await FinanceDemoWriter.DeleteAsync(work, cancellationToken);
+            if (kept.Count > 0)
+            {
+                throw new DemoDataException(
+                    $"Demo rows of an earlier load are still used by {tenant.Code}'s own reports or projects ({string.Join(", ", kept)}): the demo cannot be loaded over them.",
+                    $"move or delete those reports and projects, or keep the demo rows as they are (`./ipai demo status`).");
+            }
+            var set = FinanceDemo.Generate(today, await AtcRatesAsync(work, cancellationToken));
+            counts = await FinanceDemoWriter.InsertAsync(work, set, cancellationToken);
+        }
+        if (content.Contains(ScoutContent))
+        {
+            await ScoutSeeder.DeleteMarkedAsync(work, Marker, cancellationToken);
+            counts = counts with { ScoutTransactions = await ScoutSeeder.InsertAsync(work, ScoutDemo.ForTenant(tenant.Code, today), cancellationToken) };
+        }
+        await retailLoad;
+        await work.CommitAsync(cancellationToken);
+        return counts;
     }
 
     /// <summary>

@@ -14,7 +14,9 @@ namespace InsightPulse.Core.ScoutData;
 /// Re-running replaces the rows of the tenants it generates for (retail_001 … retail_T), so the table holds exactly
 /// one generation per tenant; other tenants' rows are untouched. Two loaders share the tenants, each in one
 /// transaction: a run that fails may have replaced one loader's tenants only, and running it again completes it. It refuses tenant codes that
-/// are registered tenants (their rows would be real data).
+/// are registered tenants (their rows would be real data). The demo (<c>Core/Demo</c>) loads through it too: marked rows
+/// of unregistered retail clients (<see cref="ReplaceMarkedAsync"/>) and, asked explicitly, a registered tenant's own
+/// rows inside that tenant's unit of work (<see cref="InsertAsync"/>).
 /// </summary>
 /// <remarks>
 /// PostgreSQL refuses <c>COPY FROM</c> into a table whose row-level security applies to the caller (the owner too,
