@@ -4,6 +4,7 @@ using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.ScoutData;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -42,7 +43,7 @@ public sealed class PlatformBootstrapper(
                 var (acted, detail) = await work();
                 result = new StepResult(name, acted, detail, clock.Elapsed);
             }
-            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or DemoDataException or PostgresException)
+            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or DemoDataException or ScoutDataException or PostgresException)
             {
                 result = new StepResult(name, false, "failed", clock.Elapsed, e is PostgresException ? PostgresErrors.Describe(e) : e.Message);
             }

@@ -22,9 +22,9 @@ namespace InsightPulse.Core.Demo;
 /// (the runtime role, <c>app.tenant_id</c> set, row-level security and every CHECK applying), so a load that fails
 /// leaves nothing of that tenant behind. Only the synthetic retail clients, which are not registered tenants, are
 /// written by the owner under each one's context, as <c>databank seed scout</c> does, in a transaction of their own
-/// that commits before the tenant's; a load that fails after it is completed by the next, which replaces them. Demo rows are
-/// marked (<see cref="Marker"/>), so a remove deletes them and never an operator's own rows; a load replaces the marked
-/// rows of an earlier load that committed without its record (a crash in between).
+/// that commits before the tenant's; a load that fails after it is completed by the next, which replaces them. Demo
+/// rows are marked (<see cref="Marker"/>), so a remove deletes them and never an operator's own rows; a load replaces
+/// the marked rows of an earlier load that committed without its record (a crash in between).
 /// </remarks>
 public sealed class DemoData(PlatformDatabases databases, TenantRegistry registry, TenantModules modules, TenantDataAccess data, ScoutSeeder scout, TimeProvider time)
 {
@@ -37,8 +37,8 @@ public sealed class DemoData(PlatformDatabases databases, TenantRegistry registr
     /// <summary>The module whose tenants get the finance demo.</summary>
     public const string FinanceModule = "ipai_finance_ppm";
 
-    public const string FinanceContent = "finance";
-    public const string ScoutContent = "scout";
+    /// <summary>What a tenant gets (<see cref="DemoStatus.Content"/>): the finance demo, and the Scout demo.</summary>
+    public const string FinanceContent = "finance", ScoutContent = "scout";
 
     private const string NothingToLoad = "nothing to load: demo data exists for tenants with ipai_finance_ppm and for the Scout tenant";
 
