@@ -47,6 +47,7 @@ public static class CliApp
         ProvisionCommands.Add(root, tenant, context);
         ArchiveCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
+        DemoCommands.Add(root, context);
         BenchCommands.Add(root, context);
         LintCommands.Add(root, context);
         ServeCommands.Add(root, context);

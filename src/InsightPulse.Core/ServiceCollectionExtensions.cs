@@ -1,6 +1,7 @@
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Demo;
 using InsightPulse.Core.Finance;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
@@ -66,6 +67,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<ExpenseReportStore>();
         services.AddSingleton<ExpenseLineStore>();
+        services.AddSingleton<DemoData>();
         return services;
     }
 }

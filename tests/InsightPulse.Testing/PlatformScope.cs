@@ -49,6 +49,10 @@ public sealed class PlatformScope : IAsyncDisposable
     public ServiceProvider NewServices() =>
         new ServiceCollection().AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();
 
+    /// <summary>The same services on a clock of the test's choosing (e.g. a fixed day, for what depends on today's date).</summary>
+    public ServiceProvider NewServices(TimeProvider time) =>
+        new ServiceCollection().AddSingleton(time).AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();
+
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
     public TenantRegistry Registry => Get<TenantRegistry>();
 

@@ -19,8 +19,13 @@ internal static class PlatformCommands
     {
         var noServe = new Option<bool>("--no-serve") { Description = "Set everything up, then return instead of serving the web app." };
         var noProvision = new Option<bool>("--no-provision") { Description = "Stop after the registry: do not provision draft tenants." };
-        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants, then serve the web runtime.") { noServe, noProvision, ServeCommands.Urls };
-        up.SetAction(context.Run<PlatformEnvironmentSource, PlatformBootstrapper, IConfiguration>((source, bootstrapper, configuration, parse, ct) => UpAsync(source, bootstrapper, configuration, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls), new PlatformBootstrapper.Options(!parse.GetValue(noProvision)), ct)));
+        var withoutDemo = new Option<bool>("--without-demo") { Description = "Load no demo data (by default each active tenant gets its demo data once; `./ipai demo status`)." };
+        var up = new Command("up", "Start the platform: managed PostgreSQL (unless POSTGRES_URL), roles, databases, migrations, seed tenants, provisioning of draft tenants, demo data once per tenant, then serve the web runtime.")
+        {
+            noServe, noProvision, withoutDemo, ServeCommands.Urls,
+        };
+        up.SetAction(context.Run<PlatformEnvironmentSource, PlatformBootstrapper, IConfiguration>((source, bootstrapper, configuration, parse, ct) => UpAsync(source, bootstrapper, configuration, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls),
+            new PlatformBootstrapper.Options(ProvisionTenants: !parse.GetValue(noProvision), LoadDemo: !parse.GetValue(withoutDemo)), ct)));
         root.Subcommands.Add(up);
 
         var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Demo;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.ScoutData;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -10,13 +12,20 @@ namespace InsightPulse.Core.Bootstrap;
 
 /// <summary>
 /// <c>./ipai up</c> without serving: the managed cluster (unless POSTGRES_URL), the roles, the platform database,
-/// the platform migrations and the seed tenants. Every step looks at the real state first, so a second run
-/// changes nothing; an advisory lock on the server makes two runs at once take turns.
+/// the platform migrations, the seed tenants, their provisioning and, when asked, their demo data. Every step looks
+/// at the real state first, so a second run changes nothing; an advisory lock on the server makes two runs at once
+/// take turns.
 /// </summary>
-public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner)
+public sealed class PlatformBootstrapper(
+    PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, DemoData demo)
 {
-    /// <summary>Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>).</summary>
-    public sealed record Options(bool ProvisionTenants = true);
+    /// <summary>
+    /// Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>);
+    /// <see cref="LoadDemo"/> loads demo data into each active tenant that never had any (<see cref="DemoData.DueAtUpAsync"/>).
+    /// The CLI's <c>up</c> (and so <c>make up</c>) asks for demo data unless <c>--without-demo</c>; callers of this
+    /// service, tests among them, opt in, so that a platform set up for other purposes holds only its own rows.
+    /// </summary>
+    public sealed record Options(bool ProvisionTenants = true, bool LoadDemo = false);
 
     public Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken) =>
         UpAsync(new Options(), onStep, cancellationToken);
@@ -34,7 +43,7 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
                 var (acted, detail) = await work();
                 result = new StepResult(name, acted, detail, clock.Elapsed);
             }
-            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or PostgresException)
+            catch (Exception e) when (canFailAlone && e is ProvisioningException or MigrationFailedException or MigrationChecksumException or DemoDataException or ScoutDataException or PostgresException)
             {
                 result = new StepResult(name, false, "failed", clock.Elapsed, e is PostgresException ? PostgresErrors.Describe(e) : e.Message);
             }
@@ -99,7 +108,38 @@ public sealed class PlatformBootstrapper(PlatformEnvironmentSource source, Platf
                     : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
             }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
         }
+        if (options.LoadDemo) await LoadDemoAsync(Step, cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// Demo data for each active tenant that never had any (a step per tenant, <c>+</c>), or one step saying that
+    /// there was nothing to do (<c>=</c>): a tenant's demo data is loaded once, and never again after <c>demo remove</c>.
+    /// </summary>
+    private async Task LoadDemoAsync(Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
+    {
+        var due = await demo.DueAtUpAsync(cancellationToken);
+        foreach (var tenant in due)
+        {
+            await step($"demo {tenant.Tenant}", async () =>
+            {
+                var result = await demo.LoadAsync(tenant.Tenant, cancellationToken);
+                return (result.Acted, result.Detail);
+            }, true); // demo data that cannot be loaded is reported, and the platform is up all the same
+        }
+        if (due.Count == 0)
+        {
+            await step("demo data", async () =>
+            {
+                var status = await demo.StatusAsync(cancellationToken);
+                string Codes(DemoState state) => string.Join(", ", status.Where(s => s.State == state).Select(s => s.Tenant));
+                var parts = new List<string>();
+                if (Codes(DemoState.Loaded) is { Length: > 0 } loaded) parts.Add($"loaded before: {loaded}");
+                if (Codes(DemoState.Removed) is { Length: > 0 } removed) parts.Add($"removed by the operator: {removed}");
+                if (status.Any(s => s.State == DemoState.NotLoaded)) parts.Add($"not active yet: {Codes(DemoState.NotLoaded)}");
+                return (false, parts.Count > 0 ? string.Join("; ", parts) + " (`./ipai demo status`)" : "no tenant has demo data");
+            }, false);
+        }
     }
 
     private static async Task OpenAsync(NpgsqlConnection connection, PlatformEnvironment environment, CancellationToken cancellationToken)

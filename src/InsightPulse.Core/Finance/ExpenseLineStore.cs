@@ -94,7 +94,8 @@ public sealed class ExpenseLineStore(TenantDataAccess data)
         }
     }
 
-    private static async Task<IReadOnlyList<AtcCode>?> AtcCodesAsync(TenantUnitOfWork work, CancellationToken cancellationToken)
+    /// <summary>The ATC codes in the unit of work's tenant schema (active ones), or null when it has no such table; the demo reads its rates here too.</summary>
+    internal static async Task<IReadOnlyList<AtcCode>?> AtcCodesAsync(TenantUnitOfWork work, CancellationToken cancellationToken)
     {
         // Resolved in the tenant's schema only (the search path): another tenant's table is never found.
         var exists = await work.Connection.QuerySingleAsync<bool>(Command(work, "SELECT to_regclass('bir_atc_code') IS NOT NULL", null, cancellationToken));

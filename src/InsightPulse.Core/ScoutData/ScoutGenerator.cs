@@ -2,7 +2,8 @@ namespace InsightPulse.Core.ScoutData;
 
 /// <summary>
 /// Deterministic generator of Scout retail transactions: Philippine neighbourhood stores (mostly sari-sari) of
-/// several retail clients, in calendar year 2025 (Asia/Manila). Every tenant has its own random stream derived
+/// several retail clients, in calendar year 2025 (Asia/Manila) for <c>databank seed scout</c>, or over the period a
+/// <see cref="ScoutGeneration"/> names (the demo's last 90 days). Every tenant has its own random stream derived
 /// from the seed and its number, so its rows do not depend on the order in which tenants are generated.
 /// </summary>
 public static class ScoutGenerator
@@ -61,12 +62,21 @@ public static class ScoutGenerator
         return rows;
     }
 
-    /// <summary>The rows of tenant number <paramref name="number"/> (1-based).</summary>
-    internal static IEnumerable<ScoutTransaction> Generate(ScoutSeedOptions options, int number, int rows)
+    /// <summary>What <c>databank seed scout</c> generates for tenant number <paramref name="number"/> (1-based): retail_NNN in 2025.</summary>
+    public static ScoutGeneration ForSeed(ScoutSeedOptions options, int number, int rows)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var random = SplitMixRandom.For(options.Seed, number);
-        var tenant = TenantCode(number);
+        return new ScoutGeneration(TenantCode(number), number, rows, options.Seed, DateOnly.FromDateTime(PeriodStart), PeriodDays, $"R{number:000}");
+    }
+
+    /// <summary>The rows <paramref name="generation"/> asks for, in the order they are drawn (not in time order).</summary>
+    internal static IEnumerable<ScoutTransaction> Generate(ScoutGeneration generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var random = SplitMixRandom.For(generation.Seed, generation.Stream);
+        var tenant = generation.TenantCode;
+        var rows = generation.Rows;
+        var periodStart = generation.FirstDay.ToDateTime(TimeOnly.MinValue);
 
         // The client's footprint: 2 to 5 regions, and its own emphasis on categories.
         var regionCount = random.Next(2, 6);
@@ -88,7 +98,7 @@ public static class ScoutGenerator
             var city = province.Cities[random.Next(province.Cities.Length)];
             var barangay = random.Chance(0.03) ? null : city.Barangays[random.Next(city.Barangays.Length)];
             var (type, _, markup) = ScoutCatalog.StoreTypes[random.Pick(StoreTypeCumulative)];
-            stores[i] = new Store($"R{number:000}-{region.Code}-{i + 1:0000}", region, province, city, barangay, type,
+            stores[i] = new Store($"{generation.StoreIdPrefix}-{region.Code}-{i + 1:0000}", region, province, city, barangay, type,
                 EconomicClasses.Pick(random), markup * (0.97 + 0.09 * random.NextDouble()));
             var busy = random.NextDouble();
             storeWeights[i] = 0.3 + 3.0 * busy * busy;
@@ -98,9 +108,9 @@ public static class ScoutGenerator
         for (var row = 0; row < rows; row++)
         {
             var store = stores[random.Pick(storeCumulative)];
-            var day = random.Next(PeriodDays);
+            var day = random.Next(generation.Days);
             var hour = random.Pick(HourCumulative);
-            var local = PeriodStart.AddDays(day).AddHours(hour).AddMinutes(random.Next(60)).AddSeconds(random.Next(60));
+            var local = periodStart.AddDays(day).AddHours(hour).AddMinutes(random.Next(60)).AddSeconds(random.Next(60));
             var timestamp = DateTime.SpecifyKind(local.AddHours(-ManilaUtcOffsetHours), DateTimeKind.Utc);
 
             var categoryIndex = random.Pick(categoryCumulative);

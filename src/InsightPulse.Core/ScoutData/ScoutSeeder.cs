@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 using Npgsql;
@@ -13,7 +14,9 @@ namespace InsightPulse.Core.ScoutData;
 /// Re-running replaces the rows of the tenants it generates for (retail_001 … retail_T), so the table holds exactly
 /// one generation per tenant; other tenants' rows are untouched. Two loaders share the tenants, each in one
 /// transaction: a run that fails may have replaced one loader's tenants only, and running it again completes it. It refuses tenant codes that
-/// are registered tenants (their rows would be real data).
+/// are registered tenants (their rows would be real data). The demo (<c>Core/Demo</c>) loads through it too: marked rows
+/// of unregistered retail clients (<see cref="ReplaceMarkedAsync"/>) and, asked explicitly, a registered tenant's own
+/// rows inside that tenant's unit of work (<see cref="InsertAsync"/>).
 /// </summary>
 /// <remarks>
 /// PostgreSQL refuses <c>COPY FROM</c> into a table whose row-level security applies to the caller (the owner too,
@@ -65,8 +68,9 @@ public sealed class ScoutSeeder(PlatformDatabases databases, TenantRegistry regi
         long written = 0, replaced = 0;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async worker =>
         {
-            var numbers = Enumerable.Range(1, options.Tenants).Where(n => n % workers == worker).ToList();
-            var (_, r) = await LoadAsync(table, options, numbers, rowsPerTenant, done =>
+            var generations = Enumerable.Range(1, options.Tenants).Where(n => n % workers == worker)
+                .Select(n => ScoutGenerator.ForSeed(options, n, rowsPerTenant[n - 1])).ToList();
+            var (_, r) = await LoadAsync(table, generations, null, done =>
             {
                 var total = Interlocked.Add(ref written, done);
                 onRows?.Invoke(total);
@@ -80,8 +84,152 @@ public sealed class ScoutSeeder(PlatformDatabases databases, TenantRegistry regi
         return new ScoutSeedResult(schema, options, tenants, written, replaced, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Loads generated rows of tenants that are not registered (synthetic retail clients), replacing only their rows
+    /// whose store id starts with <paramref name="marker"/> (a run before): one transaction as the owner, each
+    /// tenant's rows under its own context. The demo loads its retail clients this way and marks their stores
+    /// (<c>DEMO-…</c>), so rows that <c>databank seed scout</c> wrote for the same codes stay. Registered codes are
+    /// refused, as by <see cref="SeedAsync"/>.
+    /// </summary>
+    public async Task<long> ReplaceMarkedAsync(IReadOnlyList<ScoutGeneration> generations, string marker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(generations);
+        RequireMarker(marker);
+        if (generations.FirstOrDefault(g => !g.StoreIdPrefix.StartsWith(marker, StringComparison.Ordinal)) is { } unmarked)
+        {
+            throw new ArgumentException($"The stores of {unmarked.TenantCode} ({unmarked.StoreIdPrefix}-…) do not carry the marker {marker}: they could not be told apart later.", nameof(generations));
+        }
+        var table = $"{Sql.Identifier(await SchemaAsync(cancellationToken))}.scout_transactions";
+        await RefuseRegisteredAsync(generations.Select(g => g.TenantCode).ToList(), cancellationToken);
+        var (written, _) = await LoadAsync(table, generations, marker, _ => { }, cancellationToken);
+        return written;
+    }
+
+    /// <summary>
+    /// Deletes the rows of unregistered <paramref name="tenants"/> whose store id starts with <paramref name="marker"/>
+    /// (what <see cref="ReplaceMarkedAsync"/> wrote), in one transaction as the owner, each under its tenant's context.
+    /// </summary>
+    public async Task<long> DeleteMarkedAsync(IReadOnlyList<string> tenants, string marker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        RequireMarker(marker);
+        var table = $"{Sql.Identifier(await SchemaAsync(cancellationToken))}.scout_transactions";
+        await RefuseRegisteredAsync(tenants, cancellationToken);
+        await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        long deleted = 0;
+        foreach (var tenant in tenants)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT set_config('app.tenant_id', @tenant, true)", new { tenant }, transaction, cancellationToken: cancellationToken));
+            deleted += await connection.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM {table} WHERE tenant_id = @tenant AND starts_with(store_id, @marker)", new { tenant, marker }, transaction,
+                commandTimeout: 1800, cancellationToken: cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Inserts the rows <paramref name="generation"/> asks for into the unit of work's own tenant (a registered one,
+    /// e.g. <c>scout</c>: the demo asks for it explicitly), as the runtime role under row-level security, in time
+    /// order. The rows travel as one array per column (<c>INSERT … SELECT FROM unnest(…)</c>): COPY cannot write into
+    /// a table under RLS, and a staging table would need the TEMPORARY privilege, which the runtime role need not have.
+    /// </summary>
+    internal static async Task<long> InsertAsync(TenantUnitOfWork work, ScoutGeneration generation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(generation);
+        if (generation.TenantCode != work.TenantCode)
+        {
+            throw new ArgumentException($"Rows of {generation.TenantCode} cannot go into {work.TenantCode}'s unit of work.", nameof(generation));
+        }
+        var rows = ScoutGenerator.Generate(generation).OrderBy(r => r.Timestamp).ToList();
+        long written = 0;
+        foreach (var chunk in rows.Chunk(10_000))
+        {
+            await using var insert = new NpgsqlCommand(UnnestInsert, work.Connection, work.Transaction) { CommandTimeout = 600 };
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.StoreId).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = chunk.Select(r => r.Timestamp).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.TimeOfDay).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.Region).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.Province).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.City).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.Barangay).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.StoreType).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.EconomicClass).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.ProductCategory).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.BrandName).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => r.Sku).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = chunk.Select(r => r.IsTbwaClient).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.Gender).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.AgeBracket).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.CustomerType).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.RequestMode).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.RequestType).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = chunk.Select(r => r.SuggestionAccepted).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.PaymentMethod).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = chunk.Select(r => r.CampaignInfluenced).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = chunk.Select(r => r.SubstitutionOccurred).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.SubstitutionFrom).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chunk.Select(r => r.SubstitutionReason).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = chunk.Select(r => r.UnitsPerTransaction).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = chunk.Select(r => r.PesoValue).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = chunk.Select(r => r.BasketSize).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = chunk.Select(r => r.DurationSeconds).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<decimal?[]> { TypedValue = chunk.Select(r => r.HandshakeScore).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chunk.Select(r => string.Join(ComboSeparator, r.ComboBasket)).ToArray() });
+            written += await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return written;
+    }
+
+    /// <summary>Deletes the unit of work's own rows whose store id starts with <paramref name="marker"/>.</summary>
+    internal static async Task<long> DeleteMarkedAsync(TenantUnitOfWork work, string marker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        RequireMarker(marker);
+        return await work.Connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM scout_transactions WHERE starts_with(store_id, @marker)", new { marker }, work.Transaction, commandTimeout: 600, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Joins a row's combo basket into one text for <see cref="UnnestInsert"/> (no product name holds it).</summary>
+    private const char ComboSeparator = '\u001f';
+
+    /// <summary>Every column but tenant_id (its default: the unit of work's tenant) from one array per column ($1…$30).</summary>
+    private const string UnnestInsert = """
+        INSERT INTO scout_transactions (
+            store_id, timestamp, time_of_day, region, province, city, barangay, store_type, economic_class,
+            product_category, brand_name, sku, is_tbwa_client, gender, age_bracket, customer_type, request_mode, request_type,
+            suggestion_accepted, payment_method, campaign_influenced, substitution_occurred, substitution_from, substitution_reason,
+            units_per_transaction, peso_value, basket_size, duration_seconds, handshake_score, combo_basket)
+        SELECT
+            store_id, timestamp, time_of_day, region, province, city, barangay, store_type, economic_class,
+            product_category, brand_name, sku, is_tbwa_client, gender, age_bracket, customer_type, request_mode, request_type,
+            suggestion_accepted, payment_method, campaign_influenced, substitution_occurred, substitution_from, substitution_reason,
+            units_per_transaction, peso_value, basket_size, duration_seconds, handshake_score, string_to_array(combo, chr(31))
+        FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::text[], $11::text[], $12::text[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+                    $19::boolean[], $20::text[], $21::boolean[], $22::boolean[], $23::text[], $24::text[],
+                    $25::integer[], $26::numeric[], $27::integer[], $28::integer[], $29::numeric[], $30::text[])
+            AS r (store_id, timestamp, time_of_day, region, province, city, barangay, store_type, economic_class,
+                  product_category, brand_name, sku, is_tbwa_client, gender, age_bracket, customer_type, request_mode, request_type,
+                  suggestion_accepted, payment_method, campaign_influenced, substitution_occurred, substitution_from, substitution_reason,
+                  units_per_transaction, peso_value, basket_size, duration_seconds, handshake_score, combo)
+        """;
+
+    private static void RequireMarker(string marker)
+    {
+        if (string.IsNullOrEmpty(marker)) throw new ArgumentException("A marker is the non-empty start of the store ids to replace or delete.", nameof(marker));
+    }
+
+    /// <summary>
+    /// One transaction over <paramref name="generations"/>: for each tenant, under its context, its rows are deleted
+    /// (all of them, or with a <paramref name="marker"/> only those whose store id starts with it), then its new rows
+    /// go by binary COPY into a staging table and from there by one INSERT … SELECT, which the policy checks.
+    /// </summary>
     private async Task<(long Written, long Replaced)> LoadAsync(
-        string table, ScoutSeedOptions options, IReadOnlyList<int> numbers, int[] rowsPerTenant, Action<long> onRows, CancellationToken cancellationToken)
+        string table, IReadOnlyList<ScoutGeneration> generations, string? marker, Action<long> onRows, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -89,17 +237,18 @@ public sealed class ScoutSeeder(PlatformDatabases databases, TenantRegistry regi
             $"CREATE TEMPORARY TABLE scout_seed_stage ON COMMIT DROP AS SELECT {Columns} FROM {table} WITH NO DATA",
             transaction: transaction, cancellationToken: cancellationToken));
         long written = 0, replaced = 0;
-        foreach (var number in numbers)
+        foreach (var generation in generations)
         {
-            var tenant = ScoutGenerator.TenantCode(number);
+            var tenant = generation.TenantCode;
             // Tenant context for this tenant's delete and insert: the policy's USING and WITH CHECK apply.
             await connection.ExecuteAsync(new CommandDefinition(
                 "SELECT set_config('app.tenant_id', @tenant, true)", new { tenant }, transaction, cancellationToken: cancellationToken));
             replaced += await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {table} WHERE tenant_id = @tenant", new { tenant }, transaction, commandTimeout: 1800, cancellationToken: cancellationToken));
+                marker is null ? $"DELETE FROM {table} WHERE tenant_id = @tenant" : $"DELETE FROM {table} WHERE tenant_id = @tenant AND starts_with(store_id, @marker)",
+                new { tenant, marker }, transaction, commandTimeout: 1800, cancellationToken: cancellationToken));
             await using (var writer = await connection.BeginBinaryImportAsync($"COPY pg_temp.scout_seed_stage ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
             {
-                foreach (var row in ScoutGenerator.Generate(options, number, rowsPerTenant[number - 1]))
+                foreach (var row in ScoutGenerator.Generate(generation))
                 {
                     await WriteAsync(writer, row, cancellationToken);
                 }

@@ -22,6 +22,8 @@ public static class Layers
         ["InsightPulse.Core.Users", "InsightPulse.Core.Bi.Security"],
         ["InsightPulse.Core.Bi"],
         ["InsightPulse.Core.Provisioning", "InsightPulse.Core.ScoutData", "InsightPulse.Core.Finance"],
+        // Core: demo data over the capabilities (finance rows, Scout transactions)
+        ["InsightPulse.Core.Demo"],
         // Core: composition (`up`, `status`, the services)
         ["InsightPulse.Core.Bootstrap"],
         ["InsightPulse.Core"],
