@@ -27,6 +27,8 @@ public sealed class PlatformScope : IAsyncDisposable
         Settings = new Dictionary<string, string?>
         {
             ["POSTGRES_URL"] = postgres.Url(postgres.AdminDatabase),
+            // A platform on an external server must be given its guest-token secret (its web nodes share it).
+            ["GUEST_TOKEN_JWT_SECRET"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Local:Home"] = Home,
         };
         _provider = NewServices();

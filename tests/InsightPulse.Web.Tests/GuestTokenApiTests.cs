@@ -23,7 +23,7 @@ public sealed class GuestTokenApiTests(PostgresFixture postgres, WebPlatform web
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>The host's own secret: a test that knows it can sign tokens that differ from good ones in one claim only.</summary>
-    private string Secret => web.Services.GetRequiredService<GuestTokenOptions>().EffectiveSecret();
+    private string Secret => web.Services.GetRequiredService<GuestTokenOptions>().Secret!;
 
     private async Task<WorkspaceDashboard> DashboardAsync(string tenant, string slug) =>
         (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync(tenant, slug, CancellationToken.None))!;

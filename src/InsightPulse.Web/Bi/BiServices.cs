@@ -19,6 +19,7 @@ public static class BiServices
         services.AddSingleton<BiAccessTokens>();
         services.AddSingleton<DashboardGuestTokens>();
         services.AddSingleton<GuestAccess>();
+        services.AddHostedService<BiStartup>();
         return services;
     }
 

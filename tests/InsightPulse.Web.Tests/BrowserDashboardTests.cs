@@ -1,0 +1,204 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using InsightPulse.Core.Bi;
+using InsightPulse.Core.Demo;
+using InsightPulse.Web.Bi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace InsightPulse.Web.Tests;
+
+/// <summary>
+/// Dashboards drawn in a real browser with the demo data: both templates inside their tenant's pages (every chart of
+/// every tab drawn, none empty), and Superset's own embedded SDK on a plain page of another origin, pointed at our
+/// server with a guest token its back end fetched through the Superset API.
+/// </summary>
+[Collection(Lanes.Browser)]
+public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatform web) : IAsyncLifetime
+{
+    private static readonly string[] DemoTenants = ["tbwa", "scout"];
+
+    public async Task InitializeAsync()
+    {
+        await web.GetAsync(postgres);
+        foreach (var code in DemoTenants) await web.Services.GetRequiredService<DemoData>().LoadAsync(code, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var code in DemoTenants) await web.Services.GetRequiredService<DemoData>().RemoveAsync(code, CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData("tbwa", "agency-finance", "Agency finance")]
+    [InlineData("scout", "scout-retail-intelligence", "Scout Retail Intelligence")]
+    public async Task Every_chart_of_the_template_is_drawn_inside_the_tenant_page(string tenant, string slug, string title)
+    {
+        await using var context = await web.NewContextAsync(1400, 1000);
+        var page = await context.NewPageAsync();
+        var site = web.Site($"{tenant}.localhost");
+        await BrowserPlatform.SignInAsync(page, site, "admin", web.AdminPasswordOf(tenant));
+
+        await page.ClickAsync("nav >> text=Dashboards");
+        await page.ClickAsync($"[data-testid=dashboard-link] >> text={title}");
+        Assert.Equal($"{site}/dashboards/{slug}", page.Url);
+        var frame = await EmbeddedFrameAsync(page);
+        var dashboard = (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync(tenant, slug, CancellationToken.None))!;
+
+        var tabs = frame.Locator("[role=tab]");
+        await Assertions.Expect(tabs).ToHaveCountAsync(dashboard.Layout.Tabs.Count);
+        var drawn = 0;
+        for (var i = 0; i < dashboard.Layout.Tabs.Count; i++)
+        {
+            await tabs.Nth(i).ClickAsync();
+            await Assertions.Expect(tabs.Nth(i)).ToHaveAttributeAsync("aria-selected", "true");
+            var panel = frame.Locator(".bi-panel:not([hidden])");
+            var count = await AllDrawnAsync(panel);
+            Assert.Equal(dashboard.Layout.Tabs[i].Charts.Count, count);
+            drawn += count;
+            await BrowserPlatform.ScreenshotAsync(page, $"dashboard-{slug}-tab{i + 1}");
+        }
+        Assert.Equal(dashboard.Layout.Tabs.Sum(t => t.Charts.Count), drawn);
+    }
+
+    [Fact]
+    public async Task Supersets_embedded_sdk_on_another_origin_renders_our_dashboard()
+    {
+        var site = web.Site("tbwa.localhost");
+        var dashboard = (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync("tbwa", "agency-finance", CancellationToken.None))!;
+        await using var host = await EmbeddingSite.StartAsync(site, web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf("tbwa"), dashboard.EmbeddedUuid);
+        using var api = await EmbeddingSite.ServiceClientAsync(site, web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf("tbwa"));
+        // The operator allows the embedding site's origin, through Superset's own endpoint.
+        var allowed = await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = new[] { host.Origin } });
+        Assert.True(allowed.IsSuccessStatusCode, await allowed.Content.ReadAsStringAsync());
+        try
+        {
+            await using var context = await web.NewContextAsync(1300, 900);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(host.Origin + "/");
+            var frame = await EmbeddedFrameAsync(page);
+            Assert.Contains($"{site}/embedded/{dashboard.EmbeddedUuid}", frame.Url, StringComparison.Ordinal);
+            // dashboardUiConfig: hideTitle, and the filter bar collapsed.
+            Assert.Equal(0, await frame.Locator(".bi-title").CountAsync());
+            Assert.True(await AllDrawnAsync(frame.Locator(".bi-panel:not([hidden])")) > 0);
+            // The SDK's own request for the content size (Switchboard get over the transferred port).
+            var size = await page.EvaluateAsync<JsonElement>("window.embedded.getScrollSize()");
+            Assert.True(size.GetProperty("height").GetDouble() > 100);
+            await BrowserPlatform.ScreenshotAsync(page, "dashboard-sdk-other-origin");
+
+            // A page of an origin that is not allowed gets no dashboard.
+            await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = new[] { "erp.example.com" } });
+            var refused = await context.NewPageAsync();
+            var response = await refused.GotoAsync($"{site}/embedded/{dashboard.EmbeddedUuid}", new PageGotoOptions { Referer = host.Origin + "/" });
+            Assert.Equal(403, response!.Status);
+        }
+        finally
+        {
+            await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = dashboard.AllowedDomains });
+        }
+    }
+
+    private static async Task<IFrame> EmbeddedFrameAsync(IPage page)
+    {
+        var frameElement = await page.WaitForSelectorAsync("iframe[src*='/embedded/']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        var frame = await frameElement!.ContentFrameAsync();
+        Assert.NotNull(frame);
+        await frame!.WaitForSelectorAsync(".bi-card");
+        return frame;
+    }
+
+    /// <summary>Waits until every card of <paramref name="panel"/> has finished, asserts each drew data; the count.</summary>
+    private static async Task<int> AllDrawnAsync(ILocator panel)
+    {
+        var cards = panel.Locator(".bi-card");
+        await Assertions.Expect(panel.Locator(".bi-card[data-state=loading], .bi-card[data-state=idle]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        var count = await cards.CountAsync();
+        for (var i = 0; i < count; i++)
+        {
+            var card = cards.Nth(i);
+            var state = await card.GetAttributeAsync("data-state");
+            var name = await card.Locator("h2, h3, .bi-card-heading").First.TextContentAsync();
+            Assert.True(state == "ready", $"chart '{name?.Trim()}' is {state}");
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// A plain site on another origin that embeds our dashboard exactly as Superset's documentation shows: its page
+    /// loads the SDK and calls <c>embedDashboard</c>; its back end gets the guest token through login, csrf_token and
+    /// guest_token.
+    /// </summary>
+    private sealed class EmbeddingSite(WebApplication app, string origin) : IAsyncDisposable
+    {
+        public string Origin { get; } = origin;
+
+        public static async Task<EmbeddingSite> StartAsync(string biSite, string password, Guid embeddedUuid)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.MapGet("/", () => Results.Content($$"""
+                <!DOCTYPE html>
+                <html><head><meta charset="utf-8"><title>Partner portal</title>
+                <script src="{{biSite}}/assets/vendor/superset-embedded-sdk.js"></script>
+                <style>#dashboard { height: 760px } #dashboard iframe { width: 100%; height: 100%; border: 0 }</style></head>
+                <body><h1>Partner portal</h1><div id="dashboard"></div>
+                <script>
+                  supersetEmbeddedSdk.embedDashboard({
+                    id: "{{embeddedUuid}}",
+                    supersetDomain: "{{biSite}}",
+                    mountPoint: document.getElementById("dashboard"),
+                    fetchGuestToken: () => fetch("/guest-token").then(r => r.json()).then(j => j.token),
+                    dashboardUiConfig: { hideTitle: true, filters: { expanded: false } },
+                  }).then(d => { window.embedded = d; });
+                </script></body></html>
+                """, "text/html"));
+            app.MapGet("/guest-token", async () =>
+            {
+                using var client = await ServiceClientAsync(biSite, password);
+                var response = await client.PostAsJsonAsync("/api/v1/security/guest_token/", new
+                {
+                    user = new { username = "partner", first_name = "Partner", last_name = "Viewer" },
+                    resources = new[] { new { type = "dashboard", id = embeddedUuid.ToString() } },
+                    rls = Array.Empty<object>(),
+                });
+                response.EnsureSuccessStatusCode();
+                return Results.Content(await response.Content.ReadAsStringAsync(), "application/json");
+            });
+            await app.StartAsync();
+            return new EmbeddingSite(app, app.Urls.Single());
+        }
+
+        /// <summary>Signed in as the tenant's service account (login → access token → CSRF token), as a tenant's back end does.</summary>
+        public static async Task<HttpClient> ServiceClientAsync(string biSite, string password)
+        {
+            // *.localhost is loopback (RFC 6761) whatever this machine's resolver says: connect there, keep the host name.
+            var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                },
+            };
+            var client = new HttpClient(handler) { BaseAddress = new Uri(biSite) };
+            var login = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password, provider = "db", refresh = true });
+            login.EnsureSuccessStatusCode();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+            var csrf = await client.GetFromJsonAsync<JsonElement>("/api/v1/security/csrf_token/");
+            client.DefaultRequestHeaders.Add("X-CSRFToken", csrf.GetProperty("result").GetString());
+            return client;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
