@@ -8,6 +8,7 @@ public static class BenchServices
         services.AddSingleton<ProvisioningBenchmark>();
         services.AddSingleton<RlsBenchmark>();
         services.AddSingleton<BiBenchmark>();
+        services.AddSingleton<BiNavigationBenchmark>();
         services.AddSingleton<HttpBenchmarkTenants>();
         services.AddSingleton<HttpBenchmark>();
         return services;

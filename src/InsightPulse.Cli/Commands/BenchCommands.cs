@@ -81,13 +81,14 @@ internal static class BenchCommands
         var rows = new Option<int>("--rows") { Description = $"Rows of scout_transactions (generated when the table does not hold them; default {defaults.Rows:N0}).", DefaultValueFactory = _ => defaults.Rows };
         var tenants = new Option<int>("--tenants") { Description = $"Tenants the rows are spread over; charts rotate across them (default {defaults.Tenants}).", DefaultValueFactory = _ => defaults.Tenants };
         var iterations = new Option<int>("--iterations") { Description = $"Timed chart requests per chart, cold and cached each (default {defaults.Iterations}).", DefaultValueFactory = _ => defaults.Iterations };
+        var browserRounds = new Option<int>("--browser-rounds") { Description = "Navigations to each template's dashboard in headless Chromium, the first with the chart cache cold (default 5; 0 skips the browser).", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
         var command = new Command("bi",
-            "Guest tokens issued and verified per second on one thread (goal ≥ 20,000), and chart-data p50/p95 through the BI service as ipai_bi under RLS, cold and cached (goal cold p95 ≤ 150 ms).")
+            "Guest tokens issued and verified per second on one thread (goal ≥ 20,000), chart-data p50/p95 through the BI service as ipai_bi under RLS, cold and cached (goal cold p95 ≤ 150 ms), and navigation to each template's dashboard until every chart of its first tab is drawn in headless Chromium (goal ≤ 1.5 s).")
         {
-            rows, tenants, iterations, json,
+            rows, tenants, iterations, browserRounds, json,
         };
-        command.SetAction(context.Run<BiBenchmark>(async (benchmark, parse, ct) =>
+        command.SetAction(context.Run<BiBenchmark, BiNavigationBenchmark>(async (benchmark, navigation, parse, ct) =>
         {
             var options = new BiBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(iterations));
             var problems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
@@ -99,9 +100,11 @@ internal static class BenchCommands
             }
             var asJson = parse.GetValue(json);
             var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            var rounds = parse.GetValue(browserRounds);
+            var navigations = rounds > 0 ? await navigation.RunAsync(rounds, message => { if (!asJson) context.Error.WriteLine(message); }, ct) : [];
             if (asJson)
             {
-                await context.Output.WriteLineAsync(CliJson.Serialize(result));
+                await context.Output.WriteLineAsync(CliJson.Serialize(new { result.TokensPerSecond, result.Rows, result.Tenants, result.Iterations, result.Charts, Navigations = navigations, result.ServerVersion, result.Processors }));
                 return ExitCode.Success;
             }
             static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
@@ -111,6 +114,15 @@ internal static class BenchCommands
                 table.AddRow(new[] { chart.Chart, Ms(chart.ColdP50Ms), Ms(chart.ColdP95Ms), Ms(chart.CachedP50Ms), Ms(chart.CachedP95Ms) }.Select(v => new Text(v)).ToArray());
             }
             context.Console.Write(table);
+            if (navigations.Count > 0)
+            {
+                var browser = new Table().AddColumns("dashboard", "tenant", "charts (first tab)", "first ms (cache cold)", "median ms", "max ms", "navigations");
+                foreach (var n in navigations)
+                {
+                    browser.AddRow(new[] { n.Dashboard, n.Tenant, n.Charts.ToString(CultureInfo.InvariantCulture), Ms(n.FirstMs), Ms(n.MedianMs), Ms(n.MaxMs), n.Rounds.ToString(CultureInfo.InvariantCulture) }.Select(v => new Text(v)).ToArray());
+                }
+                context.Console.Write(browser);
+            }
             await context.Output.WriteLineAsync(
                 $"Guest tokens: {result.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture)} issued and verified per second on one thread (goal ≥ {BiBenchmarkResult.TokenGoal:N0}). " +
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Iterations} requests per chart; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). " +

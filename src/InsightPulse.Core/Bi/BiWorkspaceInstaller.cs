@@ -128,7 +128,9 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         }
 
         var layout = JsonSerializer.Serialize(DashboardLayout.Of(template), BiJson.Options);
-        string[] defaultDomains = [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>()];
+        // The tenant's own hosts may embed its dashboards: its domain and its development host (a code with '_' has
+        // no valid development host name, so none is listed for it).
+        string[] defaultDomains = [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
         var dashboard = await platform.QuerySingleAsync<(long Id, Guid EmbeddedUuid, string[] AllowedDomains, bool Written)>(new CommandDefinition("""
             WITH upsert AS (
                 INSERT INTO ipai_bi_workspace_dashboard (tenant_code, slug, title, description, layout, refresh_seconds, allowed_domains, template, template_checksum)
