@@ -13,6 +13,8 @@ public sealed class BiMetadata(PlatformDatabases databases)
     private const string DashboardColumns =
         "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
 
+    private const string ChartColumns = "id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason";
+
     /// <summary>The workspace's dashboards, by title.</summary>
     public async Task<IReadOnlyList<WorkspaceDashboard>> DashboardsAsync(string tenantCode, CancellationToken cancellationToken)
     {
@@ -63,12 +65,12 @@ public sealed class BiMetadata(PlatformDatabases databases)
         return row.ToDashboard();
     }
 
-    /// <summary>The charts of a dashboard, in layout order is the caller's business: here by id.</summary>
+    /// <summary>The charts of a dashboard, by id (the layout gives their order on its tabs).</summary>
     public async Task<IReadOnlyList<WorkspaceChart>> ChartsAsync(string tenantCode, long dashboardId, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<ChartRow>(new CommandDefinition(
-            "SELECT id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND dashboard_id = @dashboardId ORDER BY id",
+            $"SELECT {ChartColumns} FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND dashboard_id = @dashboardId ORDER BY id",
             new { tenantCode, dashboardId }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToChart()).ToList();
     }
@@ -78,28 +80,26 @@ public sealed class BiMetadata(PlatformDatabases databases)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var chart = await connection.QueryFirstOrDefaultAsync<ChartRow>(new CommandDefinition(
-            "SELECT id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND id = @chartId",
+            $"SELECT {ChartColumns} FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND id = @chartId",
             new { tenantCode, chartId }, cancellationToken: cancellationToken));
         if (chart is null) return null;
         var dataset = await DatasetAsync(tenantCode, chart.dataset_id, cancellationToken);
         return dataset is null ? null : (chart.ToChart(), dataset);
     }
 
-    public async Task<Dataset?> DatasetAsync(string tenantCode, long datasetId, CancellationToken cancellationToken)
-    {
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QueryFirstOrDefaultAsync<DatasetRow>(new CommandDefinition(
-            "SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND id = @datasetId",
-            new { tenantCode, datasetId }, cancellationToken: cancellationToken));
-        return row?.ToDataset();
-    }
+    public Task<Dataset?> DatasetAsync(string tenantCode, long datasetId, CancellationToken cancellationToken) =>
+        DatasetWhereAsync("id = @datasetId", new { tenantCode, datasetId }, cancellationToken);
 
-    public async Task<Dataset?> DatasetAsync(string tenantCode, string name, CancellationToken cancellationToken)
+    public Task<Dataset?> DatasetAsync(string tenantCode, string name, CancellationToken cancellationToken) =>
+        DatasetWhereAsync("name = @name", new { tenantCode, name }, cancellationToken);
+
+    /// <summary>The workspace's dataset that <paramref name="condition"/> (a constant of this class) picks.</summary>
+    private async Task<Dataset?> DatasetWhereAsync(string condition, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<DatasetRow>(new CommandDefinition(
-            "SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND name = @name",
-            new { tenantCode, name }, cancellationToken: cancellationToken));
+            $"SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND {condition}",
+            parameters, cancellationToken: cancellationToken));
         return row?.ToDataset();
     }
 
