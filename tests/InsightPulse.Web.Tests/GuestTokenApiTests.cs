@@ -208,6 +208,57 @@ public sealed class GuestTokenApiTests(PostgresFixture postgres, WebPlatform web
         Assert.Contains("data-embedded-uuid=\"" + dashboard.EmbeddedUuid, await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_embedded_configuration_is_read_changed_turned_off_and_on_and_the_tenant_registry_follows()
+    {
+        var dashboard = await DashboardAsync("tbwa", "agency-finance");
+        var api = await ServiceClientAsync("tbwa.localhost", "tbwa");
+        var original = dashboard.AllowedDomains.ToArray();
+        try
+        {
+            var read = await api.GetFromJsonAsync<JsonElement>("/api/v1/dashboard/agency-finance/embedded");
+            Assert.Equal(dashboard.EmbeddedUuid.ToString(), read.GetProperty("result").GetProperty("uuid").GetString());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await web.Client("tbwa.localhost").GetAsync("/api/v1/dashboard/agency-finance/embedded")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await api.PutAsJsonAsync("/api/v1/dashboard/agency-finance/embedded", new { allowed_domains = new[] { "https://x.example/path" } })).StatusCode);
+
+            var changed = await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = new[] { "https://portal.example.com", "tbwa.localhost" } });
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Equal(2, (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("result").GetProperty("allowed_domains").GetArrayLength());
+
+            Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/api/v1/dashboard/agency-finance/embedded")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/v1/dashboard/agency-finance/embedded")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await web.Client("tbwa.localhost").GetAsync($"/embedded/{dashboard.EmbeddedUuid}")).StatusCode);
+
+            var on = await api.PostAsJsonAsync("/api/v1/dashboard/agency-finance/embedded", new { allowed_domains = original });
+            var uuid = (await on.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("result").GetProperty("uuid").GetString();
+            Assert.NotEqual(dashboard.EmbeddedUuid.ToString(), uuid);
+            // The tenant's Dashboards page embeds the new uuid at once.
+            var admin = await web.AdminClientAsync("tbwa.localhost", "tbwa");
+            Assert.Contains($"data-embedded-uuid=\"{uuid}\"", await admin.GetStringAsync("/dashboards/agency-finance"), StringComparison.Ordinal);
+            // Another tenant's account cannot touch it.
+            var scout = await ServiceClientAsync("scout.localhost", "scout");
+            Assert.Equal(HttpStatusCode.NotFound, (await scout.GetAsync($"/api/v1/dashboard/{dashboard.Id}/embedded")).StatusCode);
+        }
+        finally
+        {
+            await api.PostAsJsonAsync("/api/v1/dashboard/agency-finance/embedded", new { allowed_domains = original });
+        }
+    }
+
+    [Fact]
+    public async Task An_rls_rule_naming_a_dataset_of_another_workspace_is_refused()
+    {
+        var dashboard = await DashboardAsync("tbwa", "agency-finance");
+        var scoutDataset = await web.Services.GetRequiredService<BiMetadata>().DatasetAsync("scout", "bi_fact_transactions", CancellationToken.None);
+        var response = await (await ServiceClientAsync("tbwa.localhost", "tbwa")).PostAsJsonAsync("/api/v1/security/guest_token/", new
+        {
+            user = new { username = "viewer" },
+            resources = new[] { new { type = "dashboard", id = dashboard.EmbeddedUuid.ToString() } },
+            rls = new[] { new { dataset = scoutDataset!.Id, clause = "region = 'NCR'" } },
+        });
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
     private static string Sign(string header, string payload, string secret)
     {
         var input = Base64UrlEncode(header) + "." + Base64UrlEncode(payload);

@@ -180,6 +180,16 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     }
 
     /// <summary>
+    /// Puts a dashboard's embedded configuration, changed through the API, into the tenant's registry at once, so that
+    /// its Dashboards page embeds the uuid that works (the next provisioning run would repair it too).
+    /// </summary>
+    public Task<int> RegisterEmbeddedAsync(Tenant tenant, WorkspaceDashboard dashboard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dashboard);
+        return RegisterAsync(tenant, [(dashboard.Slug, dashboard.Title, dashboard.Description, dashboard.EmbeddedUuid, [.. dashboard.AllowedDomains])], cancellationToken);
+    }
+
+    /// <summary>
     /// Each dashboard in the tenant's registry (<c>ipai_bi_dashboard</c> of its database), with its embedded uuid;
     /// a row the tenant's administrator edited (name, order, groups, RLS, active) keeps those edits.
     /// </summary>
@@ -196,8 +206,8 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
             written += await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO ipai_bi_dashboard (name, dashboard_id, description, sequence, embed_uuid, allowed_domains)
                 VALUES (@Title, @Slug, @Description, @sequence, @EmbeddedUuid, @AllowedDomains)
-                ON CONFLICT (tenant_id, dashboard_id) DO UPDATE SET embed_uuid = excluded.embed_uuid, write_date = now()
-                WHERE ipai_bi_dashboard.embed_uuid IS DISTINCT FROM excluded.embed_uuid
+                ON CONFLICT (tenant_id, dashboard_id) DO UPDATE SET embed_uuid = excluded.embed_uuid, allowed_domains = excluded.allowed_domains, write_date = now()
+                WHERE (ipai_bi_dashboard.embed_uuid, ipai_bi_dashboard.allowed_domains) IS DISTINCT FROM (excluded.embed_uuid, excluded.allowed_domains)
                 """, new { d.Title, d.Slug, d.Description, sequence = 10 * (i + 1), d.EmbeddedUuid, d.AllowedDomains }, transaction, cancellationToken: cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);

@@ -9,7 +9,7 @@ namespace InsightPulse.Web.Bi;
 /// </summary>
 public static partial class AllowedDomains
 {
-    [GeneratedRegex(@"\A(?:(?<scheme>https?)://)?(?<host>[A-Za-z0-9.-]{1,253})(?::(?<port>[0-9]{1,5}))?/?\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:(?<scheme>https?)://)?(?<host>[A-Za-z0-9.-]{1,253})(?::(?<port>[0-9]{1,5}))?\z", RegexOptions.CultureInvariant)]
     private static partial Regex Entry();
 
     public static bool IsValid(string? entry) => entry is not null && Entry().IsMatch(entry);

@@ -35,10 +35,11 @@ public static class SupersetApi
             WithDashboardAsync(http, access, metadata, idOrSlug, d => Task.FromResult(d.Embedded ? Results.Json(new { result = Embedded(d) }) : NotFound()), ct));
         embedded.MapPost("", SetEmbeddedAsync);
         embedded.MapPut("", SetEmbeddedAsync);
-        embedded.MapDelete("", (string idOrSlug, HttpContext http, BiAccessTokens access, BiMetadata metadata, CancellationToken ct) =>
+        embedded.MapDelete("", (string idOrSlug, HttpContext http, BiAccessTokens access, BiMetadata metadata, BiWorkspaceInstaller installer, CancellationToken ct) =>
             WithDashboardAsync(http, access, metadata, idOrSlug, async d =>
             {
-                await metadata.SetEmbeddedAsync(d.TenantCode, d.Id, null, ct);
+                var off = await metadata.SetEmbeddedAsync(d.TenantCode, d.Id, null, ct);
+                await installer.RegisterEmbeddedAsync(RequestTenant.Get(http), off, ct);
                 return Results.Json(new { message = "OK" });
             }, ct));
         return endpoints;
@@ -88,7 +89,7 @@ public static class SupersetApi
         return Results.Json(new { token });
     }
 
-    private static Task<IResult> SetEmbeddedAsync(string idOrSlug, EmbeddedRequest body, HttpContext http, BiAccessTokens access, BiMetadata metadata, CancellationToken cancellationToken) =>
+    private static Task<IResult> SetEmbeddedAsync(string idOrSlug, EmbeddedRequest body, HttpContext http, BiAccessTokens access, BiMetadata metadata, BiWorkspaceInstaller installer, CancellationToken cancellationToken) =>
         WithDashboardAsync(http, access, metadata, idOrSlug, async dashboard =>
         {
             var domains = body.AllowedDomains ?? [];
@@ -97,6 +98,7 @@ public static class SupersetApi
                 return BadRequest($"allowed_domains: '{Core.Postgres.Sql.Printable(bad)}' is not [scheme://]host[:port].");
             }
             var changed = await metadata.SetEmbeddedAsync(dashboard.TenantCode, dashboard.Id, domains, cancellationToken);
+            await installer.RegisterEmbeddedAsync(RequestTenant.Get(http), changed, cancellationToken);
             return Results.Json(new { result = Embedded(changed) });
         }, cancellationToken);
 
