@@ -57,9 +57,7 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
             await tabs.Nth(i).ClickAsync();
             await Assertions.Expect(tabs.Nth(i)).ToHaveAttributeAsync("aria-selected", "true");
             var panel = frame.Locator(".bi-panel:not([hidden])");
-            var count = await AllDrawnAsync(panel);
-            Assert.Equal(dashboard.Layout.Tabs[i].Charts.Count, count);
-            drawn += count;
+            drawn += await AllDrawnAsync(panel, dashboard.Layout.Tabs[i].Charts.Count);
             await BrowserPlatform.ScreenshotAsync(page, $"dashboard-{slug}-tab{i + 1}");
         }
         Assert.Equal(dashboard.Layout.Tabs.Sum(t => t.Charts.Count), drawn);
@@ -84,7 +82,7 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
             Assert.Contains($"{site}/embedded/{dashboard.EmbeddedUuid}", frame.Url, StringComparison.Ordinal);
             // dashboardUiConfig: hideTitle, and the filter bar collapsed.
             Assert.Equal(0, await frame.Locator(".bi-title").CountAsync());
-            Assert.True(await AllDrawnAsync(frame.Locator(".bi-panel:not([hidden])")) > 0);
+            await AllDrawnAsync(frame.Locator(".bi-panel:not([hidden])"), dashboard.Layout.Tabs[0].Charts.Count);
             // The SDK's own request for the content size (Switchboard get over the transferred port).
             var size = await page.EvaluateAsync<JsonElement>("window.embedded.getScrollSize()");
             Assert.True(size.GetProperty("height").GetDouble() > 100);
@@ -111,12 +109,12 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
         return frame;
     }
 
-    /// <summary>Waits until every card of <paramref name="panel"/> has finished, asserts each drew data; the count.</summary>
-    private static async Task<int> AllDrawnAsync(ILocator panel)
+    /// <summary>Waits until <paramref name="panel"/> shows its <paramref name="count"/> charts and each has finished, asserts each drew data; the count.</summary>
+    private static async Task<int> AllDrawnAsync(ILocator panel, int count)
     {
         var cards = panel.Locator(".bi-card");
+        await Assertions.Expect(cards).ToHaveCountAsync(count, new() { Timeout = 30_000 });
         await Assertions.Expect(panel.Locator(".bi-card[data-state=loading], .bi-card[data-state=idle]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
-        var count = await cards.CountAsync();
         for (var i = 0; i < count; i++)
         {
             var card = cards.Nth(i);
