@@ -63,13 +63,16 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
         Assert.Equal(dashboard.Layout.Tabs.Sum(t => t.Charts.Count), drawn);
     }
 
-    [Fact]
-    public async Task Supersets_embedded_sdk_on_another_origin_renders_our_dashboard()
+    [Theory]
+    [InlineData("tbwa", "agency-finance")]
+    [InlineData("scout", "scout-retail-intelligence")]
+    public async Task Supersets_embedded_sdk_on_another_origin_renders_our_dashboard(string tenant, string slug)
     {
-        var site = web.Site("tbwa.localhost");
-        var dashboard = (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync("tbwa", "agency-finance", CancellationToken.None))!;
-        await using var host = await EmbeddingSite.StartAsync(site, web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf("tbwa"), dashboard.EmbeddedUuid);
-        using var api = await EmbeddingSite.ServiceClientAsync(site, web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf("tbwa"));
+        var site = web.Site($"{tenant}.localhost");
+        var dashboard = (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync(tenant, slug, CancellationToken.None))!;
+        var password = web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf(tenant);
+        await using var host = await EmbeddingSite.StartAsync(site, password, dashboard.EmbeddedUuid);
+        using var api = await EmbeddingSite.ServiceClientAsync(site, password);
         // The operator allows the embedding site's origin, through Superset's own endpoint.
         var allowed = await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = new[] { host.Origin } });
         Assert.True(allowed.IsSuccessStatusCode, await allowed.Content.ReadAsStringAsync());
@@ -86,7 +89,7 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
             // The SDK's own request for the content size (Switchboard get over the transferred port).
             var size = await page.EvaluateAsync<JsonElement>("window.embedded.getScrollSize()");
             Assert.True(size.GetProperty("height").GetDouble() > 100);
-            await BrowserPlatform.ScreenshotAsync(page, "dashboard-sdk-other-origin");
+            await BrowserPlatform.ScreenshotAsync(page, $"dashboard-sdk-other-origin-{slug}");
 
             // A page of an origin that is not allowed gets no dashboard.
             await api.PutAsJsonAsync($"/api/v1/dashboard/{dashboard.Id}/embedded", new { allowed_domains = new[] { "erp.example.com" } });
