@@ -17,11 +17,10 @@ public static class HomePage
                 cards.Add(Card("/finance/projects", "Projects", "Client projects with their budgets and what has been spent."));
                 cards.Add(Card("/finance/agencies", "Agencies", "The tenant's BIR-registered agencies."));
             }
+            cards.Add(Card("/dashboards", "Dashboards", "This tenant's BI dashboards, drawn from its own data."));
             if (page.IsAdmin) cards.Add(Card("/settings/users", "Users", "Who can sign in here, and new accounts."));
             if (page.IsAdmin && page.Tenant.Code == Tenant.PlatformCode) cards.Add(Card("/console", "Operator console", "Every tenant: state, domain, provisioning."));
-            var body = cards.Count == 0
-                ? Html.Of($"<div class=\"card\"><p>No module with pages is installed for {page.Tenant.Name} yet.</p></div>")
-                : Html.Of($"<div class=\"cards\">{cards}</div>");
+            var body = Html.Of($"<div class=\"cards\">{cards}</div>");
             return HtmlResults.Page(Layout.Page(page, $"Welcome, {page.UserName}", body, "home"));
         });
         return endpoints;

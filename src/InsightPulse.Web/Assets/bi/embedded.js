@@ -156,6 +156,13 @@
     return new Date(Date.UTC(+m[1], +m[2] - 1, m[3] ? +m[3] : 1, m[4] ? +m[4] : 0, m[5] ? +m[5] : 0, m[6] ? +m[6] : 0));
   }
 
+  /** A column's heading: a metric's label as written, a column name in words ("total_peso_value" → "Total peso value"). */
+  function columnLabel(name) {
+    if (!/^[a-z0-9_]+$/.test(name)) return name;
+    const words = name.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   function formatTime(value, grain) {
     const d = parseWallTime(value);
     if (!d || Number.isNaN(d.getTime())) return value === null || value === undefined ? "–" : String(value);
@@ -1208,7 +1215,7 @@
       const metrics = new Set(this.metricColumns());
       const limit = 500;
       const shown = rows.slice(0, limit);
-      const head = el("tr", null, cols.map((c) => el("th", { scope: "col", class: this.columnType(c) === 0 ? "bi-num" : null, text: c })));
+      const head = el("tr", null, cols.map((c) => el("th", { scope: "col", class: this.columnType(c) === 0 ? "bi-num" : null, text: columnLabel(c) })));
       const bodyRows = shown.map((row) => el("tr", null, cols.map((c, i) => {
         const type = this.columnType(c);
         const value = row[c];
