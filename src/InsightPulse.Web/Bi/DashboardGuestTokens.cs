@@ -16,6 +16,9 @@ public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry r
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(240);
 
+    /// <summary>Past this many cached tokens the expired ones are dropped (one per user and dashboard seen in 4 minutes).</summary>
+    private const int MaxCached = 10_000;
+
     private readonly ConcurrentDictionary<(string Tenant, long User, long Dashboard, string Rls), (string Token, DateTimeOffset Until)> _cache = new();
 
     /// <summary>A token for <paramref name="dashboard"/> shown to the signed-in user, and the audit row of this access.</summary>
@@ -34,6 +37,7 @@ public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry r
                 clause is null ? [] : [new GuestTokenRlsRule(clause)]);
             cached = (token, now + CacheFor);
             _cache[key] = cached;
+            if (_cache.Count > MaxCached) Prune(now);
         }
         var applied = clause is null ? $"tenant_id = '{tenant.Code}' (row-level security)" : $"tenant_id = '{tenant.Code}' (row-level security) AND {clause}";
         await registry.RecordAccessAsync(tenant, dashboard.Id, userId, applied, client, cancellationToken);
@@ -53,5 +57,13 @@ public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry r
             .Replace("${company_id}", Sql.Literal(tenant.Code), StringComparison.Ordinal)
             .Replace("${user_id}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${user_login}", Sql.Literal(login), StringComparison.Ordinal);
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, value) in _cache)
+        {
+            if (value.Until <= now) _cache.TryRemove(key, out _);
+        }
     }
 }
