@@ -63,6 +63,40 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
         Assert.Equal(dashboard.Layout.Tabs.Sum(t => t.Charts.Count), drawn);
     }
 
+    [Fact]
+    public async Task A_native_filter_narrows_the_charts_whose_dataset_has_its_column()
+    {
+        await using var context = await web.NewContextAsync(1400, 1000);
+        var page = await context.NewPageAsync();
+        var site = web.Site("scout.localhost");
+        await BrowserPlatform.SignInAsync(page, site, "admin", web.AdminPasswordOf("scout"));
+        await page.GotoAsync($"{site}/dashboards/scout-retail-intelligence");
+        var frame = await EmbeddedFrameAsync(page);
+        var metadata = web.Services.GetRequiredService<BiMetadata>();
+        var dashboard = (await metadata.DashboardAsync("scout", "scout-retail-intelligence", CancellationToken.None))!;
+        var byRegion = (await metadata.ChartsAsync("scout", dashboard.Id, CancellationToken.None)).Single(c => c.Key == "sales_by_region");
+        await frame.Locator("[role=tab] >> text=Stores and places").ClickAsync();
+        await AllDrawnAsync(frame.Locator(".bi-panel:not([hidden])"), 3);
+
+        var region = frame.Locator("[data-filter=region]");
+        await region.Locator(".bi-select-button").ClickAsync();
+        var first = region.Locator(".bi-option input").First;
+        await first.WaitForAsync();
+        var value = await first.GetAttributeAsync("value");
+        await first.CheckAsync();
+        var filtered = page.WaitForResponseAsync(r => r.Url.EndsWith("/api/v1/chart/data", StringComparison.Ordinal)
+            && (r.Request.PostData ?? "").Contains($"\"chart_id\":{byRegion.Id}", StringComparison.Ordinal)
+            && (r.Request.PostData ?? "").Contains("\"region\"", StringComparison.Ordinal));
+        await frame.Locator("button[type=submit] >> text=Apply").ClickAsync();
+
+        var response = await (await filtered).JsonAsync();
+        var result = response!.Value.GetProperty("result")[0];
+        Assert.Equal(1, result.GetProperty("rowcount").GetInt32());
+        Assert.Equal(value, result.GetProperty("data")[0].GetProperty("region").GetString());
+        await AllDrawnAsync(frame.Locator(".bi-panel:not([hidden])"), 3);
+        await BrowserPlatform.ScreenshotAsync(page, "dashboard-scout-filtered-by-region");
+    }
+
     [Theory]
     [InlineData("tbwa", "agency-finance")]
     [InlineData("scout", "scout-retail-intelligence")]
