@@ -21,7 +21,7 @@ public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatfor
         await BrowserPlatform.SignInAsync(tbwa, site, "admin", web.AdminPasswordOf("tbwa"));
 
         await tbwa.ClickAsync("nav >> text=Agencies");
-        await tbwa.WaitForURLAsync("**/finance/agencies");
+        await tbwa.Locator("[data-testid=agency-submit]").WaitForAsync();
         await tbwa.FillAsync("#f-code", "TBWA-MNL");
         await tbwa.FillAsync("#f-name", "TBWA\\Santiago Mangada Puno");
         await tbwa.FillAsync("#f-tin", "123-456-789");
@@ -30,7 +30,7 @@ public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatfor
         await BrowserPlatform.ScreenshotAsync(tbwa, "finance-agencies");
 
         await tbwa.ClickAsync("nav >> text=Projects");
-        await tbwa.WaitForURLAsync("**/finance/projects"); // the agencies page has #f-code and #f-name too
+        await tbwa.Locator("[data-testid=project-form]").WaitForAsync(); // the agencies page has #f-code and #f-name too
         await tbwa.FillAsync("#f-code", "JOLLIBEE-2025");
         await tbwa.FillAsync("#f-name", "Jollibee Chickenjoy relaunch");
         await tbwa.FillAsync("#f-budget_amount", "250000");
@@ -41,16 +41,10 @@ public sealed class BrowserFinanceTests(PostgresFixture postgres, BrowserPlatfor
         await tbwa.FillAsync("#f-employee_name", "Maria Santos");
         await tbwa.FillAsync("#f-period", "2025-06");
         await tbwa.ClickAsync("[data-testid=report-submit]");
-        try
-        {
-            await tbwa.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/finance/expenses/[0-9]+"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-        }
-        catch (TimeoutException e)
-        {
-            // Say where the browser is and what the page says (an alert, a field error), not only that it timed out.
-            var text = await tbwa.Locator("main").InnerTextAsync(new LocatorInnerTextOptions { Timeout = 5_000 });
-            throw new TimeoutException($"After submitting the report the page is {tbwa.Url}: {text[..Math.Min(text.Length, 600)]}", e);
-        }
+        // The report's own page, known by its line form. (Waiting for the URL instead could miss a navigation that
+        // committed before the wait began: seen once in CI with the browser already on /finance/expenses/1.)
+        await tbwa.Locator("#f-line_date").WaitForAsync();
+        Assert.Matches("/finance/expenses/[0-9]+$", tbwa.Url);
         var reportPath = new Uri(tbwa.Url).AbsolutePath;
 
         // A line with BIR expanded withholding: (11,200 − 1,200) × 2% = 200.00; net 11,000.00.
