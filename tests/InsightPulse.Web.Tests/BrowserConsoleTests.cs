@@ -31,7 +31,9 @@ public sealed class BrowserConsoleTests(PostgresFixture postgres, BrowserPlatfor
         await console.FillAsync("#f-name", "Delta Creative Manila");
         await console.FillAsync("#f-admin_email", "ops@delta.example");
         await console.ClickAsync("main button[type=submit]");
-        await console.WaitForURLAsync(url => url.Contains("/console/tenants/delta", StringComparison.Ordinal), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        // The tenant's page, known by its state (a wait for the URL could begin after the navigation committed).
+        await console.Locator("[data-testid=tenant-state]").WaitForAsync();
+        Assert.Contains("/console/tenants/delta", console.Url, StringComparison.Ordinal);
         Assert.Equal("draft", await console.TextContentAsync("[data-testid=tenant-state]"));
 
         await console.ClickAsync("button:has-text('Provision')");

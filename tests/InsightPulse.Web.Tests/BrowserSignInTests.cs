@@ -18,7 +18,8 @@ public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform
         await using var context = await web.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(web.Site(host) + "/");
-        await page.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("#f-login").WaitForAsync();
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
         Assert.Equal(name, await page.TextContentAsync("[data-testid=tenant-name]"));
         await BrowserPlatform.ScreenshotAsync(page, $"login-{code}");
 
@@ -59,7 +60,8 @@ public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform
         await scout.AddCookiesAsync([new Cookie { Name = session.Name, Value = session.Value, Domain = "scout.localhost", Path = "/" }]);
         var replay = await scout.NewPageAsync();
         await replay.GotoAsync(web.Site("scout.localhost") + "/settings/users");
-        await replay.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await replay.Locator("#f-login").WaitForAsync();
+        Assert.Contains("/login", replay.Url, StringComparison.Ordinal);
         Assert.Equal("Scout Retail Intelligence", await replay.TextContentAsync("[data-testid=tenant-name]"));
         Assert.Equal(0, await replay.Locator("[data-testid=user-name]").CountAsync());
         await BrowserPlatform.ScreenshotAsync(replay, "scout-refuses-tbwa-cookie");
