@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
@@ -198,7 +199,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         if (dashboards.Count == 0) return 0;
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('app.tenant_id', @code, true)", new { code = tenant.Code }, transaction, cancellationToken: cancellationToken));
+        await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         var written = 0;
         for (var i = 0; i < dashboards.Count; i++)
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
@@ -182,7 +183,7 @@ public sealed class TenantArchiver(
         Directory.CreateDirectory(Path.Combine(folder, Folder));
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await TenantScopeAsync(connection, tenant.Code, cancellationToken);
+        await TenantContext.SetAsync(connection, null, tenant.Code, cancellationToken);
         foreach (var table in await SharedTablesAsync(connection, cancellationToken))
         {
             await using var writer = File.CreateText(Path.Combine(folder, Folder, table + ".copy"));
@@ -234,7 +235,7 @@ public sealed class TenantArchiver(
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TenantScopeAsync(connection, code, cancellationToken);
+        await TenantContext.SetAsync(connection, null, code, cancellationToken);
         var rows = 0;
         foreach (var table in (await SharedTablesAsync(connection, cancellationToken)).AsEnumerable().Reverse())
         {
@@ -281,7 +282,7 @@ public sealed class TenantArchiver(
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TenantScopeAsync(connection, code, cancellationToken);
+        await TenantContext.SetAsync(connection, null, code, cancellationToken);
         foreach (var table in await SharedTablesAsync(connection, cancellationToken))
         {
             var file = Path.Combine(folder, table + ".copy");
@@ -376,9 +377,6 @@ public sealed class TenantArchiver(
             $"as a superuser, `CREATE ROLE {operatorRole} NOLOGIN BYPASSRLS; GRANT pg_read_all_data TO {operatorRole}; GRANT {operatorRole} TO {Environment.Owner.Username};`.");
     }
 
-    private static async Task TenantScopeAsync(NpgsqlConnection connection, string code, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('app.tenant_id', @code, true)", new { code }, cancellationToken: cancellationToken));
-
     /// <summary>Module tables of the platform database that hold tenant rows, in creation order (dependencies first).</summary>
     private static async Task<IReadOnlyList<string>> SharedTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<string>(new CommandDefinition("""
@@ -393,7 +391,7 @@ public sealed class TenantArchiver(
         if (!SharesPlatformDatabase(tenant)) return false;
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TenantScopeAsync(connection, tenant.Code, cancellationToken);
+        await TenantContext.SetAsync(connection, null, tenant.Code, cancellationToken);
         foreach (var table in await SharedTablesAsync(connection, cancellationToken))
         {
             if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(

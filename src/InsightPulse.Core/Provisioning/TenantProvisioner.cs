@@ -396,7 +396,7 @@ public sealed class TenantProvisioner(
         var (password, passwordSource) = adminPassword.For(tenant.Code);
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await SetTenantAsync(connection, transaction, tenant.Code, cancellationToken);
+        await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         var hash = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT password_hash FROM res_users WHERE tenant_id = @code AND login = @AdminLogin", new { code = tenant.Code, AdminLogin }, transaction, cancellationToken: cancellationToken));
         string detail;
@@ -468,7 +468,7 @@ public sealed class TenantProvisioner(
     {
         await using var connection = await tenantDatabase.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await SetTenantAsync(connection, transaction, tenant.Code, cancellationToken);
+        await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         var written = 0;
         foreach (var module in modules)
         {
@@ -489,9 +489,6 @@ public sealed class TenantProvisioner(
         await transaction.CommitAsync(cancellationToken);
         return written;
     }
-
-    private static async Task SetTenantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string code, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('app.tenant_id', @code, true)", new { code }, transaction, cancellationToken: cancellationToken));
 
     private async Task<IReadOnlyList<string>> GrantSchemaUsageAsync(NpgsqlConnection data, string schema, CancellationToken cancellationToken)
     {

@@ -120,8 +120,7 @@ public sealed class ScoutSeeder(PlatformDatabases databases, TenantRegistry regi
         long deleted = 0;
         foreach (var tenant in tenants)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT set_config('app.tenant_id', @tenant, true)", new { tenant }, transaction, cancellationToken: cancellationToken));
+            await TenantContext.SetAsync(connection, transaction, tenant, cancellationToken);
             deleted += await connection.ExecuteAsync(new CommandDefinition(
                 $"DELETE FROM {table} WHERE tenant_id = @tenant AND starts_with(store_id, @marker)", new { tenant, marker }, transaction,
                 commandTimeout: 1800, cancellationToken: cancellationToken));
@@ -241,8 +240,7 @@ public sealed class ScoutSeeder(PlatformDatabases databases, TenantRegistry regi
         {
             var tenant = generation.TenantCode;
             // Tenant context for this tenant's delete and insert: the policy's USING and WITH CHECK apply.
-            await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT set_config('app.tenant_id', @tenant, true)", new { tenant }, transaction, cancellationToken: cancellationToken));
+            await TenantContext.SetAsync(connection, transaction, tenant, cancellationToken);
             replaced += await connection.ExecuteAsync(new CommandDefinition(
                 marker is null ? $"DELETE FROM {table} WHERE tenant_id = @tenant" : $"DELETE FROM {table} WHERE tenant_id = @tenant AND starts_with(store_id, @marker)",
                 new { tenant, marker }, transaction, commandTimeout: 1800, cancellationToken: cancellationToken));
