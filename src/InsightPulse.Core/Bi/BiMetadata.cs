@@ -13,7 +13,8 @@ public sealed class BiMetadata(PlatformDatabases databases)
     private const string DashboardColumns =
         "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
 
-    private const string ChartColumns = "id, uuid, dashboard_id, dataset_id, key, slice_name, viz_type, spec::text AS spec, broken_reason";
+    private const string ChartColumns = "c.id, c.uuid, c.dashboard_id, c.dataset_id, c.key, c.slice_name, c.viz_type, c.spec::text AS spec, c.broken_reason";
+    private const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns";
 
     /// <summary>The workspace's dashboards, by title.</summary>
     public async Task<IReadOnlyList<WorkspaceDashboard>> DashboardsAsync(string tenantCode, CancellationToken cancellationToken)
@@ -70,35 +71,37 @@ public sealed class BiMetadata(PlatformDatabases databases)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<ChartRow>(new CommandDefinition(
-            $"SELECT {ChartColumns} FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND dashboard_id = @dashboardId ORDER BY id",
+            $"SELECT {ChartColumns} FROM ipai_bi_chart c WHERE c.tenant_code = @tenantCode AND c.dashboard_id = @dashboardId ORDER BY c.id",
             new { tenantCode, dashboardId }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToChart()).ToList();
     }
 
     /// <summary>A chart of the workspace with its dataset; null when the workspace has no such chart.</summary>
+    /// <remarks>One query on every chart-data request: the chart and its dataset, joined as their foreign key joins them.</remarks>
     public async Task<(WorkspaceChart Chart, Dataset Dataset)?> ChartAsync(string tenantCode, long chartId, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var chart = await connection.QueryFirstOrDefaultAsync<ChartRow>(new CommandDefinition(
-            $"SELECT {ChartColumns} FROM ipai_bi_chart WHERE tenant_code = @tenantCode AND id = @chartId",
-            new { tenantCode, chartId }, cancellationToken: cancellationToken));
-        if (chart is null) return null;
-        var dataset = await DatasetAsync(tenantCode, chart.dataset_id, cancellationToken);
-        return dataset is null ? null : (chart.ToChart(), dataset);
+        var rows = await connection.QueryAsync<ChartRow, DatasetRow, (WorkspaceChart Chart, Dataset Dataset)>(new CommandDefinition($"""
+            SELECT {ChartColumns}, {DatasetColumns}
+            FROM ipai_bi_chart c JOIN ipai_bi_dataset d ON d.tenant_code = c.tenant_code AND d.id = c.dataset_id
+            WHERE c.tenant_code = @tenantCode AND c.id = @chartId
+            """, new { tenantCode, chartId }, cancellationToken: cancellationToken),
+            (chart, dataset) => (chart.ToChart(), dataset.ToDataset()), splitOn: "id");
+        return rows.Select(r => ((WorkspaceChart Chart, Dataset Dataset)?)r).FirstOrDefault();
     }
 
     public Task<Dataset?> DatasetAsync(string tenantCode, long datasetId, CancellationToken cancellationToken) =>
-        DatasetWhereAsync("id = @datasetId", new { tenantCode, datasetId }, cancellationToken);
+        DatasetWhereAsync("d.id = @datasetId", new { tenantCode, datasetId }, cancellationToken);
 
     public Task<Dataset?> DatasetAsync(string tenantCode, string name, CancellationToken cancellationToken) =>
-        DatasetWhereAsync("name = @name", new { tenantCode, name }, cancellationToken);
+        DatasetWhereAsync("d.name = @name", new { tenantCode, name }, cancellationToken);
 
     /// <summary>The workspace's dataset that <paramref name="condition"/> (a constant of this class) picks.</summary>
     private async Task<Dataset?> DatasetWhereAsync(string condition, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<DatasetRow>(new CommandDefinition(
-            $"SELECT id, uuid, tenant_code, name, store, relation, columns::text AS columns FROM ipai_bi_dataset WHERE tenant_code = @tenantCode AND {condition}",
+            $"SELECT {DatasetColumns} FROM ipai_bi_dataset d WHERE d.tenant_code = @tenantCode AND {condition}",
             parameters, cancellationToken: cancellationToken));
         return row?.ToDataset();
     }
