@@ -106,11 +106,9 @@ public sealed class BiBenchmark(PlatformDatabases databases, ScoutSeeder seeder,
         return rows == options.Rows && tenants == options.Tenants;
     }
 
-    private static double Percentile(List<double> values, int percentile)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    /// <summary>Nearest-rank percentile, as <c>bench provision</c> computes it.</summary>
+    private static double Percentile(List<double> values, int percentile) =>
+        ProvisioningBenchmark.Stats.Percentile([.. values.Order()], percentile / 100.0);
 }
 
 public sealed record BiChartTiming(string Chart, double ColdP50Ms, double ColdP95Ms, double CachedP50Ms, double CachedP95Ms);
