@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using InsightPulse.Core.Bi;
@@ -221,13 +220,7 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
                     return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
                 },
             };
-            var client = new HttpClient(handler) { BaseAddress = new Uri(biSite) };
-            var login = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password, provider = "db", refresh = true });
-            login.EnsureSuccessStatusCode();
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
-            var csrf = await client.GetFromJsonAsync<JsonElement>("/api/v1/security/csrf_token/");
-            client.DefaultRequestHeaders.Add("X-CSRFToken", csrf.GetProperty("result").GetString());
-            return client;
+            return await BiServiceSignIn.SignInAsync(new HttpClient(handler) { BaseAddress = new Uri(biSite) }, password);
         }
 
         public async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -29,18 +28,8 @@ public sealed class GuestTokenApiTests(PostgresFixture postgres, WebPlatform web
         (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync(tenant, slug, CancellationToken.None))!;
 
     /// <summary>A client of <paramref name="host"/> signed in as <paramref name="tenant"/>'s service account, with its CSRF token.</summary>
-    private async Task<HttpClient> ServiceClientAsync(string host, string tenant)
-    {
-        var client = web.Client(host);
-        var password = web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf(tenant);
-        var login = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password, provider = "db", refresh = true });
-        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-        var access = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", access);
-        var csrf = (await client.GetFromJsonAsync<JsonElement>("/api/v1/security/csrf_token/")).GetProperty("result").GetString();
-        client.DefaultRequestHeaders.Add("X-CSRFToken", csrf);
-        return client;
-    }
+    private Task<HttpClient> ServiceClientAsync(string host, string tenant) =>
+        BiServiceSignIn.SignInAsync(web.Client(host), web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf(tenant));
 
     private static async Task<HttpResponseMessage> GuestTokenAsync(HttpClient client, string dashboardId, string? clause = null) =>
         await client.PostAsJsonAsync("/api/v1/security/guest_token/", new
