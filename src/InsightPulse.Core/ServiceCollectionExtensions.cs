@@ -51,6 +51,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BiMetadata>();
         services.AddSingleton<DashboardRegistry>();
         services.AddSingleton<ChartDataService>();
+        services.AddSingleton<DatasetRefresh>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();
