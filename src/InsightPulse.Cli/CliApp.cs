@@ -49,6 +49,7 @@ public static class CliApp
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);
+        BiCommands.Add(root, context);
         BenchCommands.Add(root, context);
         LintCommands.Add(root, context);
         ServeCommands.Add(root, context);

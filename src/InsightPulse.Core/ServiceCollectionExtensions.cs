@@ -63,6 +63,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BiMetadata>();
         services.AddSingleton<DashboardRegistry>();
         services.AddSingleton<ChartDataService>();
+        services.AddSingleton<DatasetRefresh>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();

@@ -68,27 +68,43 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     }
 
     /// <summary>The columns of a relation of the tenant's store, from the catalogue (read as the owner); plain names only.</summary>
+    /// <exception cref="BiWorkspaceException">The relation does not exist.</exception>
     public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var (database, schema) = store == "database"
-            ? (databases.Get(tenant.DbName, databases.Environment.Owner), "public")
-            : (databases.Data, tenant.SupabaseSchema);
+        return await FindColumnsAsync(tenant, store, relation, cancellationToken)
+            ?? throw new BiWorkspaceException($"The BI dataset {StoreSchema(tenant, store)}.{relation} of tenant '{tenant.Code}' does not exist.",
+                $"`./ipai tenant provision {tenant.Code}` installs the module that creates it; if it was dropped by hand, provisioning repairs it.");
+    }
+
+    /// <summary>
+    /// <see cref="ColumnsAsync"/>, or null when the store has no such table or view (dropped, renamed). A store's
+    /// database that does not exist is a <see cref="PostgresException"/> (<c>3D000</c>), as any other server error.
+    /// </summary>
+    public async Task<IReadOnlyList<DatasetColumn>?> FindColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var database = store == "database" ? databases.Get(tenant.DbName, databases.Environment.Owner) : databases.Data;
+        var schema = StoreSchema(tenant, store);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition("""
+        // One row per column; one row of nulls for a relation without columns; none when there is no such relation.
+        var rows = (await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition("""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-            FROM pg_catalog.pg_attribute a
-            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm')
             ORDER BY a.attnum
             """, new { schema, relation }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
-        {
-            throw new BiWorkspaceException($"The BI dataset {schema}.{relation} of tenant '{tenant.Code}' does not exist.",
-                $"`./ipai tenant provision {tenant.Code}` installs the module that creates it; if it was dropped by hand, provisioning repairs it.");
-        }
-        return rows.Where(r => Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name, r.Type)).ToList();
+        if (rows.Count == 0) return null;
+        return rows.Where(r => r.Name is not null && Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name!, r.Type!)).ToList();
+    }
+
+    /// <summary>The schema a store's relations are in: <c>public</c> of the tenant's database, or the tenant's schema of the data database.</summary>
+    public static string StoreSchema(Tenant tenant, string store)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return store == "database" ? "public" : tenant.SupabaseSchema;
     }
 
     private static async Task<(List<string> Acted, Guid EmbeddedUuid, string[] AllowedDomains)> EnsureDashboardAsync(

@@ -90,6 +90,11 @@ public sealed class ChartDataService : IDisposable
             {
                 throw new ChartSpecException($"The chart's query ran longer than {_options.ChartTimeoutSeconds} s and was stopped: narrow it with filters.");
             }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
+            {
+                // The relation changed after the dataset's columns were last read (DatasetRefresh has not run yet): broken, not a server error.
+                throw new ChartBrokenException($"Dataset {dataset.Name} changed since its columns were last read ({e.MessageText}).", e);
+            }
         }
         if (_options.CachedResults > 0)
         {
