@@ -86,7 +86,7 @@ public sealed class DatasetRefreshTests(PostgresFixture postgres, SharedPlatform
         try
         {
             // gross_amount leaves the view (a rename: the catalogue no longer has a column of that name).
-            await AlterAsync("ALTER VIEW tbwa.ppm_expense_analysis RENAME COLUMN gross_amount TO gross_amount_before");
+            await using var renamed = await ColumnRename.StartAsync(postgres, "postgres", "tbwa", "ppm_expense_analysis", "gross_amount");
             // Before any refresh the dataset still lists it: the query fails in the database, and that is a broken chart, not a server error.
             var unrefreshed = await Assert.ThrowsAsync<ChartBrokenException>(() => QueryAsync(platform, "spend_by_category"));
             Assert.Contains("gross_amount", unrefreshed.Message, StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class DatasetRefreshTests(PostgresFixture postgres, SharedPlatform
             // The other charts of the dataset still draw.
             Assert.NotEmpty((await QueryAsync(platform, "withholding_by_atc")).Rows);
 
-            await AlterAsync("ALTER VIEW tbwa.ppm_expense_analysis RENAME COLUMN gross_amount_before TO gross_amount");
+            await renamed.UndoAsync();
             var healed = await RefreshAsync(platform);
 
             Assert.Equal(["spend_by_category", "spend_by_month"], healed.HealedCharts.Select(c => c.Key).Order());
@@ -123,12 +123,6 @@ public sealed class DatasetRefreshTests(PostgresFixture postgres, SharedPlatform
         }
         finally
         {
-            await AlterAsync("""
-                DO $$ BEGIN
-                    IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'tbwa' AND table_name = 'ppm_expense_analysis' AND column_name = 'gross_amount_before')
-                    THEN ALTER VIEW tbwa.ppm_expense_analysis RENAME COLUMN gross_amount_before TO gross_amount; END IF;
-                END $$
-                """);
             await RefreshAsync(platform);
         }
     }
@@ -226,40 +220,37 @@ public sealed class DatasetRefreshTests(PostgresFixture postgres, SharedPlatform
         var platform = await PlatformAsync();
         try
         {
-            await AlterAsync("ALTER TABLE tbwa.ppm_expense_report RENAME COLUMN state TO state_before");
-            var refresh = await platform.CliAsync("bi", "refresh", "tbwa");
-            Assert.True(refresh.ExitCode == 0, refresh.ToString());
-            Assert.Contains("! broken agency-finance/reports_by_state: Column 'state' is no longer in dataset ppm_expense_report.", refresh.Output, StringComparison.Ordinal);
+            await using (await ColumnRename.StartAsync(postgres, "postgres", "tbwa", "ppm_expense_report", "state"))
+            {
+                var refresh = await platform.CliAsync("bi", "refresh", "tbwa");
+                Assert.True(refresh.ExitCode == 0, refresh.ToString());
+                Assert.Contains("! broken agency-finance/reports_by_state: Column 'state' is no longer in dataset ppm_expense_report.", refresh.Output, StringComparison.Ordinal);
 
-            var run = await platform.CliAsync("bi", "datasets", "tbwa", "--json");
+                var run = await platform.CliAsync("bi", "datasets", "tbwa", "--json");
 
-            Assert.True(run.ExitCode == 0, run.ToString());
-            var datasets = run.Json().EnumerateArray().ToList();
-            Assert.Equal(["ppm_expense_analysis", "ppm_expense_report", "ppm_project_budget_status"], datasets.Select(d => d.GetProperty("name").GetString()));
-            var report = datasets.Single(d => d.GetProperty("name").GetString() == "ppm_expense_report");
-            Assert.Equal(("schema", "ppm_expense_report", "tbwa"),
-                (report.GetProperty("store").GetString(), report.GetProperty("relation").GetString(), report.GetProperty("schema").GetString()));
-            Assert.Contains(report.GetProperty("columns").EnumerateArray(), c => c.GetProperty("name").GetString() == "period" && c.GetProperty("type").GetString() == "date");
-            var charts = report.GetProperty("charts").EnumerateArray().ToDictionary(c => c.GetProperty("key").GetString()!, c => c.GetProperty("broken_reason").GetString());
-            Assert.Equal("Column 'state' is no longer in dataset ppm_expense_report.", charts["reports_by_state"]);
-            Assert.Equal("agency-finance", report.GetProperty("charts")[0].GetProperty("dashboard").GetString());
-            Assert.Null(datasets.Single(d => d.GetProperty("name").GetString() == "ppm_project_budget_status").GetProperty("charts")[0].GetProperty("broken_reason").GetString());
+                Assert.True(run.ExitCode == 0, run.ToString());
+                var datasets = run.Json().EnumerateArray().ToList();
+                Assert.Equal(["ppm_expense_analysis", "ppm_expense_report", "ppm_project_budget_status"], datasets.Select(d => d.GetProperty("name").GetString()));
+                var report = datasets.Single(d => d.GetProperty("name").GetString() == "ppm_expense_report");
+                Assert.Equal(("schema", "ppm_expense_report", "tbwa"),
+                    (report.GetProperty("store").GetString(), report.GetProperty("relation").GetString(), report.GetProperty("schema").GetString()));
+                Assert.Contains(report.GetProperty("columns").EnumerateArray(), c => c.GetProperty("name").GetString() == "period" && c.GetProperty("type").GetString() == "date");
+                var charts = report.GetProperty("charts").EnumerateArray().ToDictionary(c => c.GetProperty("key").GetString()!, c => c.GetProperty("broken_reason").GetString());
+                Assert.Equal("Column 'state' is no longer in dataset ppm_expense_report.", charts["reports_by_state"]);
+                Assert.Equal("agency-finance", report.GetProperty("charts")[0].GetProperty("dashboard").GetString());
+                Assert.Null(datasets.Single(d => d.GetProperty("name").GetString() == "ppm_project_budget_status").GetProperty("charts")[0].GetProperty("broken_reason").GetString());
 
-            var table = await platform.CliAsync("bi", "datasets", "tbwa");
-            Assert.Contains("agency-finance/reports_by_state BROKEN:", table.Output, StringComparison.Ordinal);
-            var unknown = await platform.CliAsync("bi", "datasets", "nosuch");
-            Assert.Equal(1, unknown.ExitCode);
+                var table = await platform.CliAsync("bi", "datasets", "tbwa");
+                Assert.Contains("agency-finance/reports_by_state BROKEN:", table.Output, StringComparison.Ordinal);
+                var unknown = await platform.CliAsync("bi", "datasets", "nosuch");
+                Assert.Equal(1, unknown.ExitCode);
+            }
+            var healed = await platform.CliAsync("bi", "refresh", "tbwa");
+            Assert.Contains("+ healed agency-finance/reports_by_state", healed.Output, StringComparison.Ordinal);
         }
         finally
         {
-            await AlterAsync("""
-                DO $$ BEGIN
-                    IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'tbwa' AND table_name = 'ppm_expense_report' AND column_name = 'state_before')
-                    THEN ALTER TABLE tbwa.ppm_expense_report RENAME COLUMN state_before TO state; END IF;
-                END $$
-                """);
-            var healed = await platform.CliAsync("bi", "refresh", "tbwa");
-            Assert.Contains("+ healed agency-finance/reports_by_state", healed.Output, StringComparison.Ordinal);
+            await RefreshAsync(platform);
         }
     }
 }
