@@ -29,7 +29,17 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
         return connection;
     }
 
-    private sealed record EventRow(long Id, string Change, string? Store, string Database, string Schema, string[] Scripts, string[] ScopesInstalled, string? Checksum);
+    private sealed class EventRow
+    {
+        public long Id { get; init; }
+        public string Change { get; init; } = "";
+        public string? Store { get; init; }
+        public string Database { get; init; } = "";
+        public string Schema { get; init; } = "";
+        public string[] Scripts { get; init; } = [];
+        public string[] ScopesInstalled { get; init; } = [];
+        public string? Checksum { get; init; }
+    }
 
     private async Task<List<EventRow>> EventsAsync(string tenant)
     {

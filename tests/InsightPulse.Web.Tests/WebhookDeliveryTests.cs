@@ -144,7 +144,7 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
         var working = await AddWebhookAsync(healthy.Url, secret.Name);
         var before = await LastEventAsync();
 
-        Assert.Equal(0, (await _platform.CliAsync("tenant", "create", "hooks_b")).ExitCode);
+        Assert.Equal(0, (await _platform.CliAsync("tenant", "create", "hooks_b", "--name", "Hooks B")).ExitCode);
         var provision = await _platform.CliAsync("tenant", "provision", "hooks_b", "--json");
         Assert.True(provision.ExitCode == 0, provision.ToString());
         var events = await EventsSinceAsync(before);
@@ -184,6 +184,7 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
         var ok = await _platform.CliAsync("webhook", "test", id, "--json");
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Equal(204, ok.Json().GetProperty("status").GetInt32());
+        Assert.True(receiver.Requests.Count == 1, string.Join("\n", receiver.Requests.Select(x => x.Event + " " + x.Body)));
         var request = Assert.Single(receiver.Requests);
         Assert.Equal("webhook_test", request.Event);
         Assert.True(WebhookSignature.Verify(secret.Value, request.Body, request.Signature));

@@ -1,20 +1,21 @@
 namespace InsightPulse.Core.Events;
 
 /// <summary>One row of <c>ipai_webhook</c> (times in UTC); the secrets are names, never values.</summary>
-public sealed record Webhook(
-    long Id,
-    string Url,
-    string[] Events,
-    string SecretEnv,
-    string? TokenEnv,
-    string State,
-    string? PausedReason,
-    int PauseAfter,
-    int ConsecutiveFailures,
-    DateTime CreatedAt)
+public sealed record Webhook
 {
     public const string Active = "active";
     public const string Paused = "paused";
+
+    public long Id { get; init; }
+    public required string Url { get; init; }
+    public string[] Events { get; init; } = [];
+    public required string SecretEnv { get; init; }
+    public string? TokenEnv { get; init; }
+    public required string State { get; init; }
+    public string? PausedReason { get; init; }
+    public int PauseAfter { get; init; }
+    public int ConsecutiveFailures { get; init; }
+    public DateTime CreatedAt { get; init; }
 }
 
 /// <summary>One delivery of an event (or of <c>webhook test</c>) to a webhook, with its attempts.</summary>

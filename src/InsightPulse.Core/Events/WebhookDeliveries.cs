@@ -32,7 +32,7 @@ public sealed class WebhookDeliveries(PlatformDatabases databases, WebhookSecret
             transaction, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Sends every delivery that is due to an active webhook; returns the attempts made.</summary>
+    /// <summary>Sends every event's delivery that is due to an active webhook (a test delivery is sent by its caller); returns the attempts made.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         List<Due> due;
@@ -41,7 +41,7 @@ public sealed class WebhookDeliveries(PlatformDatabases databases, WebhookSecret
             due = (await connection.QueryAsync<Due>(new CommandDefinition("""
                 SELECT d.id, d.webhook_id AS WebhookId, d.event_type AS EventType, d.body, d.attempts, w.url, w.secret_env AS SecretEnv, w.token_env AS TokenEnv
                 FROM ipai_webhook_delivery d JOIN ipai_webhook w ON w.id = d.webhook_id
-                WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.state = 'active'
+                WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.state = 'active' AND d.event_id IS NOT NULL
                 ORDER BY d.webhook_id, d.created_at, d.id
                 LIMIT 500
                 """, cancellationToken: cancellationToken))).ToList();
@@ -66,7 +66,7 @@ public sealed class WebhookDeliveries(PlatformDatabases databases, WebhookSecret
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition("""
             SELECT min(d.next_attempt_at) FROM ipai_webhook_delivery d JOIN ipai_webhook w ON w.id = d.webhook_id
-            WHERE d.state = 'pending' AND w.state = 'active'
+            WHERE d.state = 'pending' AND w.state = 'active' AND d.event_id IS NOT NULL
             """, cancellationToken: cancellationToken));
     }
 

@@ -104,8 +104,9 @@ public sealed class TenantProvisioner(
             UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = 'interrupted: the process ended before the run finished' WHERE tenant_code = @code AND finished_at IS NULL;
             INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid);
             """, new { code, runId, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
-        // The stores' outboxes: marked before any script can write to them, relayed after each step that migrates and
-        // at the end (a run killed in between leaves the mark, and the next run or the dispatcher relays them).
+        // The stores' outboxes: marked before any script can write to them, relayed once the scripts are applied (one
+        // event per store and run, before the tenant's lifecycle event) and at the end; a run killed in between leaves
+        // the mark, and the next run or the dispatcher relays them.
         var stores = EventStoresOf(tenant);
         await outbox.MarkAsync(stores, cancellationToken);
         await RelayAsync(stores, unmark: false, cancellationToken);
@@ -158,7 +159,6 @@ public sealed class TenantProvisioner(
         try
         {
             await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
-            await RelayAsync(stores, unmark: false, cancellationToken);
             await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
             await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
             await RelayAsync(stores, unmark: false, cancellationToken);

@@ -5,10 +5,12 @@ namespace InsightPulse.Core.Tests.Events;
 
 public sealed class WebhookPayloadTests
 {
-    private static readonly SchemaEvent Event = new(
-        42, Guid.Parse("6f1c7c7e-8c1e-4f55-a3c9-2b3b1f0f9a10"), SchemaChanges.EventType, SchemaChanges.ScriptsApplied, "tbwa", "schema",
-        "postgres", "tbwa", ["module:ipai_finance_ppm/0003_add_po_number.sql"], [], new string('a', 64),
-        new DateTime(2026, 12, 3, 7, 5, 9, 123, DateTimeKind.Utc), new DateTime(2026, 12, 3, 7, 5, 10, DateTimeKind.Utc), null, null);
+    private static readonly SchemaEvent Event = new()
+    {
+        Id = 42, Uuid = Guid.Parse("6f1c7c7e-8c1e-4f55-a3c9-2b3b1f0f9a10"), Change = SchemaChanges.ScriptsApplied, TenantCode = "tbwa", Store = "schema",
+        Database = "postgres", Schema = "tbwa", Scripts = ["module:ipai_finance_ppm/0003_add_po_number.sql"], Checksum = new string('a', 64),
+        OccurredAt = new DateTime(2026, 12, 3, 7, 5, 9, 123, DateTimeKind.Utc), RecordedAt = new DateTime(2026, 12, 3, 7, 5, 10, DateTimeKind.Utc),
+    };
 
     [Fact]
     public void Is_a_repository_dispatch_body_with_at_most_ten_client_payload_keys()
