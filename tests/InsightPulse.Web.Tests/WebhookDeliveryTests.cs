@@ -1,6 +1,12 @@
 using System.Text.Json;
 using Dapper;
+using InsightPulse.Core;
+using InsightPulse.Core.Bi;
 using InsightPulse.Core.Events;
+using InsightPulse.Core.Modules;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
+using Microsoft.Extensions.Configuration;
 using InsightPulse.Web.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -131,6 +137,52 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
         Assert.Equal([500, 500, 204], log.AttemptLog.Select(a => a.Status));
         Assert.Equal(3, log.Attempts);
         Assert.Equal(Webhook.Active, (await _platform.Get<WebhookRegistry>().GetAsync(webhook, CancellationToken.None)).State);
+    }
+
+    /// <summary>This build's catalog with scripts added to the finance module, as a new build would ship them.</summary>
+    private ServiceProvider ServicesWithFinanceScripts(params Migration[] scripts)
+    {
+        var catalog = ModuleCatalog.Embedded;
+        var modules = catalog.Modules.Select(m => m.Name == "ipai_finance_ppm" ? m with { Migrations = [.. m.Migrations, .. scripts] } : m);
+        var databanks = catalog.AllWithDatabanks.Except(catalog.Modules);
+        return new ServiceCollection()
+            .AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(_platform.Settings).Build())
+            .AddSingleton(new ModuleCatalog(modules, databanks))
+            .BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task Migrating_a_tenant_after_a_new_module_script_delivers_one_signed_event_and_its_dataset_gains_the_column()
+    {
+        var receiver = await ReceiverAsync();
+        var secret = Secret();
+        await AddWebhookAsync(receiver.Url, secret.Name);
+        var before = await LastEventAsync();
+
+        await using (var build = ServicesWithFinanceScripts(new Migration("0003_expense_cost_center.sql", "ALTER TABLE ppm_expense_report ADD COLUMN cost_center text;")))
+        {
+            var migrated = await build.GetRequiredService<FleetMigrator>().MigrateAsync(["tbwa"], 1, keepGoing: false, null, CancellationToken.None);
+            Assert.True(migrated.Succeeded);
+        }
+
+        var events = await EventsSinceAsync(before);
+        Assert.Single(events);
+        await WaitForAsync(() => Task.FromResult(!receiver.Requests.IsEmpty), "the delivery");
+        await Task.Delay(300); // nothing else comes
+        var request = Assert.Single(receiver.Requests);
+        Assert.True(WebhookSignature.Verify(secret.Value, request.Body, request.Signature));
+        var payload = JsonDocument.Parse(request.Body).RootElement.GetProperty("client_payload");
+        Assert.Equal("tbwa", payload.GetProperty("tenant").GetString());
+        Assert.Equal(["module:ipai_finance_ppm/0003_expense_cost_center.sql"], payload.GetProperty("scripts").EnumerateArray().Select(e => e.GetString()));
+
+        var dataset = (await _platform.Get<BiMetadata>().DatasetsAsync("tbwa", CancellationToken.None)).Single(d => d.Name == "ppm_expense_report");
+        Assert.NotNull(dataset.Column("cost_center"));
+        await WaitForAsync(async () =>
+        {
+            await using var platform = await _platform.OpenPlatformAsync();
+            return await platform.ExecuteScalarAsync<string?>("SELECT bi_refresh FROM ipai_schema_event WHERE id = @id", new { id = events[0] }) is { } refreshed
+                && refreshed.StartsWith("tbwa:", StringComparison.Ordinal);
+        }, "the event's BI refresh");
     }
 
     [Fact]

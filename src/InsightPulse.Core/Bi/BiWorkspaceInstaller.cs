@@ -26,12 +26,9 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         var workspace = tenant.SupersetWorkspace ?? tenant.Code;
         var applicable = await ApplicableAsync(tenant, cancellationToken);
         var columns = new Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>>();
-        foreach (var dataset in applicable.SelectMany(t => t.Datasets))
-        {
-            columns[(dataset.Store, dataset.Name)] = await ColumnsAsync(tenant, dataset.Store, dataset.Name, cancellationToken);
-        }
 
         var did = new List<string>();
+        var broken = new List<string>();
         var registered = new List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)>();
         await using (var platform = await databases.Platform.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await platform.BeginTransactionAsync(cancellationToken))
@@ -44,9 +41,15 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
             // One writer per workspace at a time (the provisioning lock already gives that; this keeps it true for any caller).
             await platform.ExecuteAsync(new CommandDefinition("SELECT 1 FROM ipai_bi_workspace WHERE tenant_code = @code FOR UPDATE",
                 new { code = tenant.Code }, transaction, cancellationToken: cancellationToken));
+            // The live columns, read under the workspace's lock: a dataset refresh (which takes it too) cannot have
+            // written newer ones that this run would overwrite.
+            foreach (var dataset in applicable.SelectMany(t => t.Datasets))
+            {
+                columns[(dataset.Store, dataset.Name)] = await ColumnsAsync(tenant, dataset.Store, dataset.Name, cancellationToken);
+            }
             foreach (var template in applicable)
             {
-                var (acted, embeddedUuid, allowedDomains) = await EnsureDashboardAsync(platform, transaction, tenant, template, columns, cancellationToken);
+                var (acted, embeddedUuid, allowedDomains) = await EnsureDashboardAsync(platform, transaction, tenant, template, columns, broken, cancellationToken);
                 if (acted.Count > 0) did.Add($"{template.Slug}: {string.Join(", ", acted)}");
                 registered.Add((template.Slug, template.Title, template.Description, embeddedUuid, allowedDomains));
             }
@@ -55,7 +58,10 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         var listed = await RegisterAsync(tenant, registered, cancellationToken);
         if (listed > 0) did.Add($"registered {listed} dashboard(s) in {tenant.DbName}");
         var names = applicable.Count == 0 ? "no dashboard template applies" : string.Join(", ", applicable.Select(t => t.Slug));
-        return did.Count > 0 ? (true, $"workspace {workspace}: {string.Join("; ", did)}") : (false, $"workspace {workspace} complete ({names})");
+        var brokenNote = broken.Count == 0 ? "" : $"; {broken.Count} chart(s) broken (they show why): {string.Join(" ", broken)}";
+        return did.Count > 0
+            ? (true, $"workspace {workspace}: {string.Join("; ", did)}{brokenNote}")
+            : (false, $"workspace {workspace} complete ({names}){brokenNote}");
     }
 
     /// <summary>The templates whose requirement the tenant meets: a module it installs, or its databank.</summary>
@@ -109,7 +115,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
 
     private static async Task<(List<string> Acted, Guid EmbeddedUuid, string[] AllowedDomains)> EnsureDashboardAsync(
         NpgsqlConnection platform, NpgsqlTransaction transaction, Tenant tenant, DashboardTemplate template,
-        Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>> columns, CancellationToken cancellationToken)
+        Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>> columns, List<string> broken, CancellationToken cancellationToken)
     {
         var acted = new List<string>();
         var datasetIds = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -135,14 +141,14 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         }
         if (changedDatasets > 0) acted.Add($"{changedDatasets} dataset(s)");
 
-        foreach (var chart in template.Charts)
+        // A chart that does not fit its dataset's live columns (a script renamed or dropped one) is written broken,
+        // with the reason a viewer reads, as the dataset refresh marks it; it heals when a later run finds it fitting.
+        var brokenReasons = template.Charts.ToDictionary(c => c.Key, c =>
         {
-            var dataset = template.Datasets.Single(d => d.Name == chart.Dataset);
-            if (ChartSpecValidator.Problems(chart.Spec, columns[(dataset.Store, dataset.Name)]) is { Count: > 0 } problems)
-            {
-                throw new ChartSpecException($"Dashboard template {template.Slug}, chart '{chart.Key}' does not fit {dataset.Name}: {string.Join(" ", problems)}");
-            }
-        }
+            var dataset = template.Datasets.Single(d => d.Name == c.Dataset);
+            return DatasetRefresh.BrokenReason(dataset.Name, c.Spec, columns[(dataset.Store, dataset.Name)]);
+        }, StringComparer.Ordinal);
+        broken.AddRange(brokenReasons.Where(r => r.Value is not null).Select(r => $"{template.Slug}/{r.Key}: {r.Value}"));
 
         var layout = JsonSerializer.Serialize(DashboardLayout.Of(template), BiJson.Options);
         // The tenant's own hosts may embed its dashboards: its domain and its development host (a code with '_' has
@@ -175,17 +181,17 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         foreach (var chart in template.Charts)
         {
             changedCharts += await platform.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO ipai_bi_chart (tenant_code, dashboard_id, dataset_id, key, slice_name, viz_type, spec)
-                VALUES (@code, @dashboard, @dataset, @key, @title, @viz, CAST(@spec AS jsonb))
+                INSERT INTO ipai_bi_chart (tenant_code, dashboard_id, dataset_id, key, slice_name, viz_type, spec, broken_reason)
+                VALUES (@code, @dashboard, @dataset, @key, @title, @viz, CAST(@spec AS jsonb), @broken)
                 ON CONFLICT (tenant_code, dashboard_id, key) DO UPDATE
                 SET dataset_id = excluded.dataset_id, slice_name = excluded.slice_name, viz_type = excluded.viz_type, spec = excluded.spec,
-                    broken_reason = NULL, changed_at = now()
+                    broken_reason = excluded.broken_reason, changed_at = now()
                 WHERE (ipai_bi_chart.dataset_id, ipai_bi_chart.slice_name, ipai_bi_chart.viz_type, ipai_bi_chart.spec, ipai_bi_chart.broken_reason)
-                      IS DISTINCT FROM (excluded.dataset_id, excluded.slice_name, excluded.viz_type, excluded.spec, NULL)
+                      IS DISTINCT FROM (excluded.dataset_id, excluded.slice_name, excluded.viz_type, excluded.spec, excluded.broken_reason)
                 """, new
             {
                 code = tenant.Code, dashboard = dashboard.Id, dataset = datasetIds[chart.Dataset], key = chart.Key, title = chart.Title,
-                viz = chart.Spec.Viz, spec = JsonSerializer.Serialize(chart.Spec, BiJson.Options),
+                viz = chart.Spec.Viz, spec = JsonSerializer.Serialize(chart.Spec, BiJson.Options), broken = brokenReasons[chart.Key],
             }, transaction, cancellationToken: cancellationToken));
         }
         // Charts the template no longer has (a new build removed them) leave its dashboard.
