@@ -12,7 +12,8 @@ namespace InsightPulse.Core.Bi;
 /// <summary>
 /// The provisioning step <c>bi_workspace</c>: the tenant's workspace, and in it every dashboard template that
 /// applies to the tenant (its module installed, or its databank), with the datasets' columns read from the live
-/// catalogue and every chart's spec checked against them; then each dashboard registered in the tenant's own
+/// catalogue and every chart's spec checked against them (one that does not fit is written broken, with the reason a
+/// viewer reads, as <see cref="DatasetRefresh"/> marks it); then each dashboard registered in the tenant's own
 /// <c>ipai_bi_dashboard</c> with its embedded uuid. An ensure: it compares before it writes, so a second run
 /// changes nothing, a killed run is completed by the next (the workspace is written in one transaction), and a row
 /// changed or deleted by hand, or a template changed by a new build, is put back.

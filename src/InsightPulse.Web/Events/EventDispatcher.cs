@@ -50,16 +50,19 @@ public sealed partial class EventDispatcher(
         {
             try
             {
+                // One session for the life of this node's part: a stand-by asks for the lock on it at every poll.
                 await using var session = await OpenSessionAsync(stoppingToken);
-                await using var leadership = await AdvisoryLock.TryAcquireAsync(session, LeaderLock, stoppingToken);
-                if (leadership is null)
+                while (true)
                 {
+                    await using var leadership = await AdvisoryLock.TryAcquireAsync(session, LeaderLock, stoppingToken);
+                    if (leadership is not null)
+                    {
+                        _leading = true;
+                        Log.Leading(logger);
+                        await LeadAsync(session, stoppingToken);
+                    }
                     await Task.Delay(Poll, stoppingToken);
-                    continue;
                 }
-                _leading = true;
-                Log.Leading(logger);
-                await LeadAsync(session, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -69,6 +72,7 @@ public sealed partial class EventDispatcher(
             {
                 if (_leading) Log.LeadershipLost(logger, e.Message);
                 else Log.StandbyFailed(logger, e.Message);
+                _leading = false;
                 await Task.Delay(Poll, stoppingToken);
             }
             finally
@@ -87,7 +91,15 @@ public sealed partial class EventDispatcher(
             // A running provisioning run relays its stores itself: skip them until it is over.
             await using var tenantLock = await AdvisoryLock.TryAcquireAsync(session, TenantProvisioner.LockKey(store.TenantCode), cancellationToken);
             if (tenantLock is null) continue;
-            if (await outbox.RelayAsync(store, unmark: true, cancellationToken) is { } relayed) Log.Relayed(logger, relayed.Id, store.TenantCode, store.Store);
+            try
+            {
+                if (await outbox.RelayAsync(store, unmark: true, cancellationToken) is { } relayed) Log.Relayed(logger, relayed.Id, store.TenantCode, store.Store);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && session.FullState == System.Data.ConnectionState.Open)
+            {
+                // That store does not answer now (its database down): the mark stays, the others go on.
+                Log.RelayFailed(logger, store.TenantCode, store.Store, e.Message);
+            }
         }
         foreach (var schemaEvent in await outbox.UndispatchedAsync(100, cancellationToken))
         {
@@ -104,7 +116,16 @@ public sealed partial class EventDispatcher(
         }
         while (!stoppingToken.IsCancellationRequested)
         {
-            await RunOnceAsync(session, stoppingToken);
+            try
+            {
+                await RunOnceAsync(session, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && session.FullState == System.Data.ConnectionState.Open)
+            {
+                // A pass that failed on something else than the leader's own session (a tenant's database down, a
+                // bug) is logged and tried again at the next wake-up; it never stops the web node.
+                Log.PassFailed(logger, e);
+            }
             var wait = Poll;
             if (await deliveries.NextDueAsync(stoppingToken) is { } due)
             {
@@ -176,5 +197,11 @@ public sealed partial class EventDispatcher(
 
         [LoggerMessage(5006, LogLevel.Warning, "BI refresh for tenant {Tenant} failed: {Reason}")]
         public static partial void RefreshFailed(ILogger logger, string tenant, string reason);
+
+        [LoggerMessage(5008, LogLevel.Warning, "Could not relay the {Store} store of tenant {Tenant} (tried again at the next pass): {Reason}")]
+        public static partial void RelayFailed(ILogger logger, string tenant, string store, string reason);
+
+        [LoggerMessage(5007, LogLevel.Error, "A pass of the event dispatcher failed; it runs again at the next wake-up")]
+        public static partial void PassFailed(ILogger logger, Exception exception);
     }
 }
