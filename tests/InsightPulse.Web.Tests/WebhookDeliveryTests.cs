@@ -117,8 +117,14 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
             return deliveries.Count == events.Count && deliveries.All(d => d.State == WebhookDelivery.Succeeded);
         }, "every event delivered");
 
-        // One node dispatches, the other stands by (the deliveries above prove no event went out twice).
-        await WaitForAsync(() => Task.FromResult(_nodes.Count(n => n.Services.GetRequiredService<EventDispatcher>().IsLeader) == 1), "exactly one dispatcher");
+        // One session of the two nodes holds the dispatcher's lock (the deliveries below prove no event went out twice).
+        await using (var platform = await _platform.OpenPlatformAsync())
+        {
+            Assert.Equal(1, await platform.ExecuteScalarAsync<int>("""
+                SELECT count(*) FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)
+                """, new { key = EventDispatcher.LeaderLock }));
+        }
         var requests = receiver.Requests.ToList();
         Assert.All(requests, r =>
         {

@@ -32,32 +32,36 @@ public sealed class WebhookDeliveries(PlatformDatabases databases, WebhookSecret
             transaction, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Sends every event's delivery that is due to an active webhook (a test delivery is sent by its caller); returns the attempts made.</summary>
+    /// <summary>
+    /// Sends, for every active webhook, its oldest delivery that is due; returns the attempts made. Each is claimed
+    /// first, in its own statement, by moving its next attempt past the attempt's time limit: two dispatchers (a
+    /// leader that lost its lock and does not know it yet, and the new one) never send the same attempt, and a
+    /// process that dies while sending leaves a delivery that is tried again when the claim runs out.
+    /// </summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
-        List<Due> due;
+        List<Due> claimed;
         await using (var connection = await databases.Platform.OpenConnectionAsync(cancellationToken))
         {
-            due = (await connection.QueryAsync<Due>(new CommandDefinition("""
-                SELECT d.id, d.webhook_id AS WebhookId, d.event_type AS EventType, d.body, d.attempts, w.url, w.secret_env AS SecretEnv, w.token_env AS TokenEnv
-                FROM ipai_webhook_delivery d JOIN ipai_webhook w ON w.id = d.webhook_id
-                WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.state = 'active' AND d.event_id IS NOT NULL
-                ORDER BY d.webhook_id, d.created_at, d.id
-                LIMIT 500
-                """, cancellationToken: cancellationToken))).ToList();
+            claimed = (await connection.QueryAsync<Due>(new CommandDefinition("""
+                WITH due AS (
+                    SELECT next.id FROM ipai_webhook w
+                    CROSS JOIN LATERAL (
+                        SELECT d.id FROM ipai_webhook_delivery d
+                        WHERE d.webhook_id = w.id AND d.state = 'pending' AND d.next_attempt_at <= now() AND d.event_id IS NOT NULL
+                        ORDER BY d.created_at, d.id LIMIT 1
+                        FOR UPDATE SKIP LOCKED
+                    ) next
+                    WHERE w.state = 'active'
+                )
+                UPDATE ipai_webhook_delivery d SET next_attempt_at = now() + make_interval(secs => @claimSeconds)
+                FROM due, ipai_webhook w
+                WHERE d.id = due.id AND w.id = d.webhook_id
+                RETURNING d.id, d.webhook_id AS WebhookId, d.event_type AS EventType, d.body, d.attempts, w.url, w.secret_env AS SecretEnv, w.token_env AS TokenEnv
+                """, new { claimSeconds = Options.TimeoutSeconds + 30 }, cancellationToken: cancellationToken))).ToList();
         }
-        var attempts = await Task.WhenAll(due.GroupBy(d => d.WebhookId).Select(async deliveries =>
-        {
-            var made = 0;
-            foreach (var delivery in deliveries)
-            {
-                made++;
-                var (_, paused) = await AttemptAsync(delivery, final: false, countsForWebhook: true, cancellationToken);
-                if (paused) break;
-            }
-            return made;
-        }));
-        return attempts.Sum();
+        await Task.WhenAll(claimed.Select(delivery => AttemptAsync(delivery, final: false, countsForWebhook: true, cancellationToken)));
+        return claimed.Count;
     }
 
     /// <summary>When the next pending delivery of an active webhook is due (null: none is pending).</summary>

@@ -116,6 +116,8 @@ public sealed partial class EventDispatcher(
         }
         while (!stoppingToken.IsCancellationRequested)
         {
+            // The session still holds the lock (a session that died lost it): throws, and this node stands by again.
+            await session.ExecuteAsync(new CommandDefinition("SELECT 1", cancellationToken: stoppingToken));
             try
             {
                 await RunOnceAsync(session, stoppingToken);
