@@ -67,6 +67,16 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         return templates.All.Where(t => (t.Requires.Module is { } m && modules.Contains(m)) || (t.Requires.Databank is { } d && d == databank)).ToList();
     }
 
+    /// <summary>A relation's columns from the catalogue (<c>@schema</c>, <c>@relation</c>): name and <c>format_type</c>, in order.</summary>
+    internal const string CatalogueColumns = """
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+        FROM pg_catalog.pg_attribute a
+        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """;
+
     /// <summary>The columns of a relation of the tenant's store, from the catalogue (read as the owner); plain names only.</summary>
     public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
     {
@@ -75,14 +85,8 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
             ? (databases.Get(tenant.DbName, databases.Environment.Owner), "public")
             : (databases.Data, tenant.SupabaseSchema);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-            FROM pg_catalog.pg_attribute a
-            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum
-            """, new { schema, relation }, cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition(CatalogueColumns,
+            new { schema, relation }, cancellationToken: cancellationToken))).ToList();
         if (rows.Count == 0)
         {
             throw new BiWorkspaceException($"The BI dataset {schema}.{relation} of tenant '{tenant.Code}' does not exist.",
@@ -129,9 +133,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         }
 
         var layout = JsonSerializer.Serialize(DashboardLayout.Of(template), BiJson.Options);
-        // The tenant's own hosts may embed its dashboards: its domain and its development host (a code with '_' has
-        // no valid development host name, so none is listed for it).
-        string[] defaultDomains = [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
+        var defaultDomains = DefaultAllowedDomains(tenant);
         var dashboard = await platform.QuerySingleAsync<(long Id, Guid EmbeddedUuid, string[] AllowedDomains, bool Written)>(new CommandDefinition("""
             WITH upsert AS (
                 INSERT INTO ipai_bi_workspace_dashboard (tenant_code, slug, title, description, layout, refresh_seconds, allowed_domains, template, template_checksum)
@@ -181,6 +183,13 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     }
 
     /// <summary>
+    /// The tenant's own hosts, which may embed its dashboards: its domain and its development host (a code with '_'
+    /// has no valid development host name, so none is listed for it).
+    /// </summary>
+    internal static string[] DefaultAllowedDomains(Tenant tenant) =>
+        [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
+
+    /// <summary>
     /// Puts a dashboard's embedded configuration, changed through the API, into the tenant's registry at once, so that
     /// its Dashboards page embeds the uuid that works (the next provisioning run would repair it too).
     /// </summary>
@@ -194,7 +203,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     /// Each dashboard in the tenant's registry (<c>ipai_bi_dashboard</c> of its database), with its embedded uuid;
     /// a row the tenant's administrator edited (name, order, groups, RLS, active) keeps those edits.
     /// </summary>
-    private async Task<int> RegisterAsync(Tenant tenant, List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)> dashboards, CancellationToken cancellationToken)
+    internal async Task<int> RegisterAsync(Tenant tenant, List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)> dashboards, CancellationToken cancellationToken)
     {
         if (dashboards.Count == 0) return 0;
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
