@@ -33,6 +33,19 @@ public static class DashboardPages
             }
             var tokens = antiforgery.GetAndStoreTokens(page.Http);
             var origin = $"{page.Http.Request.Scheme}://{page.Http.Request.Host}";
+            if (page.Tenant.SupersetBaseUrl is { } external)
+            {
+                // The dashboard comes from the tenant's external Superset: the SDK's iframe goes there (frame-src), and
+                // that Superset checks our origin against its allowed domains (Referer: the origin only).
+                origin = external.TrimEnd('/');
+                var frameOrigin = new Uri(external).GetLeftPart(UriPartial.Authority);
+                page.Http.Response.OnStarting(() =>
+                {
+                    page.Http.Response.Headers.ContentSecurityPolicy = Hosting.SecurityHeadersMiddleware.ContentSecurityPolicy + "; frame-src 'self' " + frameOrigin;
+                    page.Http.Response.Headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+                    return Task.CompletedTask;
+                });
+            }
             var body = Html.Of($"""
                 <div id="bi-host" class="bi-host" data-testid="dashboard-host" data-embedded-uuid="{embedded.ToString()}" data-bi-domain="{origin}" data-title="{dashboard.Name}"
                      data-guest-token-url="/dashboards/{dashboard.Slug}/guest-token" data-antiforgery="{tokens.RequestToken ?? ""}"
