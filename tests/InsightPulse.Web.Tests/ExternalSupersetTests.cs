@@ -103,6 +103,30 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
         Assert.Equal(charts.Count, (await metadata.ChartsAsync(Tenant.PlatformCode, dashboard.Id, CancellationToken.None)).Count);
         Assert.Single(await _externalHost.Services.GetRequiredService<BiDatabases>().ListAsync(Tenant.PlatformCode, null, CancellationToken.None));
 
+        // A run killed after creating but before recording (no ids recorded), with a chart deleted there since: the
+        // next run finds everything by name and makes only the missing chart.
+        await using (var platformA = await web.Scope.OpenPlatformAsync())
+        await using (var clear = new Npgsql.NpgsqlCommand($"DELETE FROM ipai_bi_external_object WHERE tenant_code = '{Code}'", platformA))
+        {
+            await clear.ExecuteNonQueryAsync();
+        }
+        var lost = charts.Single(c => c.Key == "total_pending");
+        await using (var platformB = await _external.OpenPlatformAsync())
+        await using (var drop = new Npgsql.NpgsqlCommand(
+            $"DELETE FROM ipai_bi_tagged_object WHERE object_type = 2 AND object_id = {lost.Id}; DELETE FROM ipai_bi_chart WHERE id = {lost.Id}", platformB))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+        var third = (await provisioner.ProvisionAsync(Code, new TenantProvisioner.Options(), null, null, CancellationToken.None)).Steps.Single(s => s.Step == "bi_workspace");
+        Assert.True(third.Acted, third.Detail);
+        Assert.Contains("chart agency-finance/total_pending", third.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("database connection", third.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("dataset", third.Detail, StringComparison.Ordinal);
+        Assert.Single(await metadata.DashboardsAsync(Tenant.PlatformCode, CancellationToken.None), d => d.Slug == $"{Code}-agency-finance");
+        charts = await metadata.ChartsAsync(Tenant.PlatformCode, dashboard.Id, CancellationToken.None);
+        Assert.Equal(template.Charts.Count(), charts.Count);
+        Assert.False((await provisioner.ProvisionAsync(Code, new TenantProvisioner.Options(), null, null, CancellationToken.None)).Steps.Single(s => s.Step == "bi_workspace").Acted);
+
         // The tenant's Dashboards page embeds it from the second host, and a chart draws the first platform's rows.
         await using var context = await web.NewContextAsync(1400, 1000);
         var page = await context.NewPageAsync();
