@@ -14,7 +14,7 @@ public sealed class BiMetadata(PlatformDatabases databases)
         "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
 
     private const string ChartColumns = "c.id, c.uuid, c.dashboard_id, c.dataset_id, c.key, c.slice_name, c.viz_type, c.spec::text AS spec, c.broken_reason";
-    private const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns, d.database_id, d.schema_name";
+    internal const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns, d.database_id, d.schema_name";
 
     /// <summary>The workspace's dashboards, by title.</summary>
     public async Task<IReadOnlyList<WorkspaceDashboard>> DashboardsAsync(string tenantCode, CancellationToken cancellationToken)

@@ -10,12 +10,12 @@ namespace InsightPulse.Core.Bi;
 /// <c>bi_workspace</c> step from templates): the writes behind <c>POST|PUT /api/v1/dataset|dashboard|chart</c> and
 /// <c>/api/v1/tag</c>. Keyed by the workspace's tenant code like every read of <see cref="BiMetadata"/>.
 /// </summary>
-public sealed class BiObjects(PlatformDatabases databases, BiDatabases connections)
+public sealed class BiObjects(PlatformDatabases databases, BiDatabases connections, BiMetadata metadata)
 {
     /// <summary>Superset's ObjectType numbers for what can be tagged.</summary>
     public static readonly IReadOnlyDictionary<int, string> TaggableTypes = new Dictionary<int, string> { [2] = "chart", [3] = "dashboard", [4] = "dataset" };
 
-    private const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns, d.database_id, d.schema_name";
+    private const string DatasetColumns = BiMetadata.DatasetColumns;
 
     /// <summary>A dataset over connection <paramref name="databaseId"/>: its columns read over that connection now.</summary>
     public async Task<Dataset> CreateDatasetAsync(string tenantCode, long databaseId, string schema, string table, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
                 VALUES (@tenantCode, @slug, @title, CAST(@layout AS jsonb), @refreshSeconds, false, CAST(@positionJson AS jsonb))
                 RETURNING id
                 """, new { tenantCode, slug, title, layout = JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, positionJson }, cancellationToken: cancellationToken));
-            return (await new BiMetadata(databases).DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken))!;
+            return (await metadata.DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken))!;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -93,7 +93,7 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
                 position_json = coalesce(CAST(@positionJson AS jsonb), position_json), changed_at = now()
             WHERE tenant_code = @tenantCode AND id = @id
             """, new { tenantCode, id, slug, title, layout = layout is null ? null : JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, positionJson }, cancellationToken: cancellationToken));
-        return changed == 0 ? null : await new BiMetadata(databases).DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        return changed == 0 ? null : await metadata.DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
     }
 
     /// <summary>The Superset layout a dashboard was given through the API (null for a template's dashboard).</summary>
