@@ -50,6 +50,10 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
 
     public async Task DisposeAsync()
     {
+        // The shared browser platform is left as the other classes expect it: without this class's tenant and secret.
+        await web.Services.GetRequiredService<TenantArchiver>().DeleteAllAsync(Code, null, CancellationToken.None);
+        web.Services.GetRequiredService<SupersetSessions>().Forget(_baseUrl);
+        web.Services.GetRequiredService<ManagedCluster>().Secrets.Delete(SupersetCredentials.SecretName(new Uri(_baseUrl)));
         await _externalHost.StopAsync();
         await _externalHost.DisposeAsync();
         await _external.DisposeAsync();
