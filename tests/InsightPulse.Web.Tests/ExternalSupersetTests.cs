@@ -136,7 +136,11 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
         var page = await context.NewPageAsync();
         var site = web.Site($"{Code}.localhost");
         await BrowserPlatform.SignInAsync(page, site, "admin", web.AdminPasswordOf(Code));
-        await page.GotoAsync($"{site}/dashboards/agency-finance");
+        var response = await page.GotoAsync($"{site}/dashboards/agency-finance");
+        // The page may frame the external host, and tells it its origin (its allowed-domains check reads the Referer).
+        var headers = await response!.AllHeadersAsync();
+        Assert.Contains($"frame-src 'self' {_baseUrl}", headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("strict-origin-when-cross-origin", headers["referrer-policy"]);
         var frameElement = await page.WaitForSelectorAsync("iframe[src*='/embedded/']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         Assert.StartsWith($"{_baseUrl}/embedded/{dashboard.EmbeddedUuid}", await frameElement!.GetAttributeAsync("src"), StringComparison.Ordinal);
         var frame = (await frameElement.ContentFrameAsync())!;
