@@ -65,6 +65,7 @@ COMMENT ON TABLE ipai_bi_database IS 'A BI database connection (Superset''s data
 COMMENT ON TABLE ipai_bi_tagged_object IS 'Tags on BI objects (Superset''s tagged_object), e.g. workspace:<code>.';
 COMMENT ON TABLE ipai_bi_external_object IS 'What provisioning made in a tenant''s external Superset, with the ids it got back.';
 
--- A dashboard made through the API keeps the Superset layout it was given (position_json), so reading it back
--- gives what was written and a client comparing the two sees nothing to change.
-ALTER TABLE ipai_bi_workspace_dashboard ADD COLUMN position_json jsonb;
+-- A dashboard made through the API keeps the Superset documents it was given (json_metadata, position_json): its
+-- layout (tabs, chart widths, native filters) is read from them, and reading them back gives what was written, so a
+-- client comparing the two sees nothing to change.
+ALTER TABLE ipai_bi_workspace_dashboard ADD COLUMN json_metadata jsonb, ADD COLUMN position_json jsonb;

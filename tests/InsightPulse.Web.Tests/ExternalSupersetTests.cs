@@ -150,6 +150,10 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
         await Assertions.Expect(panel.Locator(".bi-card[data-state=loading], .bi-card[data-state=idle]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await Assertions.Expect(panel.Locator(".bi-card[data-state=ready]")).ToHaveCountAsync(dashboard.Layout.Tabs[0].Charts.Count);
         await BrowserPlatform.ScreenshotAsync(page, "dashboard-external-superset");
+        // The native filter came through Superset's native_filter_configuration; its values are read over the connection.
+        var project = frame.Locator("[data-filter=project]");
+        await project.Locator(".bi-select-button").ClickAsync();
+        await Assertions.Expect(project.Locator(".bi-option input[value^='DEMO-']").First).ToBeAttachedAsync();
 
         // The data really came over the connection: the second host answers the chart with the demo rows' total.
         var budget = charts.Single(c => c.Key == "total_budget");

@@ -69,11 +69,18 @@ public sealed class SupersetManagementApiTests(PostgresFixture postgres, WebPlat
         Assert.Equal(1, found.GetProperty("count").GetInt32());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await api.GetAsync("/api/v1/dataset/?q=(filters:!((col:sql,opr:ct,value:x)))")).StatusCode);
 
-        var layout = new { tabs = new[] { new { key = "main", title = "Main", charts = new[] { new { key = "lines", width = 12 } } } }, native_filters = Array.Empty<object>() };
+        // The layout travels as Superset's own documents: a tab with one chart in position_json, a select filter in
+        // json_metadata's native_filter_configuration naming the dataset by id.
+        var layout = new DashboardLayout
+        {
+            Tabs = [new LayoutTab { Key = "main", Title = "Main", Charts = [new LayoutCell { Key = "lines", Width = 12 }] }],
+            NativeFilters = [new NativeFilter { Key = "atc", Label = "ATC code", Kind = "select", Column = "atc_code", Dataset = datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture) }],
+        };
+        var positions = SupersetFormData.Positions(layout, new Dictionary<string, (long, string)>()).ToJsonString();
         var dashboard = await CreatedAsync(await api.PostAsJsonAsync("/api/v1/dashboard/", new
         {
-            dashboard_title = "TBWA over a connection", slug = "tbwa-over-connection", published = true,
-            json_metadata = JsonSerializer.Serialize(new { ipai_layout = layout, refresh_frequency = 60 }),
+            dashboard_title = "TBWA over a connection", slug = "tbwa-over-connection", published = true, position_json = positions,
+            json_metadata = new System.Text.Json.Nodes.JsonObject { ["refresh_frequency"] = 60, ["native_filter_configuration"] = SupersetFormData.NativeFilters(layout.NativeFilters) }.ToJsonString(),
         }));
         var dashboardId = dashboard.GetProperty("id").GetInt64();
         ChartSpec Count(string column) => new() { Viz = "big_number", Metrics = [new ChartMetric { Aggregate = "count", Column = column, Label = "Lines" }] };
@@ -83,8 +90,14 @@ public sealed class SupersetManagementApiTests(PostgresFixture postgres, WebPlat
         var chartId = chart.GetProperty("id").GetInt64();
         var onDashboard = await api.GetFromJsonAsync<JsonElement>($"/api/v1/dashboard/{dashboardId}/charts");
         Assert.Equal("lines", onDashboard.GetProperty("result")[0].GetProperty("form_data").GetProperty(SupersetFormData.ChartKey).GetString());
-        var read = await api.GetFromJsonAsync<JsonElement>("/api/v1/dashboard/tbwa-over-connection");
-        Assert.Contains("ipai_layout", read.GetProperty("result").GetProperty("json_metadata").GetString(), StringComparison.Ordinal);
+        var read = (await api.GetFromJsonAsync<JsonElement>("/api/v1/dashboard/tbwa-over-connection")).GetProperty("result");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(positions), System.Text.Json.Nodes.JsonNode.Parse(read.GetProperty("position_json").GetString()!)));
+        var stored = (await web.Services.GetRequiredService<BiMetadata>().DashboardAsync(Tenant.PlatformCode, "tbwa-over-connection", CancellationToken.None))!;
+        Assert.Equal(["lines"], stored.Layout.Tabs.Single().Charts.Select(c => c.Key));
+        Assert.Equal(60, stored.RefreshSeconds);
+        var filter = Assert.Single(stored.Layout.NativeFilters);
+        Assert.Equal(("atc", "select", "atc_code"), (filter.Key, filter.Kind, filter.Column));
+        Assert.StartsWith("ppm_expense_analysis_c", filter.Dataset, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync($"/api/v1/tag/3/{dashboardId}/", new { properties = new { tags = new[] { "workspace:tbwa" } } })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsJsonAsync("/api/v1/tag/3/999999/", new { properties = new { tags = new[] { "workspace:tbwa" } } })).StatusCode);

@@ -58,7 +58,7 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     }
 
     /// <summary>A dashboard made through the API: not embedded until its embedded configuration is posted.</summary>
-    public async Task<WorkspaceDashboard> CreateDashboardAsync(string tenantCode, string slug, string title, DashboardLayout layout, int refreshSeconds, string? positionJson, CancellationToken cancellationToken)
+    public async Task<WorkspaceDashboard> CreateDashboardAsync(string tenantCode, string slug, string title, DashboardLayout layout, int refreshSeconds, string? jsonMetadata, string? positionJson, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -67,10 +67,10 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
         try
         {
             var id = await connection.QuerySingleAsync<long>(new CommandDefinition("""
-                INSERT INTO ipai_bi_workspace_dashboard (tenant_code, slug, title, layout, refresh_seconds, embedded, position_json)
-                VALUES (@tenantCode, @slug, @title, CAST(@layout AS jsonb), @refreshSeconds, false, CAST(@positionJson AS jsonb))
+                INSERT INTO ipai_bi_workspace_dashboard (tenant_code, slug, title, layout, refresh_seconds, embedded, json_metadata, position_json)
+                VALUES (@tenantCode, @slug, @title, CAST(@layout AS jsonb), @refreshSeconds, false, CAST(@jsonMetadata AS jsonb), CAST(@positionJson AS jsonb))
                 RETURNING id
-                """, new { tenantCode, slug, title, layout = JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, positionJson }, cancellationToken: cancellationToken));
+                """, new { tenantCode, slug, title, layout = JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, jsonMetadata, positionJson }, cancellationToken: cancellationToken));
             return (await metadata.DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken))!;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -84,24 +84,25 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     }
 
     /// <summary>Changes what is given (null: kept); null when the workspace has no such dashboard.</summary>
-    public async Task<WorkspaceDashboard?> UpdateDashboardAsync(string tenantCode, long id, string? slug, string? title, DashboardLayout? layout, int? refreshSeconds, string? positionJson, CancellationToken cancellationToken)
+    public async Task<WorkspaceDashboard?> UpdateDashboardAsync(string tenantCode, long id, string? slug, string? title, DashboardLayout? layout, int? refreshSeconds, string? jsonMetadata, string? positionJson, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE ipai_bi_workspace_dashboard SET slug = coalesce(@slug, slug), title = coalesce(@title, title),
                 layout = coalesce(CAST(@layout AS jsonb), layout), refresh_seconds = coalesce(@refreshSeconds, refresh_seconds),
-                position_json = coalesce(CAST(@positionJson AS jsonb), position_json), changed_at = now()
+                json_metadata = coalesce(CAST(@jsonMetadata AS jsonb), json_metadata), position_json = coalesce(CAST(@positionJson AS jsonb), position_json), changed_at = now()
             WHERE tenant_code = @tenantCode AND id = @id
-            """, new { tenantCode, id, slug, title, layout = layout is null ? null : JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, positionJson }, cancellationToken: cancellationToken));
+            """, new { tenantCode, id, slug, title, layout = layout is null ? null : JsonSerializer.Serialize(layout, BiJson.Options), refreshSeconds, jsonMetadata, positionJson }, cancellationToken: cancellationToken));
         return changed == 0 ? null : await metadata.DashboardAsync(tenantCode, id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
     }
 
-    /// <summary>The Superset layout a dashboard was given through the API (null for a template's dashboard).</summary>
-    public async Task<string?> PositionJsonAsync(string tenantCode, long id, CancellationToken cancellationToken)
+    /// <summary>The Superset documents a dashboard was given through the API (nulls for a template's dashboard).</summary>
+    public async Task<(string? JsonMetadata, string? PositionJson)> SupersetDocumentsAsync(string tenantCode, long id, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT position_json::text FROM ipai_bi_workspace_dashboard WHERE tenant_code = @tenantCode AND id = @id", new { tenantCode, id }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<(string?, string?)>(new CommandDefinition(
+            "SELECT json_metadata::text, position_json::text FROM ipai_bi_workspace_dashboard WHERE tenant_code = @tenantCode AND id = @id",
+            new { tenantCode, id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>A chart on <paramref name="dashboardId"/> over <paramref name="dataset"/>; its spec checked against the dataset's columns.</summary>

@@ -14,8 +14,9 @@ namespace InsightPulse.Core.Bi;
 /// The provisioning step <c>bi_workspace</c> for a tenant whose <c>superset_base_url</c> names an external Superset:
 /// there, over its REST API, what <see cref="BiWorkspaceInstaller"/> does in the built-in service — a database
 /// connection per store of the tenant (the BI reader role, with <c>app.tenant_id</c> set at connect, so row-level
-/// security bounds what it reads), the templates' datasets, a dashboard per template (our layout in its
-/// <c>json_metadata</c>, Superset's grid in <c>position_json</c>), its charts (our spec in their <c>params</c>), the
+/// security bounds what it reads), the templates' datasets, a dashboard per template (its tabs and chart widths as
+/// Superset's <c>position_json</c>, its native filters in <c>json_metadata</c>), its charts (our spec in their
+/// <c>params</c>), the
 /// tag <c>workspace:&lt;code&gt;</c> on all of them and the embedded configuration; then each dashboard registered in
 /// the tenant's <c>ipai_bi_dashboard</c> with its remote embedded uuid. Every id Superset gives back is recorded in
 /// <c>ipai_bi_external_object</c> at once; each object is looked up by its recorded id (and checked to exist), then by
@@ -193,8 +194,8 @@ public sealed class ExternalBiWorkspace(
 
         private static JsonObject Metadata(DashboardLayout layout, int refreshSeconds) => new()
         {
-            [SupersetFormData.LayoutKey] = JsonSerializer.SerializeToNode(layout, BiJson.Options),
             ["refresh_frequency"] = refreshSeconds,
+            ["native_filter_configuration"] = SupersetFormData.NativeFilters(layout.NativeFilters),
         };
 
         /// <summary>Whether Superset's json_metadata has our keys as we would write them (Superset adds keys of its own).</summary>

@@ -4,17 +4,19 @@ using System.Text.Json.Nodes;
 namespace InsightPulse.Core.Bi;
 
 /// <summary>
-/// What an external Superset stores for our charts and dashboards: a chart's <c>params</c> (form data) carry our
-/// <see cref="ChartSpec"/> as <c>ipai_spec</c> (what our BI service draws from) beside Superset's own form data for
-/// the same chart (viz type, metrics, group-bys, time grain, filters), so a stock Superset draws it too; a
-/// dashboard's <c>json_metadata</c> carries our layout as <c>ipai_layout</c>, its <c>position_json</c> Superset's grid
-/// of tabs, rows and charts.
+/// What an external Superset stores for our charts and dashboards, in Superset's own documents: a chart's
+/// <c>params</c> (form data, free JSON) carry our <see cref="ChartSpec"/> as <c>ipai_spec</c> (what our BI service
+/// draws from) beside Superset's own form data for the same chart (viz type, metrics, group-bys, time grain, filters),
+/// so a stock Superset draws it too; a dashboard's layout is Superset's <c>position_json</c> (a tab per layout tab,
+/// rows of charts with their widths; component ids <c>TAB-&lt;key&gt;</c>, <c>CHART-&lt;key&gt;</c>) and its native
+/// filters are <c>json_metadata.native_filter_configuration</c> (Superset validates <c>json_metadata</c> against a
+/// fixed schema: a key of our own there would be refused). <see cref="Layout"/> reads our layout back from both.
 /// </summary>
 public static class SupersetFormData
 {
     public const string SpecKey = "ipai_spec";
     public const string ChartKey = "ipai_key";
-    public const string LayoutKey = "ipai_layout";
+    private const string FilterPrefix = "NATIVE_FILTER-";
 
     private static readonly Dictionary<string, string> Grains = new(StringComparer.Ordinal)
     {
@@ -149,5 +151,97 @@ public static class SupersetFormData
         }
         root["TABS-ipai"] = new JsonObject { ["type"] = "TABS", ["id"] = "TABS-ipai", ["children"] = tabIds, ["parents"] = new JsonArray("ROOT_ID") };
         return root;
+    }
+
+    /// <summary>Superset's <c>native_filter_configuration</c> for our filters (their dataset: the remote dataset's id).</summary>
+    public static JsonArray NativeFilters(IEnumerable<NativeFilter> filters) =>
+        new(filters.Select(f => (JsonNode)new JsonObject
+        {
+            ["id"] = FilterPrefix + f.Key,
+            ["name"] = f.Label,
+            ["type"] = "NATIVE_FILTER",
+            ["filterType"] = f.Kind == "select" ? "filter_select" : "filter_time",
+            ["targets"] = new JsonArray(new JsonObject
+            {
+                ["datasetId"] = long.TryParse(f.Dataset, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null,
+                ["column"] = new JsonObject { ["name"] = f.Column },
+            }),
+            ["controlValues"] = new JsonObject { ["multiSelect"] = true, ["enableEmptyFilter"] = false },
+            ["defaultDataMask"] = new JsonObject { ["extraFormData"] = new JsonObject(), ["filterState"] = new JsonObject() },
+            ["cascadeParentIds"] = new JsonArray(),
+            ["scope"] = new JsonObject { ["rootPath"] = new JsonArray("ROOT_ID"), ["excluded"] = new JsonArray() },
+        }).ToArray());
+
+    /// <summary>
+    /// Our layout from Superset's documents: tabs and chart cells from <paramref name="positions"/> (a chart's key is
+    /// <paramref name="keyOfChart"/> of its <c>chartId</c>, else its component id), native filters (select, time range)
+    /// from <paramref name="nativeFilters"/>, each naming its dataset by the id in its first target.
+    /// </summary>
+    public static DashboardLayout Layout(JsonObject? positions, JsonArray? nativeFilters, string title, Func<long, string?> keyOfChart)
+    {
+        ArgumentNullException.ThrowIfNull(keyOfChart);
+        var tabs = new List<LayoutTab>();
+        if (positions is not null && positions["ROOT_ID"]?["children"] is JsonArray top)
+        {
+            var roots = top.Select(c => c?.GetValue<string>()).OfType<string>().ToList();
+            var tabIds = roots.Count == 1 && positions[roots[0]]?["type"]?.GetValue<string>() == "TABS"
+                ? (positions[roots[0]]!["children"] as JsonArray ?? []).Select(c => c?.GetValue<string>()).OfType<string>().ToList()
+                : null;
+            if (tabIds is null)
+            {
+                tabs.Add(new LayoutTab { Key = "main", Title = title, Charts = Cells(positions, roots, keyOfChart) });
+            }
+            else
+            {
+                foreach (var tabId in tabIds)
+                {
+                    var tab = positions[tabId];
+                    var children = (tab?["children"] as JsonArray ?? []).Select(c => c?.GetValue<string>()).OfType<string>().ToList();
+                    tabs.Add(new LayoutTab { Key = Key(tabId, "TAB-"), Title = tab?["meta"]?["text"]?.GetValue<string>() ?? tabId, Charts = Cells(positions, children, keyOfChart) });
+                }
+            }
+        }
+        var filters = new List<NativeFilter>();
+        foreach (var filter in nativeFilters?.OfType<JsonObject>() ?? [])
+        {
+            var kind = filter["filterType"]?.GetValue<string>() switch { "filter_select" => "select", "filter_time" => "time_range", _ => null };
+            var target = (filter["targets"] as JsonArray)?.FirstOrDefault() as JsonObject;
+            if (kind is null || target?["column"]?["name"]?.GetValue<string>() is not { } column || target["datasetId"] is not JsonValue dataset) continue;
+            filters.Add(new NativeFilter
+            {
+                Key = Key(filter["id"]?.GetValue<string>() ?? column, FilterPrefix), Label = filter["name"]?.GetValue<string>() ?? column,
+                Kind = kind, Column = column, Dataset = dataset.ToJsonString(),
+            });
+        }
+        return new DashboardLayout { Tabs = tabs, NativeFilters = filters };
+    }
+
+    /// <summary>The CHART components under <paramref name="ids"/> (rows and columns walked in order), as cells.</summary>
+    private static List<LayoutCell> Cells(JsonObject positions, IEnumerable<string> ids, Func<long, string?> keyOfChart)
+    {
+        var cells = new List<LayoutCell>();
+        foreach (var id in ids)
+        {
+            if (positions[id] is not JsonObject component) continue;
+            if (component["type"]?.GetValue<string>() == "CHART")
+            {
+                var meta = component["meta"];
+                var chartKey = meta?["chartId"] is JsonValue chartId && chartId.TryGetValue<long>(out var n) ? keyOfChart(n) : null;
+                var width = meta?["width"] is JsonValue w && w.TryGetValue<int>(out var cols) ? Math.Clamp(cols, 1, 12) : 6;
+                cells.Add(new LayoutCell { Key = chartKey ?? Key(id, "CHART-"), Width = width });
+            }
+            else
+            {
+                cells.AddRange(Cells(positions, (component["children"] as JsonArray ?? []).Select(c => c?.GetValue<string>()).OfType<string>(), keyOfChart));
+            }
+        }
+        return cells;
+    }
+
+    /// <summary>A key of ours from a component id: its prefix dropped, lower case, anything but letters, digits and '_' as '_'.</summary>
+    private static string Key(string id, string prefix)
+    {
+        var key = new string((id.StartsWith(prefix, StringComparison.Ordinal) ? id[prefix.Length..] : id).ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
+        return key.Length == 0 || !char.IsAsciiLetterLower(key[0]) ? "k" + key : key;
     }
 }

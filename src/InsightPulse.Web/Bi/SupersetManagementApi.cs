@@ -11,7 +11,7 @@ namespace InsightPulse.Web.Bi;
 /// The part of Superset's REST API with which another platform provisions a workspace here, as it would in an
 /// external Superset: database connections (<c>/api/v1/database/</c>, password never returned, <c>test_connection</c>),
 /// datasets over them (<c>/api/v1/dataset/</c>, columns read over the connection), dashboards
-/// (<c>/api/v1/dashboard/</c>, our layout in <c>json_metadata.ipai_layout</c>), charts (<c>/api/v1/chart/</c>, our spec
+/// (<c>/api/v1/dashboard/</c>, the layout read from Superset's <c>position_json</c> and <c>native_filter_configuration</c>), charts (<c>/api/v1/chart/</c>, our spec
 /// in <c>params.ipai_spec</c>, one dashboard each), and tags (<c>/api/v1/tag/{type}/{id}/</c>, <c>get_objects</c>).
 /// Lists take Flask-AppBuilder's rison <c>q</c> with <c>eq</c> filters (and <c>rel_o_m</c> on a dataset's database).
 /// Callers sign in as the host tenant's <c>bi_service</c> (bearer from <c>/api/v1/security/login</c>; writes also send
@@ -70,15 +70,22 @@ public static class SupersetManagementApi
 
         api.MapPost("/dashboard/", (JsonElement body, HttpContext http, BiObjects objects, BiMetadata metadata, CancellationToken ct) => Signed(http, true, async code =>
         {
-            var (layout, refresh) = await LayoutAsync(code, Text(body, "json_metadata"), metadata, ct);
             var slug = Text(body, "slug") ?? "dashboard-" + Guid.NewGuid().ToString("N")[..8];
-            var made = await objects.CreateDashboardAsync(code, slug, Text(body, "dashboard_title") ?? slug, layout ?? new DashboardLayout(), refresh ?? 300, Text(body, "position_json"), ct);
+            var title = Text(body, "dashboard_title") ?? slug;
+            var (jsonMetadata, positionJson) = (Text(body, "json_metadata"), Text(body, "position_json"));
+            var (layout, refresh) = await LayoutAsync(code, null, title, jsonMetadata, positionJson, metadata, ct);
+            var made = await objects.CreateDashboardAsync(code, slug, title, layout, refresh ?? 300, jsonMetadata, positionJson, ct);
             return Results.Json(new { id = made.Id, result = new { dashboard_title = made.Title, slug = made.Slug } }, statusCode: StatusCodes.Status201Created);
         }));
         api.MapPut("/dashboard/{id:long}", (long id, JsonElement body, HttpContext http, BiObjects objects, BiMetadata metadata, CancellationToken ct) => Signed(http, true, async code =>
         {
-            var (layout, refresh) = await LayoutAsync(code, Text(body, "json_metadata"), metadata, ct);
-            var changed = await objects.UpdateDashboardAsync(code, id, Text(body, "slug"), Text(body, "dashboard_title"), layout, refresh, Text(body, "position_json"), ct);
+            if (await metadata.DashboardAsync(code, id.ToString(CultureInfo.InvariantCulture), ct) is not { } dashboard) return NotFound();
+            // What the PUT leaves out stays: the layout is read from the documents as they will be.
+            var stored = await objects.SupersetDocumentsAsync(code, id, ct);
+            var (jsonMetadata, positionJson) = (Text(body, "json_metadata"), Text(body, "position_json"));
+            var title = Text(body, "dashboard_title") ?? dashboard.Title;
+            var (layout, refresh) = await LayoutAsync(code, id, title, jsonMetadata ?? stored.JsonMetadata, positionJson ?? stored.PositionJson, metadata, ct);
+            var changed = await objects.UpdateDashboardAsync(code, id, Text(body, "slug"), Text(body, "dashboard_title"), layout, refresh, jsonMetadata, positionJson, ct);
             return changed is null ? NotFound() : Results.Json(new { id, result = new { dashboard_title = changed.Title, slug = changed.Slug } });
         }));
         api.MapGet("/dashboard/{idOrSlug}/charts", (string idOrSlug, HttpContext http, BiMetadata metadata, CancellationToken ct) => Signed(http, false, async code =>
@@ -144,26 +151,14 @@ public static class SupersetManagementApi
         Signed(http, false, async code =>
         {
             if (await metadata.DashboardAsync(code, idOrSlug, cancellationToken) is not { } dashboard) return NotFound();
-            var layout = dashboard.Layout;
-            // Native filters name their dataset by id in the API (Superset's datasetId), by name in the workspace.
-            var filters = new List<NativeFilter>();
-            foreach (var filter in layout.NativeFilters)
-            {
-                var dataset = await metadata.DatasetAsync(code, filter.Dataset, cancellationToken);
-                filters.Add(dataset is null ? filter : filter with { Dataset = dataset.Id.ToString(CultureInfo.InvariantCulture) });
-            }
-            var jsonMetadata = new JsonObject
-            {
-                [SupersetFormData.LayoutKey] = JsonSerializer.SerializeToNode(layout with { NativeFilters = filters }, BiJson.Options),
-                ["refresh_frequency"] = dashboard.RefreshSeconds,
-            };
+            var (jsonMetadata, positionJson) = await objects.SupersetDocumentsAsync(code, dashboard.Id, cancellationToken);
             return Results.Json(new
             {
                 id = dashboard.Id,
                 result = new
                 {
                     id = dashboard.Id, slug = dashboard.Slug, dashboard_title = dashboard.Title, published = true,
-                    json_metadata = jsonMetadata.ToJsonString(), position_json = await objects.PositionJsonAsync(code, dashboard.Id, cancellationToken),
+                    json_metadata = jsonMetadata ?? new JsonObject { ["refresh_frequency"] = dashboard.RefreshSeconds }.ToJsonString(), position_json = positionJson,
                     url = $"/superset/dashboard/{dashboard.Slug}/",
                 },
             });
@@ -190,39 +185,39 @@ public static class SupersetManagementApi
         return (dashboardId.Value, dataset, read.Value.Key, read.Value.Spec, null);
     }
 
-    /// <summary>Our layout and refresh interval from a dashboard's json_metadata; native filters' dataset ids become the datasets' names.</summary>
-    private static async Task<(DashboardLayout? Layout, int? Refresh)> LayoutAsync(string code, string? jsonMetadata, BiMetadata metadata, CancellationToken cancellationToken)
+    /// <summary>
+    /// Our layout and refresh interval from a dashboard's Superset documents (<see cref="SupersetFormData.Layout"/>):
+    /// charts named by id are this dashboard's (their keys), native filters' dataset ids become the datasets' names.
+    /// </summary>
+    private static async Task<(DashboardLayout Layout, int? Refresh)> LayoutAsync(
+        string code, long? dashboardId, string title, string? jsonMetadata, string? positionJson, BiMetadata metadata, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(jsonMetadata)) return (null, null);
-        JsonObject node;
-        try
-        {
-            node = JsonNode.Parse(jsonMetadata) as JsonObject ?? throw new ChartSpecException("json_metadata: a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new ChartSpecException($"json_metadata: {e.Message}");
-        }
-        int? refresh = node["refresh_frequency"] is JsonValue r && r.TryGetValue<int>(out var seconds) && seconds > 0 ? Math.Clamp(seconds, 10, 86400) : null;
-        if (node[SupersetFormData.LayoutKey] is not JsonObject raw) return (null, refresh);
-        DashboardLayout layout;
-        try
-        {
-            layout = raw.Deserialize<DashboardLayout>(BiJson.Options)!;
-        }
-        catch (JsonException e)
-        {
-            throw new ChartSpecException($"json_metadata.{SupersetFormData.LayoutKey}: {e.Message}");
-        }
+        var meta = Parse(jsonMetadata, "json_metadata");
+        var positions = Parse(positionJson, "position_json");
+        int? refresh = meta?["refresh_frequency"] is JsonValue r && r.TryGetValue<int>(out var seconds) && seconds > 0 ? Math.Clamp(seconds, 10, 86400) : null;
+        var keys = dashboardId is { } id ? (await metadata.ChartsAsync(code, id, cancellationToken)).ToDictionary(c => c.Id, c => c.Key) : [];
+        var layout = SupersetFormData.Layout(positions, meta?["native_filter_configuration"] as JsonArray, title, chartId => keys.GetValueOrDefault(chartId));
         var filters = new List<NativeFilter>();
         foreach (var filter in layout.NativeFilters)
         {
-            var dataset = long.TryParse(filter.Dataset, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-                ? await metadata.DatasetAsync(code, id, cancellationToken) : await metadata.DatasetAsync(code, filter.Dataset, cancellationToken);
+            var dataset = long.TryParse(filter.Dataset, NumberStyles.None, CultureInfo.InvariantCulture, out var datasetId) ? await metadata.DatasetAsync(code, datasetId, cancellationToken) : null;
             if (dataset is null) throw new ChartSpecException($"json_metadata: native filter '{filter.Key}' names dataset '{filter.Dataset}', which this workspace does not have.");
             filters.Add(filter with { Dataset = dataset.Name });
         }
         return (layout with { NativeFilters = filters }, refresh);
+    }
+
+    private static JsonObject? Parse(string? json, string field)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return null;
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw new ChartSpecException($"{field}: a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ChartSpecException($"{field}: {e.Message}");
+        }
     }
 
     /// <summary>Runs <paramref name="then"/> for a caller signed in as the host tenant's service account (writes: with its CSRF token).</summary>
