@@ -71,7 +71,7 @@ public sealed class ExternalBiWorkspace(
             }
             await run.PositionsAsync(dashboardId, template, layout, charts);
             await run.TagAsync([(3, dashboardId), .. charts.Values.Select(c => (2, c.Id)), .. datasetIds.Values.Select(id => (4, id))]);
-            var domains = BiWorkspaceInstaller.DefaultAllowedDomains(tenant);
+            var domains = AllowedDomains(tenant);
             var embedded = await run.EmbeddedAsync(template, dashboardId, domains);
             registered.Add((template.Slug, template.Title, template.Description, embedded, domains));
         }
@@ -81,6 +81,18 @@ public sealed class ExternalBiWorkspace(
         return run.Did.Count > 0
             ? (true, $"Superset {baseUrl}: {string.Join("; ", run.Did)}")
             : (false, $"Superset {baseUrl} complete ({names})");
+    }
+
+    /// <summary>
+    /// The tenant's hosts as the external Superset's <c>allowed_domains</c>: each as a bare host (ours, and newer
+    /// Superset versions, match it against the embedding page's host) and the primary domain also as an https origin
+    /// (older Superset versions compare scheme, host and port of the page's Referer with each entry).
+    /// </summary>
+    public static string[] AllowedDomains(Tenant tenant)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var hosts = BiWorkspaceInstaller.DefaultAllowedDomains(tenant);
+        return [.. hosts, .. tenant.PrimaryDomain is { } domain && hosts.Contains(domain) ? new[] { "https://" + domain } : []];
     }
 
     /// <summary>The SQLAlchemy URI the external Superset connects with to one store of the tenant: the BI reader role, the tenant's context set at connect.</summary>
@@ -115,7 +127,8 @@ public sealed class ExternalBiWorkspace(
             {
                 databaseId = existing.Id;
                 var shown = existing.Result is { } r ? Text(r, "sqlalchemy_uri") : null;
-                if (shown is null || !SameConnection(shown, uri))
+                // A Superset that does not show the URI (masked) gives nothing to compare: the connection is left as it is.
+                if (shown is not null && !SameConnection(shown, uri))
                 {
                     await Client.PutAsync($"api/v1/database/{databaseId}", new { sqlalchemy_uri = uri }, cancellationToken);
                     Did.Add($"database connection '{name}' repaired");
