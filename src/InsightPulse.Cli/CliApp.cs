@@ -48,6 +48,8 @@ public static class CliApp
         ArchiveCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
+        EventCommands.Add(root, context);
+        BiCommands.Add(root, context);
         BenchCommands.Add(root, context);
         LintCommands.Add(root, context);
         ServeCommands.Add(root, context);

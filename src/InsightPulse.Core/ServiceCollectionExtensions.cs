@@ -3,6 +3,7 @@ using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
+using InsightPulse.Core.Events;
 using InsightPulse.Core.Finance;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
@@ -39,6 +40,17 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ManagedCluster>(),
             configuration["POSTGRES_URL"]));
         services.AddSingleton<PlatformDatabases>();
+        services.AddOptions<EventOptions>().BindConfiguration(EventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SchemaEventOutbox>();
+        services.AddSingleton(sp => new WebhookSecrets(sp.GetRequiredService<ManagedCluster>().Secrets, Environment.GetEnvironmentVariable));
+        services.AddSingleton<WebhookRegistry>();
+        // One client for every delivery; each attempt has its own deadline (Events:TimeoutSeconds).
+        services.AddSingleton(_ => new WebhookSender(new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false,
+        }) { Timeout = Timeout.InfiniteTimeSpan }));
+        services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<TenantRegistry>();
         services.AddSingleton<TenantSeedLoader>();
         services.AddSingleton(ModuleCatalog.Embedded);
@@ -58,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BiObjects>();
         services.AddSingleton<DashboardRegistry>();
         services.AddSingleton<ChartDataService>();
+        services.AddSingleton<DatasetRefresh>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();

@@ -6,6 +6,7 @@ using InsightPulse.Core.Users;
 using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
 using InsightPulse.Web.Bi;
+using InsightPulse.Web.Events;
 using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
 using InsightPulse.Web.OperatorConsole;
@@ -68,6 +69,8 @@ public static class InsightPulseWeb
         services.AddTenantOperations();
         services.AddTenantApi();
         services.AddBi();
+        services.AddSingleton<EventDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.
         services.AddDataProtection().SetApplicationName("InsightPulse").PersistKeysToFileSystem(KeyFolder(builder.Configuration));
@@ -127,6 +130,7 @@ public static class InsightPulseWeb
         app.MapHome();
         app.MapUserPages();
         app.MapOperatorConsole();
+        app.MapEventConsole();
         app.MapTenantApi();
         app.MapFinancePages();
         app.MapDashboardPages();

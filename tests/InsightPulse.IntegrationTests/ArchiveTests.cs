@@ -84,6 +84,11 @@ public sealed class ArchiveTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(usersBefore, await SnapshotAsync("odoo_tbwa", "SELECT t::text FROM res_users t ORDER BY 1"));
         var again = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
         Assert.False(again.Json().GetProperty("changed").GetBoolean(), again.Output);
+
+        // Each move of the lifecycle committed its schema_changed event with it, in order.
+        await using var platform = await OpenAsync("odoo_platform");
+        Assert.Equal(["tenant_provisioned", "tenant_archived", "tenant_restored"], await platform.QueryAsync<string>(
+            "SELECT change FROM ipai_schema_event WHERE tenant_code = 'tbwa' AND store IS NULL ORDER BY id"));
     }
 
     [Fact]

@@ -67,6 +67,19 @@ public sealed class FaultInjectionTests(PostgresFixture postgres) : IAsyncLifeti
             Assert.Equal(module.Migrations.Count, await tenant.ExecuteScalarAsync<int>("SELECT count(*) FROM public.ipai_migration WHERE scope = @Scope", new { module.Scope }));
         }
         Assert.Equal(1, await tenant.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE login = 'admin'"));
+
+        // The events tell exactly what committed, whichever point killed the run: every script of the schema store
+        // reported once (the database came from a template: its provisioned event reports it), none that rolled back.
+        Assert.Equal(1, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_schema_event WHERE tenant_code = 'tbwa' AND change = 'tenant_provisioned'"));
+        var reported = (await platform.QueryAsync<string>(
+            "SELECT script FROM ipai_schema_event, unnest(scripts) AS script WHERE tenant_code = 'tbwa' AND store = 'schema'")).ToList();
+        var journal = await data.QueryAsync<string>("SELECT scope || '/' || migration_id FROM tbwa.ipai_migration WHERE scope <> 'tenant_context'");
+        Assert.Equal(journal.Order(StringComparer.Ordinal), reported.Order(StringComparer.Ordinal));
+        var reportedInDatabase = await platform.QueryAsync<string>(
+            "SELECT script FROM ipai_schema_event, unnest(scripts) AS script WHERE tenant_code = 'tbwa' AND store = 'database'");
+        var databaseJournal = (await tenant.QueryAsync<string>("SELECT scope || '/' || migration_id FROM public.ipai_migration")).ToHashSet();
+        Assert.All(reportedInDatabase, script => Assert.Contains(script, databaseJournal));
+        Assert.Equal(0, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_schema_event_store"));
     }
 
     private async Task<NpgsqlConnection> Open(string database)

@@ -427,7 +427,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         {
             await using var connection = await OpenAsync(database);
             var present = (await connection.QueryAsync<string>(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relkind IN ('r', 'v') AND c.relname <> 'ipai_migration'" +
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relkind IN ('r', 'v') AND c.relname NOT IN ('ipai_migration', 'ipai_migration_event')" +
                 (database == "odoo_platform" ? " AND c.relname NOT LIKE 'ipai\\_%'" : ""),
                 new { schema })).Order(StringComparer.Ordinal);
             var declared = modules.SelectMany(m => m.Relations).Order(StringComparer.Ordinal);

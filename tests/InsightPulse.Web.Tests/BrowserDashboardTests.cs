@@ -96,6 +96,37 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
         await BrowserPlatform.ScreenshotAsync(page, "dashboard-scout-filtered-by-region");
     }
 
+    [Fact]
+    public async Task A_chart_whose_column_vanished_shows_that_it_is_broken_and_why_while_the_others_draw()
+    {
+        var refresh = web.Services.GetRequiredService<DatasetRefresh>();
+        try
+        {
+            await using var renamed = await ColumnRename.StartAsync(web.Scope.Postgres, "postgres", "tbwa", "ppm_expense_report", "state");
+            Assert.Equal(2, (await refresh.RefreshAsync("tbwa", CancellationToken.None)).BrokenCharts.Count);
+            await using var context = await web.NewContextAsync(1400, 1000);
+            var page = await context.NewPageAsync();
+            var site = web.Site("tbwa.localhost");
+            await BrowserPlatform.SignInAsync(page, site, "admin", web.AdminPasswordOf("tbwa"));
+            await page.GotoAsync($"{site}/dashboards/agency-finance");
+            var frame = await EmbeddedFrameAsync(page);
+
+            await frame.Locator("[role=tab] >> text=Expense reports").ClickAsync();
+            var panel = frame.Locator(".bi-panel:not([hidden])");
+            var broken = panel.Locator(".bi-card[data-state=broken]");
+            await Assertions.Expect(broken).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+            await Assertions.Expect(broken.First).ToContainTextAsync("This chart is broken");
+            await Assertions.Expect(broken.First).ToContainTextAsync("Column 'state' is no longer in dataset ppm_expense_report.");
+            // The tab's charts of the other dataset draw.
+            await Assertions.Expect(panel.Locator(".bi-card[data-state=ready]")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+            await BrowserPlatform.ScreenshotAsync(page, "dashboard-agency-finance-broken-chart");
+        }
+        finally
+        {
+            await refresh.RefreshAsync("tbwa", CancellationToken.None);
+        }
+    }
+
     [Theory]
     [InlineData("tbwa", "agency-finance")]
     [InlineData("scout", "scout-retail-intelligence")]

@@ -248,6 +248,39 @@ public sealed class GuestTokenApiTests(PostgresFixture postgres, WebPlatform web
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_chart_broken_by_a_schema_change_answers_422_broken_and_the_dashboard_lists_its_reason_until_it_heals()
+    {
+        var dashboard = await DashboardAsync("tbwa", "agency-finance");
+        var chart = (await web.Services.GetRequiredService<BiMetadata>().ChartsAsync("tbwa", dashboard.Id, CancellationToken.None)).Single(c => c.Key == "reports_by_state");
+        var refresh = web.Services.GetRequiredService<DatasetRefresh>();
+        const string reason = "Column 'state' is no longer in dataset ppm_expense_report.";
+        try
+        {
+            await using var renamed = await ColumnRename.StartAsync(web.Scope.Postgres, "postgres", "tbwa", "ppm_expense_report", "state");
+            Assert.Contains(reason, (await refresh.RefreshAsync("tbwa", CancellationToken.None)).BrokenCharts.Select(c => c.Reason));
+            var guest = Guest("tbwa.localhost", await TokenAsync("tbwa.localhost", "tbwa", dashboard.EmbeddedUuid.ToString()));
+
+            var data = await guest.PostAsJsonAsync("/api/v1/chart/data", new { dashboard_id = dashboard.Id, chart_id = chart.Id });
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, data.StatusCode);
+            var body = await data.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(body.GetProperty("broken").GetBoolean());
+            Assert.Equal(reason, body.GetProperty("message").GetString());
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, (await guest.GetAsync($"/api/v1/chart/{chart.Id}/data?format=csv&dashboard_id={dashboard.Id}")).StatusCode);
+            var charts = (await guest.GetFromJsonAsync<JsonElement>($"/api/v1/dashboard/{dashboard.EmbeddedUuid}")).GetProperty("result").GetProperty("charts").EnumerateArray().ToList();
+            Assert.Equal(reason, charts.Single(c => c.GetProperty("key").GetString() == "reports_by_state").GetProperty("broken").GetString());
+            Assert.Equal(JsonValueKind.Null, charts.Single(c => c.GetProperty("key").GetString() == "total_budget").GetProperty("broken").ValueKind);
+
+            await renamed.UndoAsync();
+            Assert.Contains("reports_by_state", (await refresh.RefreshAsync("tbwa", CancellationToken.None)).HealedCharts.Select(c => c.Key));
+            Assert.Equal(HttpStatusCode.OK, (await guest.PostAsJsonAsync("/api/v1/chart/data", new { dashboard_id = dashboard.Id, chart_id = chart.Id })).StatusCode);
+        }
+        finally
+        {
+            await refresh.RefreshAsync("tbwa", CancellationToken.None);
+        }
+    }
+
     private static string Sign(string header, string payload, string secret)
     {
         var input = Base64UrlEncode(header) + "." + Base64UrlEncode(payload);

@@ -95,17 +95,23 @@ public sealed class BiDatabases(PlatformDatabases databases, IOptions<BiOptions>
     }
 
     /// <summary>The columns of <paramref name="schema"/>.<paramref name="relation"/> as that connection's login sees the catalogue; plain names only.</summary>
-    public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(string tenantCode, long databaseId, string schema, string relation, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(string tenantCode, long databaseId, string schema, string relation, CancellationToken cancellationToken) =>
+        await FindColumnsAsync(tenantCode, databaseId, schema, relation, cancellationToken)
+            ?? throw new BiWorkspaceException($"The table {Sql.Printable(schema)}.{Sql.Printable(relation)} does not exist over that connection (or its login may not see it).",
+                "Check the schema and table name, and that the connection's login has USAGE on the schema.");
+
+    /// <summary>The live columns of a dataset over a connection (the dataset refresh); null when its relation is gone.</summary>
+    public Task<IReadOnlyList<DatasetColumn>?> FindColumnsAsync(Dataset dataset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return FindColumnsAsync(dataset.TenantCode, dataset.DatabaseId!.Value, dataset.SchemaName!, dataset.Relation, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<DatasetColumn>?> FindColumnsAsync(string tenantCode, long databaseId, string schema, string relation, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(tenantCode, databaseId, cancellationToken);
-        var rows = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition(BiWorkspaceInstaller.CatalogueColumns,
-            new { schema, relation }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
-        {
-            throw new BiWorkspaceException($"The table {Sql.Printable(schema)}.{Sql.Printable(relation)} does not exist over that connection (or its login may not see it).",
-                "Check the schema and table name, and that the connection's login has USAGE on the schema.");
-        }
-        return rows.Where(r => Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name, r.Type)).ToList();
+        return BiWorkspaceInstaller.Plain(await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition(BiWorkspaceInstaller.CatalogueColumns,
+            new { schema, relation }, cancellationToken: cancellationToken)));
     }
 
     private async Task<NpgsqlConnection> OpenAsync((string Host, int Port, string Database, string Username, string Password, string? Options, string SslMode) c, CancellationToken cancellationToken)

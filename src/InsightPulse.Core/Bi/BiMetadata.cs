@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using Npgsql;
 
 namespace InsightPulse.Core.Bi;
 
@@ -88,6 +89,43 @@ public sealed class BiMetadata(PlatformDatabases databases)
             """, new { tenantCode, chartId }, cancellationToken: cancellationToken),
             (chart, dataset) => (chart.ToChart(), dataset.ToDataset()), splitOn: "id");
         return rows.Select(r => ((WorkspaceChart Chart, Dataset Dataset)?)r).FirstOrDefault();
+    }
+
+    /// <summary>The workspace's datasets, by name.</summary>
+    public async Task<IReadOnlyList<Dataset>> DatasetsAsync(string tenantCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return await DatasetsAsync(connection, null, tenantCode, cancellationToken);
+    }
+
+    /// <summary><see cref="DatasetsAsync(string, CancellationToken)"/> on the caller's connection, in its transaction.</summary>
+    internal static async Task<IReadOnlyList<Dataset>> DatasetsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tenantCode, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<DatasetRow>(new CommandDefinition(
+            $"SELECT {DatasetColumns} FROM ipai_bi_dataset d WHERE d.tenant_code = @tenantCode ORDER BY d.name",
+            new { tenantCode }, transaction, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToDataset()).ToList();
+    }
+
+    /// <summary>Every chart of the workspace with its dashboard's slug, by slug then id.</summary>
+    public async Task<IReadOnlyList<(string DashboardSlug, WorkspaceChart Chart)>> WorkspaceChartsAsync(string tenantCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return await WorkspaceChartsAsync(connection, null, tenantCode, cancellationToken);
+    }
+
+    /// <summary><see cref="WorkspaceChartsAsync(string, CancellationToken)"/> on the caller's connection, in its transaction.</summary>
+    internal static async Task<IReadOnlyList<(string DashboardSlug, WorkspaceChart Chart)>> WorkspaceChartsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string tenantCode, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<ChartRow, string, (string, WorkspaceChart)>(new CommandDefinition($"""
+            SELECT {ChartColumns}, w.slug
+            FROM ipai_bi_chart c JOIN ipai_bi_workspace_dashboard w ON w.tenant_code = c.tenant_code AND w.id = c.dashboard_id
+            WHERE c.tenant_code = @tenantCode
+            ORDER BY w.slug, c.id
+            """, new { tenantCode }, transaction, cancellationToken: cancellationToken),
+            (chart, slug) => (slug, chart.ToChart()), splitOn: "slug");
+        return rows.ToList();
     }
 
     public Task<Dataset?> DatasetAsync(string tenantCode, long datasetId, CancellationToken cancellationToken) =>

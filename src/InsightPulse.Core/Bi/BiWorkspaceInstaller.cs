@@ -12,7 +12,8 @@ namespace InsightPulse.Core.Bi;
 /// <summary>
 /// The provisioning step <c>bi_workspace</c>: the tenant's workspace, and in it every dashboard template that
 /// applies to the tenant (its module installed, or its databank), with the datasets' columns read from the live
-/// catalogue and every chart's spec checked against them; then each dashboard registered in the tenant's own
+/// catalogue and every chart's spec checked against them (one that does not fit is written broken, with the reason a
+/// viewer reads, as <see cref="DatasetRefresh"/> marks it); then each dashboard registered in the tenant's own
 /// <c>ipai_bi_dashboard</c> with its embedded uuid. An ensure: it compares before it writes, so a second run
 /// changes nothing, a killed run is completed by the next (the workspace is written in one transaction), and a row
 /// changed or deleted by hand, or a template changed by a new build, is put back.
@@ -26,12 +27,9 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         var workspace = tenant.SupersetWorkspace ?? tenant.Code;
         var applicable = await ApplicableAsync(tenant, cancellationToken);
         var columns = new Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>>();
-        foreach (var dataset in applicable.SelectMany(t => t.Datasets))
-        {
-            columns[(dataset.Store, dataset.Name)] = await ColumnsAsync(tenant, dataset.Store, dataset.Name, cancellationToken);
-        }
 
         var did = new List<string>();
+        var broken = new List<string>();
         var registered = new List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)>();
         await using (var platform = await databases.Platform.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await platform.BeginTransactionAsync(cancellationToken))
@@ -44,9 +42,15 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
             // One writer per workspace at a time (the provisioning lock already gives that; this keeps it true for any caller).
             await platform.ExecuteAsync(new CommandDefinition("SELECT 1 FROM ipai_bi_workspace WHERE tenant_code = @code FOR UPDATE",
                 new { code = tenant.Code }, transaction, cancellationToken: cancellationToken));
+            // The live columns, read under the workspace's lock: a dataset refresh (which takes it too) cannot have
+            // written newer ones that this run would overwrite.
+            foreach (var dataset in applicable.SelectMany(t => t.Datasets))
+            {
+                columns[(dataset.Store, dataset.Name)] = await ColumnsAsync(tenant, dataset.Store, dataset.Name, cancellationToken);
+            }
             foreach (var template in applicable)
             {
-                var (acted, embeddedUuid, allowedDomains) = await EnsureDashboardAsync(platform, transaction, tenant, template, columns, cancellationToken);
+                var (acted, embeddedUuid, allowedDomains) = await EnsureDashboardAsync(platform, transaction, tenant, template, columns, broken, cancellationToken);
                 if (acted.Count > 0) did.Add($"{template.Slug}: {string.Join(", ", acted)}");
                 registered.Add((template.Slug, template.Title, template.Description, embeddedUuid, allowedDomains));
             }
@@ -55,7 +59,10 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         var listed = await RegisterAsync(tenant, registered, cancellationToken);
         if (listed > 0) did.Add($"registered {listed} dashboard(s) in {tenant.DbName}");
         var names = applicable.Count == 0 ? "no dashboard template applies" : string.Join(", ", applicable.Select(t => t.Slug));
-        return did.Count > 0 ? (true, $"workspace {workspace}: {string.Join("; ", did)}") : (false, $"workspace {workspace} complete ({names})");
+        var brokenNote = broken.Count == 0 ? "" : $"; {broken.Count} chart(s) broken (they show why): {string.Join(" ", broken)}";
+        return did.Count > 0
+            ? (true, $"workspace {workspace}: {string.Join("; ", did)}{brokenNote}")
+            : (false, $"workspace {workspace} complete ({names}){brokenNote}");
     }
 
     /// <summary>The templates whose requirement the tenant meets: a module it installs, or its databank.</summary>
@@ -67,37 +74,61 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         return templates.All.Where(t => (t.Requires.Module is { } m && modules.Contains(m)) || (t.Requires.Databank is { } d && d == databank)).ToList();
     }
 
-    /// <summary>A relation's columns from the catalogue (<c>@schema</c>, <c>@relation</c>): name and <c>format_type</c>, in order.</summary>
+    /// <summary>
+    /// A relation's columns from the catalogue (<c>@schema</c>, <c>@relation</c>): name and <c>format_type</c>, in order;
+    /// one row of nulls for a relation without columns; none when there is no such relation.
+    /// </summary>
     internal const string CatalogueColumns = """
         SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-        FROM pg_catalog.pg_attribute a
-        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+        FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+        LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm')
         ORDER BY a.attnum
         """;
 
     /// <summary>The columns of a relation of the tenant's store, from the catalogue (read as the owner); plain names only.</summary>
+    /// <exception cref="BiWorkspaceException">The relation does not exist.</exception>
     public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var (database, schema) = store == "database"
-            ? (databases.Get(tenant.DbName, databases.Environment.Owner), "public")
-            : (databases.Data, tenant.SupabaseSchema);
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition(CatalogueColumns,
-            new { schema, relation }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
-        {
-            throw new BiWorkspaceException($"The BI dataset {schema}.{relation} of tenant '{tenant.Code}' does not exist.",
+        return await FindColumnsAsync(tenant, store, relation, cancellationToken)
+            ?? throw new BiWorkspaceException($"The BI dataset {StoreSchema(tenant, store)}.{relation} of tenant '{tenant.Code}' does not exist.",
                 $"`./ipai tenant provision {tenant.Code}` installs the module that creates it; if it was dropped by hand, provisioning repairs it.");
-        }
-        return rows.Where(r => Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name, r.Type)).ToList();
+    }
+
+    /// <summary>
+    /// <see cref="ColumnsAsync"/>, or null when the store has no such table or view (dropped, renamed). A store's
+    /// database that does not exist is a <see cref="PostgresException"/> (<c>3D000</c>), as any other server error.
+    /// </summary>
+    public async Task<IReadOnlyList<DatasetColumn>?> FindColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var database = store == "database" ? databases.Get(tenant.DbName, databases.Environment.Owner) : databases.Data;
+        var schema = StoreSchema(tenant, store);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return Plain(await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition(CatalogueColumns,
+            new { schema, relation }, cancellationToken: cancellationToken)));
+    }
+
+    /// <summary>The <see cref="CatalogueColumns"/> rows as dataset columns (plain names only); null when there were none (no such relation).</summary>
+    internal static IReadOnlyList<DatasetColumn>? Plain(IEnumerable<(string? Name, string? Type)> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0) return null;
+        return list.Where(r => r.Name is not null && Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name!, r.Type!)).ToList();
+    }
+
+    /// <summary>The schema a store's relations are in: <c>public</c> of the tenant's database, or the tenant's schema of the data database.</summary>
+    public static string StoreSchema(Tenant tenant, string store)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return store == "database" ? "public" : tenant.SupabaseSchema;
     }
 
     private static async Task<(List<string> Acted, Guid EmbeddedUuid, string[] AllowedDomains)> EnsureDashboardAsync(
         NpgsqlConnection platform, NpgsqlTransaction transaction, Tenant tenant, DashboardTemplate template,
-        Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>> columns, CancellationToken cancellationToken)
+        Dictionary<(string Store, string Relation), IReadOnlyList<DatasetColumn>> columns, List<string> broken, CancellationToken cancellationToken)
     {
         var acted = new List<string>();
         var datasetIds = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -123,14 +154,14 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         }
         if (changedDatasets > 0) acted.Add($"{changedDatasets} dataset(s)");
 
-        foreach (var chart in template.Charts)
+        // A chart that does not fit its dataset's live columns (a script renamed or dropped one) is written broken,
+        // with the reason a viewer reads, as the dataset refresh marks it; it heals when a later run finds it fitting.
+        var brokenReasons = template.Charts.ToDictionary(c => c.Key, c =>
         {
-            var dataset = template.Datasets.Single(d => d.Name == chart.Dataset);
-            if (ChartSpecValidator.Problems(chart.Spec, columns[(dataset.Store, dataset.Name)]) is { Count: > 0 } problems)
-            {
-                throw new ChartSpecException($"Dashboard template {template.Slug}, chart '{chart.Key}' does not fit {dataset.Name}: {string.Join(" ", problems)}");
-            }
-        }
+            var dataset = template.Datasets.Single(d => d.Name == c.Dataset);
+            return DatasetRefresh.BrokenReason(dataset.Name, c.Spec, columns[(dataset.Store, dataset.Name)]);
+        }, StringComparer.Ordinal);
+        broken.AddRange(brokenReasons.Where(r => r.Value is not null).Select(r => $"{template.Slug}/{r.Key}: {r.Value}"));
 
         var layout = JsonSerializer.Serialize(DashboardLayout.Of(template), BiJson.Options);
         var defaultDomains = DefaultAllowedDomains(tenant);
@@ -161,17 +192,17 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         foreach (var chart in template.Charts)
         {
             changedCharts += await platform.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO ipai_bi_chart (tenant_code, dashboard_id, dataset_id, key, slice_name, viz_type, spec)
-                VALUES (@code, @dashboard, @dataset, @key, @title, @viz, CAST(@spec AS jsonb))
+                INSERT INTO ipai_bi_chart (tenant_code, dashboard_id, dataset_id, key, slice_name, viz_type, spec, broken_reason)
+                VALUES (@code, @dashboard, @dataset, @key, @title, @viz, CAST(@spec AS jsonb), @broken)
                 ON CONFLICT (tenant_code, dashboard_id, key) DO UPDATE
                 SET dataset_id = excluded.dataset_id, slice_name = excluded.slice_name, viz_type = excluded.viz_type, spec = excluded.spec,
-                    broken_reason = NULL, changed_at = now()
+                    broken_reason = excluded.broken_reason, changed_at = now()
                 WHERE (ipai_bi_chart.dataset_id, ipai_bi_chart.slice_name, ipai_bi_chart.viz_type, ipai_bi_chart.spec, ipai_bi_chart.broken_reason)
-                      IS DISTINCT FROM (excluded.dataset_id, excluded.slice_name, excluded.viz_type, excluded.spec, NULL)
+                      IS DISTINCT FROM (excluded.dataset_id, excluded.slice_name, excluded.viz_type, excluded.spec, excluded.broken_reason)
                 """, new
             {
                 code = tenant.Code, dashboard = dashboard.Id, dataset = datasetIds[chart.Dataset], key = chart.Key, title = chart.Title,
-                viz = chart.Spec.Viz, spec = JsonSerializer.Serialize(chart.Spec, BiJson.Options),
+                viz = chart.Spec.Viz, spec = JsonSerializer.Serialize(chart.Spec, BiJson.Options), broken = brokenReasons[chart.Key],
             }, transaction, cancellationToken: cancellationToken));
         }
         // Charts the template no longer has (a new build removed them) leave its dashboard.

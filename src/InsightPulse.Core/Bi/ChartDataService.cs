@@ -68,13 +68,13 @@ public sealed class ChartDataService : IDisposable
             await using var connection = await _databases.OpenAsync(dataset.TenantCode, dataset.DatabaseId!.Value, cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction)) await readOnly.ExecuteNonQueryAsync(cancellationToken);
-            data = await RunAsync(connection, transaction, ChartQuery.Build(dataset.SchemaName!, dataset, chart.Spec, applicable, rls), cancellationToken);
+            data = await RunAsync(connection, transaction, dataset, ChartQuery.Build(dataset.SchemaName!, dataset, chart.Spec, applicable, rls), cancellationToken);
         }
         else
         {
             var store = dataset.Store == "database" ? TenantStore.Database : TenantStore.Schema;
             await using var unit = await _access.BeginReadOnlyAsync(tenant, store, cancellationToken);
-            data = await RunAsync(unit.Connection, unit.Transaction, ChartQuery.Build(unit.Schema, dataset, chart.Spec, applicable, rls), cancellationToken);
+            data = await RunAsync(unit.Connection, unit.Transaction, dataset, ChartQuery.Build(unit.Schema, dataset, chart.Spec, applicable, rls), cancellationToken);
         }
         if (_options.CachedResults > 0)
         {
@@ -84,7 +84,7 @@ public sealed class ChartDataService : IDisposable
     }
 
     /// <summary>One chart statement with the chart timeout, read into rows.</summary>
-    private async Task<ChartData> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ChartQuery query, CancellationToken cancellationToken)
+    private async Task<ChartData> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dataset dataset, ChartQuery query, CancellationToken cancellationToken)
     {
         await using (var timeout = new NpgsqlCommand(
             $"SET LOCAL statement_timeout = {(_options.ChartTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)}", connection, transaction))
@@ -112,6 +112,11 @@ public sealed class ChartDataService : IDisposable
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled)
         {
             throw new ChartSpecException($"The chart's query ran longer than {_options.ChartTimeoutSeconds} s and was stopped: narrow it with filters.");
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
+        {
+            // The relation changed after the dataset's columns were last read (DatasetRefresh has not run yet): broken, not a server error.
+            throw new ChartBrokenException($"Dataset {dataset.Name} changed since its columns were last read ({e.MessageText}).", e);
         }
     }
 

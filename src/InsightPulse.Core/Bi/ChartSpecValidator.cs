@@ -89,6 +89,14 @@ public static class ChartSpecValidator
         return problems;
     }
 
+    /// <summary>The dataset columns <paramref name="spec"/> names (metrics, group-bys, raw columns, time column, filters), each once, in that order.</summary>
+    public static IReadOnlyList<string> ColumnNames(ChartSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Metrics.Select(m => m.Column).Concat(spec.Groupby).Concat(spec.Columns).Append(spec.TimeColumn).Concat(spec.Filters.Select(f => f.Column))
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>What is wrong with one filter (of a spec, or of a dashboard's native filter values).</summary>
     public static IEnumerable<string> FilterProblems(ChartFilter filter, IReadOnlyDictionary<string, DatasetColumn> columns)
     {

@@ -16,7 +16,7 @@ namespace InsightPulse.Core.Isolation;
 public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironmentSource source, TenantRegistry registry, ModuleCatalog catalog)
 {
     /// <summary>The migration runner's journal: in every store, no tenant data, granted to no runtime role.</summary>
-    public const string MigrationJournal = "ipai_migration";
+    public const string MigrationJournal = MigrationRunner.Journal;
 
     /// <summary>Lint names (stable: scripts and tests match on them).</summary>
     public static class Names
@@ -297,6 +297,8 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                     Add(IsolationLevel.Info, Names.RlsExempt, r.Name,
                         r.Name == MigrationJournal
                             ? $"{r.Name} is the migration journal (scripts applied, checksums): no tenant data, no grant to a runtime role; exempt from tenant isolation."
+                            : r.Name == MigrationRunner.EventOutbox
+                            ? $"{r.Name} is the outbox of schema-change events (scripts applied, not yet relayed): no tenant data, no grant to a runtime role; exempt from tenant isolation."
                             : $"table {r.Name} has no tenant_id, and no runtime role can reach it (platform-internal): exempt while it stays ungranted.",
                         "none; granting it to a runtime role makes this an ERROR (tenant_id_missing).");
                 }

@@ -9,10 +9,19 @@ namespace InsightPulse.Core.Postgres;
 /// journal (<c>&lt;schema&gt;.ipai_migration</c>: scope, id, checksum, applied_at). An advisory lock per schema makes
 /// concurrent runs take turns; an applied script whose bytes changed is refused, never re-run. Each transaction
 /// first sets <c>search_path</c> to the target schema and <c>app.tenant_id</c> to the target's tenant (both local
-/// to the transaction), then runs the script with its placeholders replaced.
+/// to the transaction), then runs the script with its placeholders replaced. A target with a tenant also gets, in the
+/// same transaction, a row in its outbox (<c>&lt;schema&gt;.ipai_migration_event</c>): the schema-change event of that
+/// script, which the relay (<c>SchemaEventOutbox</c>) moves to the platform database. Template databases (no tenant)
+/// write none.
 /// </summary>
 public static partial class MigrationRunner
 {
+    /// <summary>The journal of applied scripts, in every target schema.</summary>
+    public const string Journal = "ipai_migration";
+
+    /// <summary>The outbox of schema-change events, next to the journal of a tenant's target.</summary>
+    public const string EventOutbox = "ipai_migration_event";
+
     [GeneratedRegex(@"\$\{([a-z_]+)\}")]
     private static partial Regex Placeholder();
 
@@ -23,16 +32,17 @@ public static partial class MigrationRunner
 
     /// <summary>
     /// Applies what is missing in <paramref name="target"/>. <paramref name="afterEach"/> runs after each committed
-    /// script (the provisioning engine's fault-injection points hook in there).
+    /// script, <paramref name="beforeCommit"/> before each commit (the provisioning engine's fault-injection points).
     /// </summary>
     public static async Task<IReadOnlyList<string>> ApplyAsync(
         NpgsqlDataSource database, MigrationTarget target, string scope, IReadOnlyList<Migration> migrations,
-        Action<string>? afterEach, CancellationToken cancellationToken)
+        Action<string>? afterEach, CancellationToken cancellationToken, Action<string>? beforeCommit = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(migrations);
-        var journal = $"{Sql.Identifier(target.Schema)}.ipai_migration";
+        var journal = $"{Sql.Identifier(target.Schema)}.{Journal}";
+        var outbox = $"{Sql.Identifier(target.Schema)}.{EventOutbox}";
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var schemaLock = await AdvisoryLock.AcquireAsync(connection, $"ipai_migration:{target.Schema}", cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition($"""
@@ -42,7 +52,16 @@ public static partial class MigrationRunner
                 checksum text NOT NULL,
                 applied_at timestamp with time zone NOT NULL DEFAULT now(),
                 PRIMARY KEY (scope, migration_id)
-            )
+            );
+            CREATE TABLE IF NOT EXISTS {outbox} (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                tenant_code text NOT NULL,
+                scope text NOT NULL,
+                migration_id text NOT NULL,
+                installs_scope boolean NOT NULL,
+                checksum text NOT NULL,
+                occurred_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+            );
             """, cancellationToken: cancellationToken));
         var applied = (await connection.QueryAsync<(string Id, string Checksum)>(new CommandDefinition(
                 $"SELECT migration_id, checksum FROM {journal} WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken)))
@@ -77,6 +96,18 @@ public static partial class MigrationRunner
             await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
                 new { scope, id = migration.Id, checksum = migration.Checksum }, transaction, cancellationToken: cancellationToken));
+            if (target.TenantCode is not null)
+            {
+                // The event of this change, committed with it; its checksum covers the journal as it now is.
+                await connection.ExecuteAsync(new CommandDefinition($"""
+                    INSERT INTO {outbox} (tenant_code, scope, migration_id, installs_scope, checksum)
+                    SELECT @tenant, @scope, @id, @installs,
+                           encode(sha256(convert_to(string_agg(scope || '/' || migration_id || ' ' || checksum, E'\n' ORDER BY scope || '/' || migration_id || ' ' || checksum COLLATE "C"), 'UTF8')), 'hex')
+                    FROM {journal}
+                    """, new { tenant = target.TenantCode, scope, id = migration.Id, installs = done.Count == 0 && applied.Count == 0 },
+                    transaction, cancellationToken: cancellationToken));
+            }
+            beforeCommit?.Invoke(migration.Id);
             await transaction.CommitAsync(cancellationToken);
             done.Add(migration.Id);
             afterEach?.Invoke(migration.Id);
@@ -91,10 +122,10 @@ public static partial class MigrationRunner
         ArgumentNullException.ThrowIfNull(target);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT to_regclass(format('%I.ipai_migration', @schema::text)) IS NOT NULL", new { schema = target.Schema }, cancellationToken: cancellationToken));
+            "SELECT to_regclass(format('%I.%I', @schema::text, @journal::text)) IS NOT NULL", new { schema = target.Schema, journal = Journal }, cancellationToken: cancellationToken));
         if (!exists) return;
         await connection.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM {Sql.Identifier(target.Schema)}.ipai_migration WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken));
+            $"DELETE FROM {Sql.Identifier(target.Schema)}.{Journal} WHERE scope = @scope", new { scope }, cancellationToken: cancellationToken));
     }
 
     private static string Substitute(Migration migration, string scope, IReadOnlyDictionary<string, string>? placeholders) =>

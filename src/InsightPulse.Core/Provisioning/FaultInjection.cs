@@ -17,7 +17,7 @@ public sealed class FaultInjection(string? armedPoint)
         "after:record",
         "schema:created", "schema:databank", "after:schema",
         "database:template", "database:recorded", "database:created", "after:database",
-        "modules:migration", "modules:installed", "after:modules",
+        "modules:uncommitted", "modules:migration", "modules:installed", "after:modules",
         "after:isolation",
         "admin:uncommitted", "after:admin",
         "after:bi_workspace",

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Events;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
@@ -79,7 +80,7 @@ public sealed class TenantArchiver(
         // completed by running deprovision again.
         // A run that crashed left the tenant Provisioning; it goes back to Draft on its way to Archived.
         if (tenant.State == TenantState.Provisioning) tenant = await registry.SetStateAsync(tenant.Code, TenantState.Draft, cancellationToken);
-        if (tenant.State != TenantState.Archived) tenant = await registry.SetStateAsync(tenant.Code, TenantState.Archived, cancellationToken);
+        if (tenant.State != TenantState.Archived) tenant = await registry.SetStateAsync(tenant.Code, TenantState.Archived, SchemaChanges.TenantArchived, null, cancellationToken);
         var dropped = await DropAsync(tenant, cancellationToken);
         return new DeprovisionResult(tenant.Code, archive, dropped, Changed: true);
     }
@@ -117,7 +118,7 @@ public sealed class TenantArchiver(
         }
         // Provisioning takes the tenant's lock itself, after ours is released; it finds the restored objects
         // complete and makes the tenant Active.
-        var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
+        var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(Restore: true), null, null, cancellationToken);
         return new RestoreResult(tenant.Code, archive, verified.Tables, verified.Rows, run);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Events;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
@@ -28,6 +29,7 @@ public sealed class TenantProvisioner(
     IsolationLint isolationLint,
     BiWorkspaceInstaller biWorkspace,
     ExternalBiWorkspace externalBiWorkspace,
+    SchemaEventOutbox outbox,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
@@ -38,9 +40,10 @@ public sealed class TenantProvisioner(
 
     /// <summary>
     /// Options of one run. <see cref="UseTemplate"/> false creates a tenant database from template0 and runs every
-    /// migration (the slow path, for benchmarks and for servers where templates cannot be made).
+    /// migration (the slow path, for benchmarks and for servers where templates cannot be made). <see cref="Restore"/>:
+    /// the run completes a restore from an archive (its event says <c>tenant_restored</c>).
     /// </summary>
-    public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true);
+    public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false);
 
     private string OwnerRole => source.OwnerRole;
 
@@ -102,6 +105,12 @@ public sealed class TenantProvisioner(
             UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'failed', error = 'interrupted: the process ended before the run finished' WHERE tenant_code = @code AND finished_at IS NULL;
             INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid);
             """, new { code, runId, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
+        // The stores' outboxes: marked before any script can write to them, relayed once the scripts are applied (one
+        // event per store and run, before the tenant's lifecycle event) and at the end; a run killed in between leaves
+        // the mark, and the next run or the dispatcher relays them.
+        var stores = EventStoresOf(tenant);
+        await outbox.MarkAsync(stores, cancellationToken);
+        await RelayAsync(stores, unmark: false, cancellationToken);
         var steps = new List<StepResult>();
         var position = 0;
         async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)
@@ -148,24 +157,62 @@ public sealed class TenantProvisioner(
                     return (false, $"{tenant.DisplayName} is {TenantLifecycle.ToText(tenant.State)}");
             }
         });
-        await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
-        await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
-        await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
-        await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
-        await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
-        // The built-in BI service, or the external Superset the tenant's superset_base_url names.
-        await Step("bi_workspace", () => tenant.SupersetBaseUrl is null
-            ? biWorkspace.EnsureAsync(tenant, cancellationToken)
-            : externalBiWorkspace.EnsureAsync(tenant, cancellationToken));
-        await Step("active", async () =>
+        try
         {
-            if (tenant.State == TenantState.Active) return (false, "active");
-            tenant = await registry.SetStateAsync(code, TenantState.Active, cancellationToken);
-            return (true, "provisioning -> active");
-        });
+            await Step("schema", () => EnsureSchemaAsync(tenant, runId, cancellationToken));
+            await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
+            await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
+            await RelayAsync(stores, unmark: false, cancellationToken);
+            await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
+            await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
+            // The built-in BI service, or the external Superset the tenant's superset_base_url names.
+            await Step("bi_workspace", () => tenant.SupersetBaseUrl is null
+                ? biWorkspace.EnsureAsync(tenant, cancellationToken)
+                : externalBiWorkspace.EnsureAsync(tenant, cancellationToken));
+            await Step("active", async () =>
+            {
+                if (tenant.State == TenantState.Active) return (false, "active");
+                var change = options.Restore ? SchemaChanges.TenantRestored : SchemaChanges.TenantProvisioned;
+                tenant = await registry.SetStateAsync(code, TenantState.Active, change, ScriptsFingerprint, cancellationToken);
+                return (true, "provisioning -> active");
+            });
+        }
+        catch
+        {
+            // A failed run's committed scripts are reported too; the run's own error propagates as it was.
+            await TryRelayAsync(stores);
+            throw;
+        }
+        await RelayAsync(stores, unmark: true, cancellationToken);
         await JournalAsync(journal, "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded', scripts = @scripts WHERE id = @runId",
             new { runId, scripts = ScriptsFingerprint }, cancellationToken);
         return new ProvisionResult(runId, code, steps);
+    }
+
+    /// <summary>The tenant's two stores, whose outboxes its runs write (a schema tenant's database store is the platform database).</summary>
+    private IReadOnlyList<EventStore> EventStoresOf(Tenant tenant) =>
+    [
+        new(tenant.Code, EventStore.DatabaseStore, tenant.DbName, "public"),
+        new(tenant.Code, EventStore.SchemaStore, databases.Environment.DataDatabase, tenant.SupabaseSchema),
+    ];
+
+    /// <summary>Relays what it can after a failed step; when the relay fails as well, the marks stay and the dispatcher relays later.</summary>
+    private async Task TryRelayAsync(IReadOnlyList<EventStore> stores)
+    {
+        try
+        {
+            await RelayAsync(stores, unmark: true, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The marks stay: the dispatcher relays these stores once they answer.
+        }
+    }
+
+    /// <summary>Relays the stores' outboxes into the platform's; <paramref name="unmark"/> at the end of a run.</summary>
+    private async Task RelayAsync(IReadOnlyList<EventStore> stores, bool unmark, CancellationToken cancellationToken)
+    {
+        foreach (var store in stores) await outbox.RelayAsync(store, unmark, cancellationToken);
     }
 
     /// <summary>Step 2: the tenant's schema in the shared data database, owned by the owner role, with its databank.</summary>
@@ -204,7 +251,7 @@ public sealed class TenantProvisioner(
         did.AddRange(await EnsureTenantContextAsync(databases.Data, cancellationToken));
         if (catalog.DatabankOf(tenant.Code) is { } databank)
         {
-            var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", rerun: false, cancellationToken);
+            var (applied, repaired) = await ApplyModuleAsync(databases.Data, new MigrationTarget(schema, tenant.Code, Placeholders), databank, "schema:databank", null, rerun: false, cancellationToken);
             if (applied.Count > 0) did.Add($"databank {databank.Manifest.Tenant} {databank.Version}: applied {applied.Count} script(s)");
             if (repaired.Count > 0) did.Add($"repaired {string.Join(", ", repaired)}");
         }
@@ -336,7 +383,7 @@ public sealed class TenantProvisioner(
                 ? (tenantDatabase, new MigrationTarget("public", tenant.Code, Placeholders))
                 : (databases.Data, new MigrationTarget(tenant.SupabaseSchema, tenant.Code, Placeholders));
             var rerun = module.Manifest.Depends.FirstOrDefault(repairedModules.Contains);
-            var (applied, repaired) = await ApplyModuleAsync(database, target, module, first ? "modules:migration" : null, rerun is not null, cancellationToken);
+            var (applied, repaired) = await ApplyModuleAsync(database, target, module, first ? "modules:migration" : null, first ? "modules:uncommitted" : null, rerun is not null, cancellationToken);
             if (applied.Count > 0)
             {
                 first = false;
@@ -431,13 +478,15 @@ public sealed class TenantProvisioner(
     /// <summary>
     /// Applies a module's missing scripts, then checks that every table and view it declares exists; when one is
     /// missing (dropped by hand), or <paramref name="rerun"/> says a module it depends on was repaired, the module's
-    /// re-runnable scripts run again and the check is repeated.
+    /// re-runnable scripts run again and the check is repeated. The fault points are hit after each committed script
+    /// (<paramref name="faultPoint"/>) and before each commit (<paramref name="uncommittedPoint"/>).
     /// </summary>
     private async Task<(IReadOnlyList<string> Applied, IReadOnlyList<string> Repaired)> ApplyModuleAsync(
-        NpgsqlDataSource database, MigrationTarget target, Module module, string? faultPoint, bool rerun, CancellationToken cancellationToken)
+        NpgsqlDataSource database, MigrationTarget target, Module module, string? faultPoint, string? uncommittedPoint, bool rerun, CancellationToken cancellationToken)
     {
         var applied = await MigrationRunner.ApplyAsync(database, target, module.Scope, module.Migrations,
-            faultPoint is null ? null : _ => faults.Hit(faultPoint), cancellationToken);
+            faultPoint is null ? null : _ => faults.Hit(faultPoint), cancellationToken,
+            uncommittedPoint is null ? null : _ => faults.Hit(uncommittedPoint));
         var missing = await MissingRelationsAsync(database, target.Schema, module, cancellationToken);
         if (missing.Count == 0 && !rerun) return (applied, []);
         await MigrationRunner.ForgetAsync(database, target, module.Scope, cancellationToken);

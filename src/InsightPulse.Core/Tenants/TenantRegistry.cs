@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Events;
 using Npgsql;
 
 namespace InsightPulse.Core.Tenants;
@@ -80,7 +81,10 @@ public sealed class TenantRegistry(PlatformDatabases databases)
     }
 
     /// <summary>Applies <paramref name="change"/> to the stored tenant and saves it, under a row lock.</summary>
-    public async Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, CancellationToken cancellationToken)
+    public Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, CancellationToken cancellationToken) =>
+        UpdateAsync(code, change, null, null, cancellationToken);
+
+    private async Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, string? schemaChange, string? checksum, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var connection = await OpenAsync(cancellationToken);
@@ -109,13 +113,26 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         await reader.ReadAsync(cancellationToken);
         var saved = Read(reader);
         await reader.DisposeAsync();
+        if (schemaChange is not null)
+        {
+            await SchemaEventOutbox.WriteLifecycleAsync(connection, transaction, schemaChange, saved.Code, saved.DbName, saved.SupabaseSchema,
+                checksum, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return saved;
     }
 
     /// <summary>Moves a tenant along its lifecycle; an illegal move throws <see cref="InvalidTenantStateException"/>.</summary>
     public Task<Tenant> SetStateAsync(string code, TenantState state, CancellationToken cancellationToken) =>
-        UpdateAsync(code, t => t with { State = state }, cancellationToken);
+        UpdateAsync(code, t => t with { State = state }, null, null, cancellationToken);
+
+    /// <summary>
+    /// Moves a tenant along its lifecycle and writes its <c>schema_changed</c> event (<paramref name="schemaChange"/>:
+    /// provisioned, restored, archived; <paramref name="checksum"/>: the fingerprint of the scripts its stores now hold)
+    /// in the same transaction: the event exists if and only if the move committed.
+    /// </summary>
+    public Task<Tenant> SetStateAsync(string code, TenantState state, string schemaChange, string? checksum, CancellationToken cancellationToken) =>
+        UpdateAsync(code, t => t with { State = state }, schemaChange, checksum, cancellationToken);
 
     /// <summary>
     /// Removes an archived tenant's record (and with it its journal and ledgers). Only an archived tenant: its

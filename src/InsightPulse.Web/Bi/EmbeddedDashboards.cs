@@ -161,17 +161,10 @@ public static class EmbeddedDashboards
             {
                 return Message(StatusCodes.Status404NotFound, "The dashboard has no such chart.");
             }
-            try
-            {
-                var (rls, rlsKey) = GuestRls.For(claims.RlsRules, pair.Dataset);
-                data = await http.RequestServices.GetRequiredService<ChartDataService>().QueryAsync(
-                    RequestTenant.Get(http), pair.Chart, pair.Dataset, dashboard.RefreshSeconds, filters, rls, rlsKey, cancellationToken);
-                return Results.Empty;
-            }
-            catch (ChartBrokenException e)
-            {
-                return Results.Json(new { message = e.Message, broken = true }, statusCode: StatusCodes.Status422UnprocessableEntity);
-            }
+            var (rls, rlsKey) = GuestRls.For(claims.RlsRules, pair.Dataset);
+            data = await http.RequestServices.GetRequiredService<ChartDataService>().QueryAsync(
+                RequestTenant.Get(http), pair.Chart, pair.Dataset, dashboard.RefreshSeconds, filters, rls, rlsKey, cancellationToken);
+            return Results.Empty;
         }, cancellationToken);
         return data is null ? (null, error) : (data, null);
     }
@@ -196,6 +189,11 @@ public static class EmbeddedDashboards
         catch (ChartSpecException e)
         {
             return Message(StatusCodes.Status400BadRequest, e.Message);
+        }
+        catch (ChartBrokenException e)
+        {
+            // A chart (or a filter's values) whose dataset no longer has a column it names: the page draws it as broken.
+            return Results.Json(new { message = e.Message, broken = true }, statusCode: StatusCodes.Status422UnprocessableEntity);
         }
     }
 

@@ -97,7 +97,7 @@ public static class ConsolePages
             </tr>
             """));
         var body = Html.Of($"""
-            <div class="toolbar"><h2>{tenants.Count} tenant(s)</h2><a class="button" href="/console/tenants/new">New tenant</a></div>
+            <div class="toolbar"><h2>{tenants.Count} tenant(s)</h2><span><a href="/console/events">Events and webhooks</a> <a class="button" href="/console/tenants/new">New tenant</a></span></div>
             <div class="table-wrap"><table data-testid="tenants">
               <thead><tr><th>Tenant</th><th>State</th><th>Domain</th><th>Database, schema, server</th><th>Modules</th><th>Last provisioning run (ms per step)</th></tr></thead>
               <tbody>{rows}</tbody>

@@ -14,6 +14,8 @@ public static class Layers
         ["InsightPulse.Core.Postgres"],
         ["InsightPulse.Core.ManagedPostgres"],
         ["InsightPulse.Core.Databases"],
+        // Core: schema-change events and webhooks (the registry writes lifecycle events in its transactions)
+        ["InsightPulse.Core.Events"],
         // Core: the registry and what a tenant can install
         ["InsightPulse.Core.Tenants", "InsightPulse.Core.Modules"],
         // Core: the only way to tenant data
@@ -32,7 +34,7 @@ public static class Layers
         ["InsightPulse.Web.Hosting"],
         ["InsightPulse.Web.Auth"],
         ["InsightPulse.Web.Pages"],
-        ["InsightPulse.Web.TenantOperations", "InsightPulse.Web.Finance", "InsightPulse.Web.Users", "InsightPulse.Web.Bi"],
+        ["InsightPulse.Web.TenantOperations", "InsightPulse.Web.Finance", "InsightPulse.Web.Users", "InsightPulse.Web.Bi", "InsightPulse.Web.Events"],
         ["InsightPulse.Web.Api"],
         ["InsightPulse.Web.OperatorConsole"],
         ["InsightPulse.Web"],
