@@ -155,6 +155,20 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
         await project.Locator(".bi-select-button").ClickAsync();
         await Assertions.Expect(project.Locator(".bi-option input[value^='DEMO-']").First).ToBeAttachedAsync();
 
+        // A schema change of the tenant (a column renamed away and back): its platform asks the external Superset to
+        // refresh the datasets, which marks the chart over that column broken, then heals it.
+        var refresh = web.Services.GetRequiredService<DatasetRefresh>();
+        await using (var rename = await ColumnRename.StartAsync(postgres, "postgres", Code, "ppm_expense_analysis", "withholding_amount"))
+        {
+            Assert.Contains($"{template.Datasets.Count} refreshed there", (await refresh.RefreshAsync(Code, CancellationToken.None)).Summary, StringComparison.Ordinal);
+            var brokenNow = (await metadata.ChartsAsync(Tenant.PlatformCode, dashboard.Id, CancellationToken.None)).Where(c => c.BrokenReason is not null).Select(c => c.Key).ToList();
+            Assert.Contains("withholding_by_atc", brokenNow);
+            Assert.DoesNotContain("total_budget", brokenNow);
+            await rename.UndoAsync();
+        }
+        await refresh.RefreshAsync(Code, CancellationToken.None);
+        Assert.All(await metadata.ChartsAsync(Tenant.PlatformCode, dashboard.Id, CancellationToken.None), c => Assert.Null(c.BrokenReason));
+
         // The data really came over the connection: the second host answers the chart with the demo rows' total.
         var budget = charts.Single(c => c.Key == "total_budget");
         var data = await _externalHost.Services.GetRequiredService<ChartDataService>().QueryAsync(

@@ -43,29 +43,35 @@ public sealed class ExternalBiWorkspace(
         var run = new Run(this, tenant, baseUrl, sessions.For(baseUrl), cancellationToken);
         await run.Client.SignInAsync(cancellationToken);
         var registered = new List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)>();
+        var notes = new List<string>();
         foreach (var template in applicable)
         {
             var datasetIds = new Dictionary<string, long>(StringComparer.Ordinal);
+            var unfit = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var dataset in template.Datasets)
             {
                 var columns = await installer.ColumnsAsync(tenant, dataset.Store, dataset.Name, cancellationToken);
+                // A chart that does not fit the live columns (a script renamed or dropped one) is not sent, and said so;
+                // Superset has no "broken" state to give it. A later run sends it once it fits.
                 foreach (var chart in template.Charts.Where(c => c.Dataset == dataset.Name))
                 {
-                    if (ChartSpecValidator.Problems(chart.Spec, columns) is { Count: > 0 } problems)
-                    {
-                        throw new ChartSpecException($"Dashboard template {template.Slug}, chart '{chart.Key}' does not fit {dataset.Name}: {string.Join(" ", problems)}");
-                    }
+                    if (DatasetRefresh.BrokenReason(dataset.Name, chart.Spec, columns) is { } reason) unfit[chart.Key] = reason;
                 }
                 var databaseId = await run.DatabaseAsync(dataset.Store);
-                datasetIds[dataset.Name] = await run.DatasetAsync(databaseId, dataset.Store == "database" ? "public" : tenant.SupabaseSchema, dataset.Name);
+                datasetIds[dataset.Name] = await run.DatasetAsync(databaseId, BiWorkspaceInstaller.StoreSchema(tenant, dataset.Store), dataset.Name);
             }
+            notes.AddRange(unfit.Select(u => $"chart {template.Slug}/{u.Key} not sent: {u.Value}"));
             var layout = DashboardLayout.Of(template);
             // Native filters name their dataset by the remote id (Superset's filters name a datasetId).
-            layout = layout with { NativeFilters = layout.NativeFilters.Select(f => f with { Dataset = datasetIds[f.Dataset].ToString(CultureInfo.InvariantCulture) }).ToList() };
+            layout = layout with
+            {
+                Tabs = layout.Tabs.Select(t => t with { Charts = t.Charts.Where(c => !unfit.ContainsKey(c.Key)).ToList() }).ToList(),
+                NativeFilters = layout.NativeFilters.Select(f => f with { Dataset = datasetIds[f.Dataset].ToString(CultureInfo.InvariantCulture) }).ToList(),
+            };
             var dashboardId = await run.DashboardAsync(template, layout);
             var charts = new Dictionary<string, (long Id, string Title)>(StringComparer.Ordinal);
             var onDashboard = await run.ChartsOnAsync(dashboardId);
-            foreach (var chart in template.Charts)
+            foreach (var chart in template.Charts.Where(c => !unfit.ContainsKey(c.Key)))
             {
                 charts[chart.Key] = (await run.ChartAsync(template, chart, dashboardId, datasetIds[chart.Dataset], onDashboard), chart.Title);
             }
@@ -78,9 +84,37 @@ public sealed class ExternalBiWorkspace(
         var listed = await installer.RegisterAsync(tenant, registered, cancellationToken);
         if (listed > 0) run.Did.Add($"registered {listed} dashboard(s) in {tenant.DbName}");
         var names = applicable.Count == 0 ? "no dashboard template applies" : string.Join(", ", applicable.Select(t => t.Slug));
+        var noted = notes.Count > 0 ? $" ({string.Join("; ", notes)})" : "";
         return run.Did.Count > 0
-            ? (true, $"Superset {baseUrl}: {string.Join("; ", run.Did)}")
-            : (false, $"Superset {baseUrl} complete ({names})");
+            ? (true, $"Superset {baseUrl}: {string.Join("; ", run.Did)}{noted}")
+            : (false, $"Superset {baseUrl} complete ({names}){noted}");
+    }
+
+    /// <summary>
+    /// After a schema change of an external tenant: asks its Superset to read the columns of every dataset provisioning
+    /// made there again (<c>PUT /api/v1/dataset/{id}/refresh</c>); says how many. A dataset Superset no longer has is
+    /// skipped (the next provisioning run makes it again).
+    /// </summary>
+    public async Task<string> RefreshAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var baseUrl = (tenant.SupersetBaseUrl ?? throw new ArgumentException("The tenant has no superset_base_url.", nameof(tenant))).TrimEnd('/');
+        IReadOnlyList<long> ids;
+        await using (var connection = await Platform.OpenConnectionAsync(cancellationToken))
+        {
+            ids = (await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT remote_id FROM ipai_bi_external_object WHERE tenant_code = @code AND base_url = @baseUrl AND kind = 'dataset' AND remote_id IS NOT NULL ORDER BY remote_id",
+                new { code = tenant.Code, baseUrl }, cancellationToken: cancellationToken))).ToList();
+        }
+        var client = sessions.For(baseUrl);
+        var refreshed = 0;
+        foreach (var id in ids)
+        {
+            if (await client.GetAsync($"api/v1/dataset/{id}", cancellationToken) is null) continue;
+            await client.PutAsync($"api/v1/dataset/{id}/refresh", new { }, cancellationToken);
+            refreshed++;
+        }
+        return $"its datasets are in Superset {baseUrl}: {refreshed} refreshed there";
     }
 
     /// <summary>

@@ -68,6 +68,15 @@ public static class SupersetManagementApi
             return Results.Json(new { id, result = DatasetJson(dataset, names, withColumns: true) });
         }));
 
+        // Superset's refresh of a dataset's columns: here the workspace's datasets are read again (over their connections),
+        // and charts whose columns vanished are marked broken, those whose columns returned healed.
+        api.MapPut("/dataset/{id:long}/refresh", (long id, HttpContext http, BiMetadata metadata, DatasetRefresh refresh, CancellationToken ct) => Signed(http, true, async code =>
+        {
+            if (await metadata.DatasetAsync(code, id, ct) is null) return NotFound();
+            await refresh.RefreshAsync(code, ct);
+            return Results.Json(new { message = "OK" });
+        }));
+
         api.MapPost("/dashboard/", (JsonElement body, HttpContext http, BiObjects objects, BiMetadata metadata, CancellationToken ct) => Signed(http, true, async code =>
         {
             var slug = Text(body, "slug") ?? "dashboard-" + Guid.NewGuid().ToString("N")[..8];
