@@ -38,18 +38,29 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
             """, new { change, tenantCode, database, schema, checksum }, transaction, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Marks stores whose outbox is about to receive rows (before a run touches them).</summary>
-    public async Task MarkAsync(IEnumerable<EventStore> stores, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks stores whose outbox is about to receive rows (before a run touches them); returns those that were marked
+    /// already: a run before this one ended without relaying them.
+    /// </summary>
+    public async Task<IReadOnlyList<EventStore>> MarkAsync(IReadOnlyList<EventStore> stores, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(stores);
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        foreach (var store in stores)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO ipai_schema_event_store (tenant_code, store, database, schema) VALUES (@TenantCode, @Store, @Database, @Schema)
+        // The CTE's SELECT sees the table as it was before the INSERT: the marks left over.
+        var leftover = (await connection.QueryAsync<(string TenantCode, string Store)>(new CommandDefinition("""
+            WITH marked AS (
+                INSERT INTO ipai_schema_event_store (tenant_code, store, database, schema)
+                SELECT * FROM unnest(@tenants::text[], @kinds::text[], @databases::text[], @schemas::text[])
                 ON CONFLICT (tenant_code, store) DO UPDATE SET database = excluded.database, schema = excluded.schema
                 WHERE (ipai_schema_event_store.database, ipai_schema_event_store.schema) IS DISTINCT FROM (excluded.database, excluded.schema)
-                """, store, cancellationToken: cancellationToken));
-        }
+            )
+            SELECT tenant_code, store FROM ipai_schema_event_store WHERE (tenant_code, store) IN (SELECT * FROM unnest(@tenants::text[], @kinds::text[]))
+            """, new
+        {
+            tenants = stores.Select(s => s.TenantCode).ToArray(), kinds = stores.Select(s => s.Store).ToArray(),
+            databases = stores.Select(s => s.Database).ToArray(), schemas = stores.Select(s => s.Schema).ToArray(),
+        }, cancellationToken: cancellationToken))).ToHashSet();
+        return stores.Where(s => leftover.Contains((s.TenantCode, s.Store))).ToList();
     }
 
     /// <summary>The marked stores: those whose outbox may hold rows not yet relayed.</summary>
@@ -143,15 +154,18 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
     {
         await using var connection = await OpenStoreAsync(store, cancellationToken);
         if (connection is null) return [];
-        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT to_regclass(format('%I.%I', @schema::text, @outbox::text)) IS NOT NULL",
-            new { schema = store.Schema, outbox = MigrationRunner.EventOutbox }, cancellationToken: cancellationToken));
-        if (!exists) return [];
-        return (await connection.QueryAsync<StoreRow>(new CommandDefinition($"""
-            SELECT id, scope, migration_id AS MigrationId, installs_scope AS InstallsScope, checksum, occurred_at AS OccurredAt
-            FROM {Sql.Identifier(store.Schema)}.{MigrationRunner.EventOutbox}
-            WHERE tenant_code = @TenantCode ORDER BY occurred_at, id
-            """, new { store.TenantCode }, cancellationToken: cancellationToken))).ToList();
+        try
+        {
+            return (await connection.QueryAsync<StoreRow>(new CommandDefinition($"""
+                SELECT id, scope, migration_id AS MigrationId, installs_scope AS InstallsScope, checksum, occurred_at AS OccurredAt
+                FROM {Sql.Identifier(store.Schema)}.{MigrationRunner.EventOutbox}
+                WHERE tenant_code = @TenantCode ORDER BY occurred_at, id
+                """, new { store.TenantCode }, cancellationToken: cancellationToken))).ToList();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return []; // no script ever ran there (or the store is gone): nothing to relay
+        }
     }
 
     /// <summary>A connection to the store's database as the owner; null when the database is gone (an archived tenant).</summary>

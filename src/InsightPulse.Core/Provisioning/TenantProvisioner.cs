@@ -109,8 +109,7 @@ public sealed class TenantProvisioner(
         // event per store and run, before the tenant's lifecycle event) and at the end; a run killed in between leaves
         // the mark, and the next run or the dispatcher relays them.
         var stores = EventStoresOf(tenant);
-        await outbox.MarkAsync(stores, cancellationToken);
-        await RelayAsync(stores, unmark: false, cancellationToken);
+        await RelayAsync(await outbox.MarkAsync(stores, cancellationToken), unmark: false, cancellationToken);
         var steps = new List<StepResult>();
         var position = 0;
         async Task Step(string name, Func<Task<(bool Acted, string Detail)>> work)

@@ -69,11 +69,11 @@ public static class EventPages
     {
         var eventRows = events.Select(e => Html.Of($"""
             <tr data-event="{e.Id.ToString(CultureInfo.InvariantCulture)}">
-              <td>{e.Id.ToString(CultureInfo.InvariantCulture)}<br><small class="muted">{Time(e.OccurredAt)}</small></td>
+              <td>{e.Id.ToString(CultureInfo.InvariantCulture)}<br><small class="muted nowrap">{Time(e.OccurredAt)}</small></td>
               <td><a href="/console/tenants/{e.TenantCode}">{e.TenantCode}</a></td>
               <td>{e.Change}{Html.When(e.Store is not null, Html.Of($"<br><small class=\"muted\">{e.Store}: {e.Database}/{e.Schema}</small>"))}</td>
               <td><small>{Html.Join(e.Scripts.Select((s, i) => Html.Of($"{(i > 0 ? ", " : "")}<code>{s}</code>")))}</small></td>
-              <td data-testid="dispatched">{(e.DispatchedAt is { } at ? Time(at) : "pending")}</td>
+              <td data-testid="dispatched" class="nowrap">{(e.DispatchedAt is { } at ? Time(at) : "pending")}</td>
               <td><small>{e.BiRefresh ?? "-"}</small></td>
             </tr>
             """));
@@ -85,7 +85,7 @@ public static class EventPages
               <td>{w.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture)} of {w.PauseAfter.ToString(CultureInfo.InvariantCulture)}</td>
               <td class="actions">
                 {(w.State == Webhook.Active ? Form(page, w.Id, "pause", "Pause", "danger") : Form(page, w.Id, "resume", "Resume", "primary"))}
-                {Form(page, w.Id, "test", "Send a test", "")}
+                {Form(page, w.Id, "test", "Send a test", "secondary")}
               </td>
             </tr>
             """));
@@ -124,7 +124,7 @@ public static class EventPages
             {Html.When(tested == "failed", Html.Of($"<div class=\"alert\" role=\"alert\"><p>The test delivery failed: see its attempt below.</p></div>"))}
             <div class="card">
               <p><code>{webhook.Url}</code> · <span class="badge {(webhook.State == Webhook.Active ? "active" : "suspended")}">{webhook.State}</span>{Html.When(webhook.PausedReason is not null, Html.Of($" · {webhook.PausedReason}"))}</p>
-              <div class="actions">{(webhook.State == Webhook.Active ? Form(page, webhook.Id, "pause", "Pause", "danger") : Form(page, webhook.Id, "resume", "Resume", "primary"))}{Form(page, webhook.Id, "test", "Send a test", "")}</div>
+              <div class="actions">{(webhook.State == Webhook.Active ? Form(page, webhook.Id, "pause", "Pause", "danger") : Form(page, webhook.Id, "resume", "Resume", "primary"))}{Form(page, webhook.Id, "test", "Send a test", "secondary")}</div>
             </div>
             <h2>Deliveries</h2>
             <div class="table-wrap"><table data-testid="deliveries">
