@@ -17,7 +17,7 @@ namespace InsightPulse.Bench;
 /// <c>scout.scout_transactions</c> with the generator's rows spread over many tenants, cold (the result cache off)
 /// and cached, rotating over the tenants.
 /// </summary>
-public sealed class BiBenchmark(PlatformDatabases databases, ScoutSeeder seeder, TenantDataAccess access, TenantRegistry registry, BiWorkspaceInstaller installer, TimeProvider clock)
+public sealed class BiBenchmark(PlatformDatabases databases, ScoutSeeder seeder, TenantDataAccess access, TenantRegistry registry, BiWorkspaceInstaller installer, BiDatabases connections, TimeProvider clock)
 {
     public sealed record Options(int Rows = 1_000_000, int Tenants = 100, int Iterations = 200, int Warmup = 20, double TokenSeconds = 3, long Seed = ScoutSeedOptions.DefaultSeed);
 
@@ -47,8 +47,8 @@ public sealed class BiBenchmark(PlatformDatabases databases, ScoutSeeder seeder,
         // The generator's tenants are not registered: each is the scout tenant's store with another tenant context,
         // exactly what RLS keys on.
         var tenants = ScoutGenerator.TenantCodes(options.Tenants).Select(code => scout with { Code = code }).ToList();
-        using var cold = new ChartDataService(access, Microsoft.Extensions.Options.Options.Create(new BiOptions { CachedResults = 0 }), clock);
-        using var cached = new ChartDataService(access, Microsoft.Extensions.Options.Options.Create(new BiOptions()), clock);
+        using var cold = new ChartDataService(access, connections, Microsoft.Extensions.Options.Options.Create(new BiOptions { CachedResults = 0 }), clock);
+        using var cached = new ChartDataService(access, connections, Microsoft.Extensions.Options.Options.Create(new BiOptions()), clock);
         var results = new List<BiChartTiming>();
         foreach (var (name, spec) in Charts)
         {

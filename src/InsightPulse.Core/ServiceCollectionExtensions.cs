@@ -1,4 +1,5 @@
 using InsightPulse.Core.Bi;
+using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
@@ -61,6 +62,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BiWorkspaceInstaller>();
         services.AddOptions<BiOptions>().BindConfiguration(BiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<BiMetadata>();
+        // An external Superset: its login (secret or SUPERSET_USERNAME/PASSWORD), sessions, and the connections we serve as one.
+        services.AddSingleton(sp => new SupersetCredentials(sp.GetRequiredService<ManagedCluster>().Secrets, configuration["SUPERSET_USERNAME"], configuration["SUPERSET_PASSWORD"]));
+        services.AddSingleton<SupersetSessions>();
+        services.AddSingleton<ExternalBiWorkspace>();
+        services.AddSingleton<BiDatabases>();
+        services.AddSingleton<BiObjects>();
         services.AddSingleton<DashboardRegistry>();
         services.AddSingleton<ChartDataService>();
         services.AddSingleton<DatasetRefresh>();

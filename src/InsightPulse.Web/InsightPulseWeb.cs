@@ -135,6 +135,7 @@ public static class InsightPulseWeb
         app.MapFinancePages();
         app.MapDashboardPages();
         app.MapSupersetApi();
+        app.MapSupersetManagementApi();
         app.MapEmbeddedDashboards();
         return app;
     }

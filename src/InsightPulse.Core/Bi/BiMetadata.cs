@@ -15,7 +15,7 @@ public sealed class BiMetadata(PlatformDatabases databases)
         "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
 
     private const string ChartColumns = "c.id, c.uuid, c.dashboard_id, c.dataset_id, c.key, c.slice_name, c.viz_type, c.spec::text AS spec, c.broken_reason";
-    private const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns";
+    internal const string DatasetColumns = "d.id, d.uuid, d.tenant_code, d.name, d.store, d.relation, d.columns::text AS columns, d.database_id, d.schema_name";
 
     /// <summary>The workspace's dashboards, by title.</summary>
     public async Task<IReadOnlyList<WorkspaceDashboard>> DashboardsAsync(string tenantCode, CancellationToken cancellationToken)
@@ -169,10 +169,10 @@ public sealed class BiMetadata(PlatformDatabases databases)
             JsonSerializer.Deserialize<ChartSpec>(spec, BiJson.Options)!, broken_reason);
     }
 
-    private sealed record DatasetRow(long id, Guid uuid, string tenant_code, string name, string store, string relation, string columns)
+    internal sealed record DatasetRow(long id, Guid uuid, string tenant_code, string name, string store, string relation, string columns, long? database_id, string? schema_name)
     {
         public Dataset ToDataset() => new(id, uuid, tenant_code, name, store, relation,
-            JsonSerializer.Deserialize<List<DatasetColumn>>(columns, BiJson.Options)!);
+            JsonSerializer.Deserialize<List<DatasetColumn>>(columns, BiJson.Options)!, database_id, schema_name);
     }
 #pragma warning restore IDE1006, CA1812
 }

@@ -14,4 +14,10 @@ public sealed class BiOptions
     /// <summary>Chart results kept in memory (each for its dashboard's refresh interval); the oldest go first.</summary>
     [Range(0, 1_000_000)]
     public int CachedResults { get; set; } = 10_000;
+
+    /// <summary>
+    /// <c>host[:port]</c> of this platform's PostgreSQL as an external Superset reaches it, for the connection the
+    /// <c>bi_workspace</c> step makes there (default: the host and port this platform connects to).
+    /// </summary>
+    public string? ExternalDatabaseHost { get; set; }
 }

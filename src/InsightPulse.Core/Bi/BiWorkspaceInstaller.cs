@@ -74,6 +74,19 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         return templates.All.Where(t => (t.Requires.Module is { } m && modules.Contains(m)) || (t.Requires.Databank is { } d && d == databank)).ToList();
     }
 
+    /// <summary>
+    /// A relation's columns from the catalogue (<c>@schema</c>, <c>@relation</c>): name and <c>format_type</c>, in order;
+    /// one row of nulls for a relation without columns; none when there is no such relation.
+    /// </summary>
+    internal const string CatalogueColumns = """
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm')
+        ORDER BY a.attnum
+        """;
+
     /// <summary>The columns of a relation of the tenant's store, from the catalogue (read as the owner); plain names only.</summary>
     /// <exception cref="BiWorkspaceException">The relation does not exist.</exception>
     public async Task<IReadOnlyList<DatasetColumn>> ColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
@@ -94,17 +107,16 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         var database = store == "database" ? databases.Get(tenant.DbName, databases.Environment.Owner) : databases.Data;
         var schema = StoreSchema(tenant, store);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        // One row per column; one row of nulls for a relation without columns; none when there is no such relation.
-        var rows = (await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-            FROM pg_catalog.pg_class c
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE n.nspname = @schema AND c.relname = @relation AND c.relkind IN ('r', 'p', 'v', 'm')
-            ORDER BY a.attnum
-            """, new { schema, relation }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0) return null;
-        return rows.Where(r => r.Name is not null && Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name!, r.Type!)).ToList();
+        return Plain(await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition(CatalogueColumns,
+            new { schema, relation }, cancellationToken: cancellationToken)));
+    }
+
+    /// <summary>The <see cref="CatalogueColumns"/> rows as dataset columns (plain names only); null when there were none (no such relation).</summary>
+    internal static IReadOnlyList<DatasetColumn>? Plain(IEnumerable<(string? Name, string? Type)> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0) return null;
+        return list.Where(r => r.Name is not null && Sql.IsPlainIdentifier(r.Name)).Select(r => new DatasetColumn(r.Name!, r.Type!)).ToList();
     }
 
     /// <summary>The schema a store's relations are in: <c>public</c> of the tenant's database, or the tenant's schema of the data database.</summary>
@@ -152,9 +164,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
         broken.AddRange(brokenReasons.Where(r => r.Value is not null).Select(r => $"{template.Slug}/{r.Key}: {r.Value}"));
 
         var layout = JsonSerializer.Serialize(DashboardLayout.Of(template), BiJson.Options);
-        // The tenant's own hosts may embed its dashboards: its domain and its development host (a code with '_' has
-        // no valid development host name, so none is listed for it).
-        string[] defaultDomains = [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
+        var defaultDomains = DefaultAllowedDomains(tenant);
         var dashboard = await platform.QuerySingleAsync<(long Id, Guid EmbeddedUuid, string[] AllowedDomains, bool Written)>(new CommandDefinition("""
             WITH upsert AS (
                 INSERT INTO ipai_bi_workspace_dashboard (tenant_code, slug, title, description, layout, refresh_seconds, allowed_domains, template, template_checksum)
@@ -204,6 +214,13 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     }
 
     /// <summary>
+    /// The tenant's own hosts, which may embed its dashboards: its domain and its development host (a code with '_'
+    /// has no valid development host name, so none is listed for it).
+    /// </summary>
+    internal static string[] DefaultAllowedDomains(Tenant tenant) =>
+        [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
+
+    /// <summary>
     /// Puts a dashboard's embedded configuration, changed through the API, into the tenant's registry at once, so that
     /// its Dashboards page embeds the uuid that works (the next provisioning run would repair it too).
     /// </summary>
@@ -217,7 +234,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     /// Each dashboard in the tenant's registry (<c>ipai_bi_dashboard</c> of its database), with its embedded uuid;
     /// a row the tenant's administrator edited (name, order, groups, RLS, active) keeps those edits.
     /// </summary>
-    private async Task<int> RegisterAsync(Tenant tenant, List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)> dashboards, CancellationToken cancellationToken)
+    internal async Task<int> RegisterAsync(Tenant tenant, List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)> dashboards, CancellationToken cancellationToken)
     {
         if (dashboards.Count == 0) return 0;
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);

@@ -18,14 +18,16 @@ namespace InsightPulse.Core.Bi;
 public sealed class ChartDataService : IDisposable
 {
     private readonly TenantDataAccess _access;
+    private readonly BiDatabases _databases;
     private readonly TimeProvider _clock;
     private readonly BiOptions _options;
     private readonly MemoryCache _cache;
 
-    public ChartDataService(TenantDataAccess access, IOptions<BiOptions> options, TimeProvider clock)
+    public ChartDataService(TenantDataAccess access, BiDatabases databases, IOptions<BiOptions> options, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(options);
         _access = access;
+        _databases = databases;
         _clock = clock;
         _options = options.Value;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, _options.CachedResults) });
@@ -58,49 +60,64 @@ public sealed class ChartDataService : IDisposable
             JsonSerializer.Serialize(chart.Spec, BiJson.Options), JsonSerializer.Serialize(applicable, BiJson.Options), rlsKey);
         if (_options.CachedResults > 0 && _cache.TryGetValue(key, out ChartData? cached) && cached is not null) return cached.AsCached();
 
-        var store = dataset.Store == "database" ? TenantStore.Database : TenantStore.Schema;
         ChartData data;
-        await using (var unit = await _access.BeginReadOnlyAsync(tenant, store, cancellationToken))
+        if (dataset.Store == Dataset.ConnectionStore)
         {
-            var query = ChartQuery.Build(unit.Schema, dataset, chart.Spec, applicable, rls);
-            await using (var timeout = new NpgsqlCommand(
-                $"SET LOCAL statement_timeout = {(_options.ChartTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)}", unit.Connection, unit.Transaction))
-            {
-                await timeout.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await using var command = new NpgsqlCommand(query.Text, unit.Connection, unit.Transaction);
-            foreach (var (name, value) in query.Parameters.Values)
-            {
-                command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = value ?? (object)DBNull.Value });
-            }
-            try
-            {
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                var types = Enumerable.Range(0, reader.FieldCount).Select(i => TypeOf(reader.GetFieldType(i))).ToList();
-                var rows = new List<object?[]>();
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var row = new object?[reader.FieldCount];
-                    for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : Plain(reader.GetValue(i));
-                    rows.Add(row);
-                }
-                data = new ChartData(query.Colnames, types, rows, false, _clock.GetUtcNow());
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled)
-            {
-                throw new ChartSpecException($"The chart's query ran longer than {_options.ChartTimeoutSeconds} s and was stopped: narrow it with filters.");
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
-            {
-                // The relation changed after the dataset's columns were last read (DatasetRefresh has not run yet): broken, not a server error.
-                throw new ChartBrokenException($"Dataset {dataset.Name} changed since its columns were last read ({e.MessageText}).", e);
-            }
+            // A dataset over a database connection (made through the API): its login and startup options (the
+            // tenant's app.tenant_id) decide what row-level security lets it see, in a read-only transaction.
+            await using var connection = await _databases.OpenAsync(dataset.TenantCode, dataset.DatabaseId!.Value, cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction)) await readOnly.ExecuteNonQueryAsync(cancellationToken);
+            data = await RunAsync(connection, transaction, dataset, ChartQuery.Build(dataset.SchemaName!, dataset, chart.Spec, applicable, rls), cancellationToken);
+        }
+        else
+        {
+            var store = dataset.Store == "database" ? TenantStore.Database : TenantStore.Schema;
+            await using var unit = await _access.BeginReadOnlyAsync(tenant, store, cancellationToken);
+            data = await RunAsync(unit.Connection, unit.Transaction, dataset, ChartQuery.Build(unit.Schema, dataset, chart.Spec, applicable, rls), cancellationToken);
         }
         if (_options.CachedResults > 0)
         {
             _cache.Set(key, data, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(Math.Max(1, refreshSeconds)) });
         }
         return data;
+    }
+
+    /// <summary>One chart statement with the chart timeout, read into rows.</summary>
+    private async Task<ChartData> RunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dataset dataset, ChartQuery query, CancellationToken cancellationToken)
+    {
+        await using (var timeout = new NpgsqlCommand(
+            $"SET LOCAL statement_timeout = {(_options.ChartTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)}", connection, transaction))
+        {
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand(query.Text, connection, transaction);
+        foreach (var (name, value) in query.Parameters.Values)
+        {
+            command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = value ?? (object)DBNull.Value });
+        }
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var types = Enumerable.Range(0, reader.FieldCount).Select(i => TypeOf(reader.GetFieldType(i))).ToList();
+            var rows = new List<object?[]>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : Plain(reader.GetValue(i));
+                rows.Add(row);
+            }
+            return new ChartData(query.Colnames, types, rows, false, _clock.GetUtcNow());
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled)
+        {
+            throw new ChartSpecException($"The chart's query ran longer than {_options.ChartTimeoutSeconds} s and was stopped: narrow it with filters.");
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
+        {
+            // The relation changed after the dataset's columns were last read (DatasetRefresh has not run yet): broken, not a server error.
+            throw new ChartBrokenException($"Dataset {dataset.Name} changed since its columns were last read ({e.MessageText}).", e);
+        }
     }
 
     private static GenericType TypeOf(Type type) =>

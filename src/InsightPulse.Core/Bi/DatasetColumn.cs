@@ -25,9 +25,15 @@ public sealed record DatasetColumn(string Name, string Type)
     public string CastType => new RlsColumn(Name, Type).CastType();
 }
 
-/// <summary>A dataset: a relation of a tenant's store and its columns (<c>ipai_bi_dataset</c>).</summary>
-public sealed record Dataset(long Id, Guid Uuid, string TenantCode, string Name, string Store, string Relation, IReadOnlyList<DatasetColumn> Columns)
+/// <summary>
+/// A dataset: a relation of a tenant's store and its columns (<c>ipai_bi_dataset</c>); of store <c>connection</c>, a
+/// relation of <see cref="SchemaName"/> reached over the workspace's database connection <see cref="DatabaseId"/>.
+/// </summary>
+public sealed record Dataset(long Id, Guid Uuid, string TenantCode, string Name, string Store, string Relation, IReadOnlyList<DatasetColumn> Columns,
+    long? DatabaseId = null, string? SchemaName = null)
 {
+    public const string ConnectionStore = "connection";
+
     public DatasetColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 
     /// <summary>Column name → type, as the RLS clause grammar takes it.</summary>

@@ -16,7 +16,7 @@ namespace InsightPulse.Core.Bi;
 /// so a refresh never writes columns older than those another refresh already wrote. A second call finds nothing to
 /// change.
 /// </summary>
-public sealed class DatasetRefresh(PlatformDatabases databases, TenantRegistry registry, BiWorkspaceInstaller installer)
+public sealed class DatasetRefresh(PlatformDatabases databases, TenantRegistry registry, BiWorkspaceInstaller installer, BiDatabases connections, ExternalBiWorkspace external)
 {
     /// <summary>
     /// Refreshes the datasets of <paramref name="tenantCode"/>'s workspace. A tenant that is unknown, archived, without a
@@ -29,6 +29,8 @@ public sealed class DatasetRefresh(PlatformDatabases databases, TenantRegistry r
         var tenant = await registry.FindAsync(tenantCode, cancellationToken);
         if (tenant is null) return DatasetRefreshResult.Nothing(tenantCode, "no such tenant");
         if (tenant.State == TenantState.Archived) return DatasetRefreshResult.Nothing(tenantCode, "the tenant is archived");
+        // A tenant on an external Superset: that Superset reads its datasets' columns again.
+        if (tenant.SupersetBaseUrl is not null) return DatasetRefreshResult.Nothing(tenantCode, await external.RefreshAsync(tenant, cancellationToken));
 
         await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var transaction = await platform.BeginTransactionAsync(cancellationToken);
@@ -48,11 +50,18 @@ public sealed class DatasetRefresh(PlatformDatabases databases, TenantRegistry r
             IReadOnlyList<DatasetColumn>? live;
             try
             {
-                live = await installer.FindColumnsAsync(tenant, dataset.Store, dataset.Relation, cancellationToken);
+                live = dataset.Store == Dataset.ConnectionStore
+                    ? await connections.FindColumnsAsync(dataset, cancellationToken)
+                    : await installer.FindColumnsAsync(tenant, dataset.Store, dataset.Relation, cancellationToken);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
             {
                 return DatasetRefreshResult.Nothing(tenantCode, $"its database {tenant.DbName} does not exist");
+            }
+            catch (BiWorkspaceException) when (dataset.Store == Dataset.ConnectionStore)
+            {
+                // Its connection cannot be opened now (another platform's server): nothing is known, nothing changes.
+                continue;
             }
 
             if (live is null)
@@ -107,5 +116,5 @@ public sealed class DatasetRefresh(PlatformDatabases databases, TenantRegistry r
     }
 
     private static string GoneReason(Tenant tenant, Dataset dataset) =>
-        $"Dataset {dataset.Name} is no longer available: {BiWorkspaceInstaller.StoreSchema(tenant, dataset.Store)}.{dataset.Relation} does not exist.";
+        $"Dataset {dataset.Name} is no longer available: {dataset.SchemaName ?? BiWorkspaceInstaller.StoreSchema(tenant, dataset.Store)}.{dataset.Relation} does not exist.";
 }

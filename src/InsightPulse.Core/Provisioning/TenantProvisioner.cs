@@ -28,6 +28,7 @@ public sealed class TenantProvisioner(
     DatabaseTemplates templates,
     IsolationLint isolationLint,
     BiWorkspaceInstaller biWorkspace,
+    ExternalBiWorkspace externalBiWorkspace,
     SchemaEventOutbox outbox,
     FaultInjection faults)
 {
@@ -163,7 +164,10 @@ public sealed class TenantProvisioner(
             await RelayAsync(stores, unmark: false, cancellationToken);
             await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
             await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
-            await Step("bi_workspace", () => biWorkspace.EnsureAsync(tenant, cancellationToken));
+            // The built-in BI service, or the external Superset the tenant's superset_base_url names.
+            await Step("bi_workspace", () => tenant.SupersetBaseUrl is null
+                ? biWorkspace.EnsureAsync(tenant, cancellationToken)
+                : externalBiWorkspace.EnsureAsync(tenant, cancellationToken));
             await Step("active", async () =>
             {
                 if (tenant.State == TenantState.Active) return (false, "active");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Security;
+using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 
@@ -12,7 +13,7 @@ namespace InsightPulse.Web.Bi;
 /// <c>ipai_bi_superset_embed</c> does: per user and dashboard, cached for 240 s (tokens live 300 s, so a cached one
 /// always has a minute left), with the registry's row restriction, and every access written to the tenant's audit.
 /// </summary>
-public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry registry, TimeProvider clock)
+public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry registry, SupersetSessions sessions, TimeProvider clock)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(240);
 
@@ -32,9 +33,10 @@ public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry r
         var now = clock.GetUtcNow();
         if (!_cache.TryGetValue(key, out var cached) || cached.Until <= now)
         {
-            var token = tokens.Issue(new GuestTokenUser(login, name),
-                [GuestTokenResource.Dashboard(embedded.ToString())],
-                clause is null ? [] : [new GuestTokenRlsRule(clause)]);
+            var user = new GuestTokenUser(login, name);
+            var token = tenant.SupersetBaseUrl is { } external
+                ? await RemoteAsync(external, user, embedded, clause, cancellationToken)
+                : tokens.Issue(user, [GuestTokenResource.Dashboard(embedded.ToString())], clause is null ? [] : [new GuestTokenRlsRule(clause)]);
             cached = (token, now + CacheFor);
             _cache[key] = cached;
             if (_cache.Count > MaxCached) Prune(now);
@@ -42,6 +44,23 @@ public sealed class DashboardGuestTokens(GuestTokens tokens, DashboardRegistry r
         var applied = clause is null ? $"tenant_id = '{tenant.Code}' (row-level security)" : $"tenant_id = '{tenant.Code}' (row-level security) AND {clause}";
         await registry.RecordAccessAsync(tenant, dashboard.Id, userId, applied, client, cancellationToken);
         return cached.Token;
+    }
+
+    /// <summary>
+    /// A token from the tenant's external Superset (its session: login, CSRF token; one re-login after 401/403), for the
+    /// remote embedded uuid, with the same row restriction.
+    /// </summary>
+    private async Task<string> RemoteAsync(string baseUrl, GuestTokenUser user, Guid embedded, string? clause, CancellationToken cancellationToken)
+    {
+        var answer = await sessions.For(baseUrl).PostAsync("api/v1/security/guest_token/", new
+        {
+            user = new { username = user.Username, first_name = user.FirstName, last_name = user.LastName },
+            resources = new[] { new { type = GuestTokenResource.DashboardType, id = embedded.ToString() } },
+            rls = clause is null ? Array.Empty<object>() : [new { clause }],
+        }, cancellationToken);
+        return answer.TryGetProperty("token", out var token) && token.ValueKind == System.Text.Json.JsonValueKind.String ? token.GetString()!
+            : throw new SupersetException(SupersetCheck.ApiVersion, $"The Superset at {baseUrl} answered POST /api/v1/security/guest_token/ without a token.",
+                "Use Superset 3.1 or later with EMBEDDED_SUPERSET on, and give the account can_grant_guest_token.");
     }
 
     /// <summary>

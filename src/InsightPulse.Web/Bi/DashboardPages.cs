@@ -1,4 +1,5 @@
 using InsightPulse.Core.Bi;
+using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Web.Auth;
 using InsightPulse.Web.Markup;
 using InsightPulse.Web.Pages;
@@ -12,7 +13,7 @@ namespace InsightPulse.Web.Bi;
 /// page would; the SDK fetches its guest token from <c>POST /dashboards/{slug}/guest-token</c>, issued server-side
 /// for the signed-in user (<see cref="DashboardGuestTokens"/>).
 /// </summary>
-public static class DashboardPages
+public static partial class DashboardPages
 {
     public static IEndpointRouteBuilder MapDashboardPages(this IEndpointRouteBuilder endpoints)
     {
@@ -33,6 +34,19 @@ public static class DashboardPages
             }
             var tokens = antiforgery.GetAndStoreTokens(page.Http);
             var origin = $"{page.Http.Request.Scheme}://{page.Http.Request.Host}";
+            if (page.Tenant.SupersetBaseUrl is { } external)
+            {
+                // The dashboard comes from the tenant's external Superset: the SDK's iframe goes there (frame-src), and
+                // that Superset checks our origin against its allowed domains (Referer: the origin only).
+                origin = external.TrimEnd('/');
+                var frameOrigin = new Uri(external).GetLeftPart(UriPartial.Authority);
+                page.Http.Response.OnStarting(() =>
+                {
+                    page.Http.Response.Headers.ContentSecurityPolicy = Hosting.SecurityHeadersMiddleware.ContentSecurityPolicy + "; frame-src 'self' " + frameOrigin;
+                    page.Http.Response.Headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+                    return Task.CompletedTask;
+                });
+            }
             var body = Html.Of($"""
                 <div id="bi-host" class="bi-host" data-testid="dashboard-host" data-embedded-uuid="{embedded.ToString()}" data-bi-domain="{origin}" data-title="{dashboard.Name}"
                      data-guest-token-url="/dashboards/{dashboard.Slug}/guest-token" data-antiforgery="{tokens.RequestToken ?? ""}"
@@ -43,14 +57,23 @@ public static class DashboardPages
                 """);
             return HtmlResults.Page(Layout.Page(page, dashboard.Name, body, "dashboards"));
         });
-        endpoints.MapPost("/dashboards/{slug}/guest-token", async (string slug, HttpContext http, PageContext page, DashboardRegistry registry, DashboardGuestTokens tokens, IAntiforgery antiforgery, CancellationToken ct) =>
+        endpoints.MapPost("/dashboards/{slug}/guest-token", async (string slug, HttpContext http, PageContext page, DashboardRegistry registry, DashboardGuestTokens tokens, IAntiforgery antiforgery, ILogger<DashboardGuestTokens> logger, CancellationToken ct) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http)) return Results.Json(new { message = "The page's form token is missing or stale: reload the page." }, statusCode: StatusCodes.Status400BadRequest);
             var dashboard = await registry.VisibleAsync(page.Tenant, UserId(page), slug, ct);
             if (dashboard is null) return Results.Json(new { message = "This dashboard is not shared with you." }, statusCode: StatusCodes.Status403Forbidden);
             var login = page.User.FindFirst(SessionClaims.Login)?.Value ?? "";
-            var token = await tokens.ForAsync(page.Tenant, dashboard, UserId(page), login, page.UserName, http.Connection.RemoteIpAddress, ct);
-            return Results.Json(new { token });
+            try
+            {
+                var token = await tokens.ForAsync(page.Tenant, dashboard, UserId(page), login, page.UserName, http.Connection.RemoteIpAddress, ct);
+                return Results.Json(new { token });
+            }
+            catch (SupersetException e)
+            {
+                // The tenant's external Superset failed: the operator reads which check in the log, the user gets a 502.
+                Log.ExternalGuestTokenFailed(logger, page.Tenant.Code, e.Check, e.Message);
+                return Results.Json(new { message = "The dashboard service did not answer. Try again in a moment; if it keeps happening, tell your administrator." }, statusCode: StatusCodes.Status502BadGateway);
+            }
         }).DisableAntiforgery(); // checked above from the header: the SDK's fetch sends JSON, not a form
         return endpoints;
     }
@@ -58,4 +81,10 @@ public static class DashboardPages
     private static long UserId(PageContext page) => SessionClaims.UserId(page.User) ?? throw new InvalidOperationException("A signed-in page without a user id.");
 
     private static string Flag(bool value) => value ? "true" : "false";
+
+    private static partial class Log
+    {
+        [LoggerMessage(4001, LogLevel.Warning, "Guest token for tenant {Tenant} from its external Superset failed ({Check}): {Detail}")]
+        public static partial void ExternalGuestTokenFailed(ILogger logger, string tenant, SupersetCheck check, string detail);
+    }
 }

@@ -23,7 +23,11 @@ public static class EmbeddedDashboards
     {
         endpoints.MapGet("/embedded/{uuid}", EmbeddedPageAsync).AllowAnonymous().ExcludeFromDescription();
         var api = endpoints.MapGroup("/api/v1").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
-        api.MapGet("/dashboard/{idOrSlug}", DashboardAsync);
+        // One path, two callers, as in Superset: a signed-in back end (bearer) or the embedded page (guest token).
+        api.MapGet("/dashboard/{idOrSlug}", (string idOrSlug, HttpContext http, GuestAccess access, BiMetadata metadata, BiObjects objects, CancellationToken ct) =>
+            http.Request.Headers.Authorization.Count > 0
+                ? SupersetManagementApi.DashboardAsync(idOrSlug, http, metadata, objects, ct)
+                : DashboardAsync(idOrSlug, http, access, metadata, ct));
         api.MapGet("/dashboard/{idOrSlug}/filter/{key}/values", FilterValuesAsync);
         api.MapPost("/chart/data", ChartDataAsync);
         api.MapGet("/chart/{chartId:long}/data", ChartCsvAsync);

@@ -117,13 +117,13 @@ public static class SupersetApi
     };
 
     /// <summary>The request's Authorization header when it carries an access token of the host's tenant.</summary>
-    private static string? Authorized(HttpContext http, BiAccessTokens access)
+    internal static string? Authorized(HttpContext http, BiAccessTokens access)
     {
         var authorization = http.Request.Headers.Authorization.ToString();
         return access.TenantOf(authorization) == RequestTenant.Get(http).Code ? authorization : null;
     }
 
-    private static IResult NotAuthorized() => Results.Json(new { msg = "Not authorized: sign in with POST /api/v1/security/login." }, statusCode: StatusCodes.Status401Unauthorized);
+    internal static IResult NotAuthorized() => Results.Json(new { msg = "Not authorized: sign in with POST /api/v1/security/login." }, statusCode: StatusCodes.Status401Unauthorized);
 
     private static IResult NotFound() => Results.Json(new { message = "Not found" }, statusCode: StatusCodes.Status404NotFound);
 

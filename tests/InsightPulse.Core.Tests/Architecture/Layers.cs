@@ -21,7 +21,7 @@ public static class Layers
         // Core: the only way to tenant data
         ["InsightPulse.Core.Isolation"],
         // Core: capabilities on top of it
-        ["InsightPulse.Core.Users", "InsightPulse.Core.Bi.Security"],
+        ["InsightPulse.Core.Users", "InsightPulse.Core.Bi.Security", "InsightPulse.Core.Bi.Superset"],
         ["InsightPulse.Core.Bi"],
         ["InsightPulse.Core.Provisioning", "InsightPulse.Core.ScoutData", "InsightPulse.Core.Finance"],
         // Core: demo data over the capabilities (finance rows, Scout transactions)
