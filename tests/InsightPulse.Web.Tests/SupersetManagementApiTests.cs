@@ -140,5 +140,9 @@ public sealed class SupersetManagementApiTests(PostgresFixture postgres, WebPlat
         using var stolen = web.Client("platform.localhost");
         stolen.DefaultRequestHeaders.Authorization = scout.DefaultRequestHeaders.Authorization;
         Assert.Equal(HttpStatusCode.Unauthorized, (await stolen.GetAsync("/api/v1/database/")).StatusCode);
+
+        // A tenant's own service account signs embedding requests; it cannot make our servers connect to a host it names.
+        Assert.Equal(HttpStatusCode.Forbidden, (await scout.PostAsJsonAsync("/api/v1/database/", new { database_name = "probe", sqlalchemy_uri = Uri("scout") })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await scout.PostAsJsonAsync("/api/v1/database/test_connection/", new { sqlalchemy_uri = "postgresql://x:y@10.0.0.1:5432/postgres" })).StatusCode);
     }
 }

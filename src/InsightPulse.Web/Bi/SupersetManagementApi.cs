@@ -29,16 +29,16 @@ public static class SupersetManagementApi
             var list = await connections.ListAsync(code, filters.GetValueOrDefault("database_name") as string, ct);
             return List(list.Select(Database));
         }));
-        api.MapPost("/database/", (JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, true, async code =>
+        api.MapPost("/database/", (JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => SignedOnPlatform(http, async code =>
         {
             var made = await connections.CreateAsync(code, Text(body, "database_name") ?? "", Text(body, "sqlalchemy_uri") ?? "", ct);
             return Results.Json(new { id = made.Id, result = Database(made) }, statusCode: StatusCodes.Status201Created);
         }));
         api.MapGet("/database/{id:long}", (long id, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, false, async code =>
             await connections.GetAsync(code, id, ct) is { } found ? Results.Json(new { id, result = Database(found) }) : NotFound()));
-        api.MapPut("/database/{id:long}", (long id, JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, true, async code =>
+        api.MapPut("/database/{id:long}", (long id, JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => SignedOnPlatform(http, async code =>
             await connections.UpdateAsync(code, id, Text(body, "database_name"), Text(body, "sqlalchemy_uri"), ct) is { } changed ? Results.Json(new { id, result = Database(changed) }) : NotFound()));
-        api.MapPost("/database/test_connection/", (JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, true, async _ =>
+        api.MapPost("/database/test_connection/", (JsonElement body, HttpContext http, BiDatabases connections, CancellationToken ct) => SignedOnPlatform(http, async _ =>
         {
             await connections.TestAsync(Text(body, "sqlalchemy_uri") ?? "", ct);
             return Results.Json(new { message = "OK" });
@@ -230,6 +230,16 @@ public static class SupersetManagementApi
     }
 
     /// <summary>Runs <paramref name="then"/> for a caller signed in as the host tenant's service account (writes: with its CSRF token).</summary>
+    /// <summary>
+    /// A write that makes this host connect to a server the caller names (a database connection): only for the
+    /// platform tenant's <c>bi_service</c>, the account another platform uses here as Superset's administrator. A
+    /// tenant's own <c>bi_service</c> (there to sign embedding requests) cannot point our servers at another host.
+    /// </summary>
+    private static Task<IResult> SignedOnPlatform(HttpContext http, Func<string, Task<IResult>> then) =>
+        RequestTenant.Get(http).Code == Core.Tenants.Tenant.PlatformCode
+            ? Signed(http, true, then)
+            : Task.FromResult(Message(StatusCodes.Status403Forbidden, "Database connections are made by the platform's BI service account only."));
+
     private static async Task<IResult> Signed(HttpContext http, bool write, Func<string, Task<IResult>> then)
     {
         var access = http.RequestServices.GetRequiredService<BiAccessTokens>();
