@@ -3,6 +3,9 @@ using InsightPulse.Bench;
 using InsightPulse.Cli.Commands;
 using InsightPulse.Core;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Bi;
+using InsightPulse.Web.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,6 +34,8 @@ public static class CliApp
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection().AddInsightPulseCore(configuration).AddInsightPulseBench();
+        // The HTTP acceptance gates of `verify`, against whichever web host answers.
+        services.AddSingleton<BiServiceAccounts>().AddSingleton(new TenantHostOptions()).AddSingleton<SiteGates>();
         await using var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, output, error, terminal) { Verbose = args.Contains("--verbose") || args.Contains("-v") };
 
@@ -45,6 +50,7 @@ public static class CliApp
         PlatformCommands.Add(root, context);
         var tenant = TenantCommands.Add(root, context);
         ProvisionCommands.Add(root, tenant, context);
+        VerifyCommands.Add(root, tenant, context);
         ArchiveCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);

@@ -12,6 +12,7 @@ using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
+using InsightPulse.Core.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -74,6 +75,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();
+        services.AddSingleton<TenantVerifier>();
         services.AddSingleton<RuntimeRoleGuard>();
         services.AddSingleton<TenantDataAccess>();
         services.AddSingleton<IsolationLint>();

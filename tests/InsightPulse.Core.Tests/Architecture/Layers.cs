@@ -25,7 +25,7 @@ public static class Layers
         ["InsightPulse.Core.Bi"],
         ["InsightPulse.Core.Provisioning", "InsightPulse.Core.ScoutData", "InsightPulse.Core.Finance"],
         // Core: demo data over the capabilities (finance rows, Scout transactions)
-        ["InsightPulse.Core.Demo"],
+        ["InsightPulse.Core.Demo", "InsightPulse.Core.Verification"],
         // Core: composition (`up`, `status`, the services)
         ["InsightPulse.Core.Bootstrap"],
         ["InsightPulse.Core"],
@@ -35,6 +35,7 @@ public static class Layers
         ["InsightPulse.Web.Auth"],
         ["InsightPulse.Web.Pages"],
         ["InsightPulse.Web.TenantOperations", "InsightPulse.Web.Finance", "InsightPulse.Web.Users", "InsightPulse.Web.Bi", "InsightPulse.Web.Events"],
+        ["InsightPulse.Web.Verification"],
         ["InsightPulse.Web.Api"],
         ["InsightPulse.Web.OperatorConsole"],
         ["InsightPulse.Web"],
