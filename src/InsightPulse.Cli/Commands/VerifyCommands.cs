@@ -21,24 +21,25 @@ internal static class VerifyCommands
     {
         var json = new Option<bool>("--json") { Description = "Print the gates as JSON (snake_case keys)." };
         var url = new Option<string?>("--url") { Description = "The web host to sign in at (default: http://localhost:8069 when it answers, else one started for this run)." };
+        var inProcess = new Option<bool>("--in-process") { Description = "Start a web host in this process for the HTTP gates even when one runs (e.g. to test a build before serving it)." };
         var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
 
-        var one = new Command("verify", "Run the onboarding checklist's acceptance gates for a tenant on the live system; exit 0 only when every gate passes.") { code, url, json };
+        var one = new Command("verify", "Run the onboarding checklist's acceptance gates for a tenant on the live system; exit 0 only when every gate passes.") { code, url, inProcess, json };
         one.SetAction(context.Run<TenantVerifier, SiteGates, IConfiguration>(async (verifier, gates, configuration, parse, ct) =>
-            await RunAsync(context, configuration, verifier, gates, [parse.GetValue(code)!], parse.GetValue(url), parse.GetValue(json), ct)));
+            await RunAsync(context, configuration, verifier, gates, [parse.GetValue(code)!], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
         tenant.Subcommands.Add(one);
 
         var all = new Option<bool>("--all") { Description = "Every active tenant.", Required = true };
-        var fleet = new Command("verify", "Run the acceptance gates for every active tenant (`tenant verify` for one); exit 0 only when every gate of every tenant passes.") { all, url, json };
+        var fleet = new Command("verify", "Run the acceptance gates for every active tenant (`tenant verify` for one); exit 0 only when every gate of every tenant passes.") { all, url, inProcess, json };
         fleet.SetAction(context.Run<TenantVerifier, SiteGates, IConfiguration>(async (verifier, gates, configuration, parse, ct) =>
-            await RunAsync(context, configuration, verifier, gates, [.. await verifier.ActiveTenantsAsync(ct)], parse.GetValue(url), parse.GetValue(json), ct)));
+            await RunAsync(context, configuration, verifier, gates, [.. await verifier.ActiveTenantsAsync(ct)], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
         root.Subcommands.Add(fleet);
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, IConfiguration configuration, TenantVerifier verifier, SiteGates gates, List<string> codes, string? url, bool json, CancellationToken cancellationToken)
+        CliContext context, IConfiguration configuration, TenantVerifier verifier, SiteGates gates, List<string> codes, string? url, bool inProcess, bool json, CancellationToken cancellationToken)
     {
-        await using var site = await SiteAsync(configuration, url, cancellationToken);
+        await using var site = await SiteAsync(configuration, url, inProcess, cancellationToken);
         var results = new List<TenantVerification>();
         foreach (var tenantCode in codes)
         {
@@ -84,9 +85,10 @@ internal static class VerifyCommands
         }
     }
 
-    private static async Task<Site> SiteAsync(IConfiguration configuration, string? url, CancellationToken cancellationToken)
+    private static async Task<Site> SiteAsync(IConfiguration configuration, string? url, bool inProcess, CancellationToken cancellationToken)
     {
         if (url is not null) return new Site(new Uri(url), url, null);
+        if (inProcess) return await StartAsync(configuration, cancellationToken);
         var running = new Uri(WebOptions.DefaultUrls.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
         using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
         {
@@ -100,7 +102,12 @@ internal static class VerifyCommands
                 // none runs: start one below
             }
         }
-        // One for this run: no event dispatching, and a sign-in limit that a run over many tenants does not hit.
+        return await StartAsync(configuration, cancellationToken);
+    }
+
+    /// <summary>A web host for this run: no event dispatching, and a sign-in limit that a run over many tenants does not hit.</summary>
+    private static async Task<Site> StartAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
         var local = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Events:Dispatcher"] = "false",
