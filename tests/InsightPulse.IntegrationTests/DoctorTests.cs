@@ -227,6 +227,51 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Doctor_finds_a_webhook_whose_deliveries_fail()
+    {
+        await using var platform = await _platform.OpenPlatformAsync();
+        var id = await platform.ExecuteScalarAsync<long>("""
+            INSERT INTO ipai_webhook (url, events, secret_env, consecutive_failures)
+            VALUES ('http://127.0.0.1:9/failing', ARRAY['schema_changed'], 'DOCTOR_HOOK_SECRET', 3) RETURNING id
+            """);
+        await platform.ExecuteAsync("""
+            INSERT INTO ipai_webhook_delivery (webhook_id, event_type, body, state, attempts, last_status, last_error, finished_at)
+            VALUES (@id, 'schema_changed', '{}', 'failed', 8, 502, 'HTTP 502 Bad Gateway', now())
+            """, new { id });
+        try
+        {
+            var report = await DoctorAsync();
+
+            var failing = Found(report, PlatformDoctor.Checks.Webhooks, $"webhook {id}: 1 delivery(ies) failed");
+            Assert.Equal(DoctorLevel.Warn, failing.Level);
+            Assert.Contains("HTTP 502", failing.Finding, StringComparison.Ordinal);
+            Assert.StartsWith($"./ipai webhook deliveries {id}", failing.Fix, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await platform.ExecuteAsync("DELETE FROM ipai_webhook WHERE id = @id", new { id });
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_finds_a_runtime_role_that_bypasses_row_level_security()
+    {
+        await ExecuteAsync(Data, "ALTER ROLE ipai_app BYPASSRLS");
+        try
+        {
+            var report = await DoctorAsync();
+
+            var role = Found(report, PlatformDoctor.Checks.RuntimeRoles, "ipai_app: it has BYPASSRLS");
+            Assert.Equal(DoctorLevel.Error, role.Level);
+            Assert.Equal("ALTER ROLE \"ipai_app\" NOBYPASSRLS;", role.Fix);
+        }
+        finally
+        {
+            await ExecuteAsync(Data, "ALTER ROLE ipai_app NOBYPASSRLS");
+        }
+    }
+
+    [Fact]
     public async Task Doctor_finds_a_tenant_provisioned_with_other_tenant_scripts()
     {
         var fingerprint = _platform.Get<TenantProvisioner>().ScriptsFingerprint;
