@@ -58,6 +58,7 @@ public static class CliApp
         BiCommands.Add(root, context);
         BenchCommands.Add(root, context);
         LintCommands.Add(root, context);
+        DoctorCommands.Add(root, context);
         ServeCommands.Add(root, context);
 
         var parse = root.Parse(args);

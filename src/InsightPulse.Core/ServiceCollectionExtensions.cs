@@ -81,6 +81,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IsolationLint>();
         services.AddSingleton<PlatformBootstrapper>();
         services.AddSingleton<PlatformStatusReader>();
+        services.AddSingleton<PlatformDoctor>();
         services.AddSingleton<ScoutSeeder>();
         services.TryAddSingleton(LockoutPolicy.Default);
         services.AddSingleton<TenantUserDirectory>();

@@ -19,7 +19,8 @@ namespace InsightPulse.Core.Provisioning;
 public sealed class DatabaseTemplates(PlatformDatabases databases)
 {
     public const string Prefix = Tenants.TenantRules.TemplateDatabasePrefix;
-    private const string BuildSuffix = "_build";
+    /// <summary>The suffix of a template while it is built (renamed when complete; left behind by a crash).</summary>
+    public const string BuildSuffix = "_build";
 
     /// <summary>The template's name for these scripts (tenant context first, then the modules in install order).</summary>
     public static string NameFor(IEnumerable<Migration> tenantContext, IEnumerable<Module> modules)

@@ -343,6 +343,10 @@ public sealed class TenantProvisioner(
         }
     }
 
+    /// <summary>The template database this build provisions <paramref name="tenant"/>'s database from (<see cref="DatabaseTemplates.NameFor"/>).</summary>
+    public async Task<string> TemplateNameAsync(Tenant tenant, CancellationToken cancellationToken) =>
+        DatabaseTemplates.NameFor(TenantContextMigrations, await DatabaseModulesAsync(tenant, cancellationToken));
+
     private async Task<IReadOnlyList<Module>> DatabaseModulesAsync(Tenant tenant, CancellationToken cancellationToken) =>
         catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
             .Where(m => m.Target == ModuleTarget.Database)
