@@ -46,6 +46,7 @@ public static class CliApp
         var tenant = TenantCommands.Add(root, context);
         ProvisionCommands.Add(root, tenant, context);
         ArchiveCommands.Add(tenant, context);
+        TenantStateCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);
