@@ -62,7 +62,7 @@ public sealed class TenantArchiver(
     public async Task<DeprovisionResult> DeprovisionAsync(string code, string? archiveRoot, CancellationToken cancellationToken)
     {
         var tenant = await registry.GetAsync(code, cancellationToken);
-        if (tenant.Code == Tenant.PlatformCode) throw new ProvisioningException(TenantLifecycle.PlatformLockOut);
+        if (tenant.Code == Tenant.PlatformCode) throw new ProvisioningException("The platform tenant holds the registry and cannot be deprovisioned.");
         await using var tenantLock = await LockAsync(tenant.Code, cancellationToken);
         tenant = await registry.GetAsync(code, cancellationToken);
         var leftovers = await ResourcesAsync(tenant.Code, cancellationToken);
