@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
 using InsightPulse.Web;
 using Microsoft.Playwright;
 
@@ -41,8 +42,9 @@ public sealed class BiNavigationBenchmark(IConfiguration configuration, AdminPas
                 var dashboard = await metadata.DashboardAsync(tenant, slug, cancellationToken)
                     ?? throw new InvalidOperationException($"Tenant '{tenant}' has no dashboard '{slug}': `./ipai up` (or `./ipai tenant provision {tenant}`) first.");
                 var charts = dashboard.Layout.Tabs[0].Charts.Count;
-                onProgress?.Invoke($"browser: {slug} at {tenant}.localhost…");
-                var site = $"http://{tenant}.localhost:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+                var host = TenantHosts.DevelopmentHost(tenant, TenantHosts.DefaultDevelopmentSuffix);
+                onProgress?.Invoke($"browser: {slug} at {host}…");
+                var site = $"http://{host}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
                 await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
                 var page = await context.NewPageAsync();
                 await page.GotoAsync(site + "/login");

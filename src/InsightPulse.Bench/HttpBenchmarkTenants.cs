@@ -9,8 +9,8 @@ namespace InsightPulse.Bench;
 
 /// <summary>
 /// The data of <c>bench http</c>: N schema tenants (<c>bench_http_0001</c>…, in the shared data database, module
-/// <c>ipai_finance_ppm</c>, reached at <c>bench-http-0001.localhost</c>: host names cannot carry '_', so each gets
-/// that primary domain), each seeded with the same rows, and the fixed schema <see cref="FixedSchema"/>: copies of
+/// <c>ipai_finance_ppm</c>, reached at its development host <c>bench-http-0001.localhost</c> (<see cref="TenantHosts"/>),
+/// which is also its primary domain), each seeded with the same rows, and the fixed schema <see cref="FixedSchema"/>: copies of
 /// the finance tables (LIKE … INCLUDING ALL: same columns, defaults, constraints and indexes; no RLS) and of the view,
 /// holding the same rows. Everything is dropped by <see cref="DropAsync"/>, which also removes what a killed run left.
 /// </summary>
@@ -41,8 +41,8 @@ public sealed class HttpBenchmarkTenants(
 
     public static string Code(int index) => CodePrefix + index.ToString("D4", CultureInfo.InvariantCulture);
 
-    /// <summary>The host a tenant is reached at (its primary domain).</summary>
-    public static string Host(int index) => $"bench-http-{index.ToString("D4", CultureInfo.InvariantCulture)}.localhost";
+    /// <summary>The host a tenant is reached at: its development host, also set as its primary domain.</summary>
+    public static string Host(int index) => TenantHosts.DevelopmentHost(Code(index), TenantHosts.DefaultDevelopmentSuffix)!;
 
     /// <summary>Registers, provisions (schema tenants, with the finance module) and seeds tenants 1..<paramref name="count"/>; then the fixed copy.</summary>
     public async Task CreateAsync(int count, int projects, Action<string>? progress, CancellationToken cancellationToken)

@@ -52,6 +52,7 @@ public static class CliApp
         ProvisionCommands.Add(root, tenant, context);
         VerifyCommands.Add(root, tenant, context);
         ArchiveCommands.Add(tenant, context);
+        TenantStateCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);

@@ -130,4 +130,24 @@ public sealed class TenantLifecycleTests
     {
         Assert.Throws<ArgumentException>(() => TenantLifecycle.Parse(text));
     }
+
+    [Theory]
+    [InlineData(TenantState.Active, TenantState.Suspended)]
+    [InlineData(TenantState.Active, TenantState.Archived)]
+    [InlineData(TenantState.Suspended, TenantState.Archived)]
+    [InlineData(TenantState.Draft, TenantState.Archived)]
+    public void The_platform_tenant_is_never_suspended_nor_archived_and_the_message_says_why(TenantState from, TenantState to)
+    {
+        var exception = Assert.Throws<InvalidTenantStateException>(() => TenantLifecycle.EnsureCanMove(Tenant.PlatformCode, from, to));
+        Assert.Contains("lock every operator out", exception.Message, StringComparison.Ordinal);
+        TenantLifecycle.EnsureCanMove("tbwa", from, to);
+    }
+
+    [Fact]
+    public void The_platform_tenant_still_moves_to_active_and_through_provisioning()
+    {
+        TenantLifecycle.EnsureCanMove(Tenant.PlatformCode, TenantState.Suspended, TenantState.Active);
+        TenantLifecycle.EnsureCanMove(Tenant.PlatformCode, TenantState.Active, TenantState.Provisioning);
+        TenantLifecycle.EnsureCanMove(Tenant.PlatformCode, TenantState.Provisioning, TenantState.Active);
+    }
 }

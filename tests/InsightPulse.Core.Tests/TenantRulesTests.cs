@@ -440,6 +440,24 @@ public sealed class TenantRulesTests
         Assert.Null(TenantRules.DomainError(domain));
     }
 
+    [Theory]
+    [InlineData("afc_client.example.com", "'afc_client.example.com' is not a host name: a label may hold letters, digits and '-' only, never '_' (write it '-')")]
+    [InlineData("afc_client.localhost", "never '_'")]
+    [InlineData("https://tbwa.example.com", "no scheme, port or path")]
+    [InlineData("tbwa.example.com:8069", "no scheme, port or path")]
+    [InlineData("TBWA.example.com", "write it in lower case")]
+    [InlineData("tbwa..example.com", "single dots")]
+    [InlineData("-tbwa.example.com", "neither start nor end with '-'")]
+    [InlineData("tbwa example.com", "letters, digits and '-' only")]
+    public void A_domain_that_cannot_be_a_host_name_is_refused_saying_why(string domain, string reason)
+    {
+        var error = TenantRules.DomainError(domain);
+        Assert.NotNull(error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+        var errors = TenantRules.Validate(Tenant.New("afc_client", "AFC client operations") with { PrimaryDomain = domain });
+        Assert.Equal("primary_domain", Assert.Single(errors).Field);
+    }
+
     [Fact]
     public void A_label_of_63_characters_is_accepted_and_64_refused()
     {

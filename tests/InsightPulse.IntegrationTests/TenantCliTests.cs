@@ -137,4 +137,58 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
         await using var connection = await _platform.OpenPlatformAsync();
         Assert.Equal(3, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM ipai_tenant"));
     }
+
+    [Fact]
+    public async Task Show_lists_the_hosts_with_underscores_written_as_dashes()
+    {
+        var created = await _platform.CliAsync("tenant", "create", "afc_client", "--name", "AFC client operations", "--domain", "afc.example.com");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var json = await _platform.CliAsync("tenant", "show", "afc_client", "--json");
+        Assert.Equal(["afc.example.com", "afc-client.localhost"], json.Json().GetProperty("hosts").EnumerateArray().Select(h => h.GetString()));
+        var human = await _platform.CliAsync("tenant", "show", "afc_client");
+        Assert.Contains("afc.example.com, afc-client.localhost", human.Output, StringComparison.Ordinal);
+        var platform = await _platform.CliAsync("tenant", "show", "platform", "--json");
+        Assert.Contains(platform.Json().GetProperty("hosts").EnumerateArray(), h => h.GetString() == "localhost");
+    }
+
+    [Fact]
+    public async Task A_domain_that_is_no_host_name_is_refused_saying_why()
+    {
+        var run = await _platform.CliAsync("tenant", "create", "afc_client", "--name", "AFC client operations", "--domain", "afc_client.example.com");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("a label may hold letters, digits and '-' only, never '_'", run.Error, StringComparison.Ordinal);
+        Assert.Equal(1, (await _platform.CliAsync("tenant", "show", "afc_client")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Suspend_and_resume_move_a_tenant_and_print_it_and_the_platform_is_never_suspended()
+    {
+        await _platform.Registry.SetStateAsync("tbwa", Core.Tenants.TenantState.Provisioning, CancellationToken.None);
+        await _platform.Registry.SetStateAsync("tbwa", Core.Tenants.TenantState.Active, CancellationToken.None);
+
+        var suspend = await _platform.CliAsync("tenant", "suspend", "tbwa", "--json");
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+        Assert.Equal("suspended", suspend.Json().GetProperty("state").GetString());
+        var again = await _platform.CliAsync("tenant", "suspend", "tbwa");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("./ipai tenant resume tbwa", again.Error, StringComparison.Ordinal);
+
+        var resume = await _platform.CliAsync("tenant", "resume", "tbwa");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Contains("is active", resume.Error, StringComparison.Ordinal);
+        Assert.Equal("active", (await _platform.CliAsync("tenant", "show", "tbwa", "--json")).Json().GetProperty("state").GetString());
+
+        var draft = await _platform.CliAsync("tenant", "suspend", "scout");
+        Assert.Equal(1, draft.ExitCode);
+        Assert.Contains("suspend applies to active tenants only", draft.Error, StringComparison.Ordinal);
+
+        await _platform.Registry.SetStateAsync("platform", Core.Tenants.TenantState.Provisioning, CancellationToken.None);
+        await _platform.Registry.SetStateAsync("platform", Core.Tenants.TenantState.Active, CancellationToken.None);
+        var platform = await _platform.CliAsync("tenant", "suspend", "platform");
+        Assert.Equal(1, platform.ExitCode);
+        Assert.Contains(Core.Tenants.TenantLifecycle.PlatformLockOut, platform.Error, StringComparison.Ordinal);
+        Assert.Equal("active", (await _platform.CliAsync("tenant", "show", "platform", "--json")).Json().GetProperty("state").GetString());
+    }
 }

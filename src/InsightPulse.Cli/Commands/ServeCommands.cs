@@ -36,7 +36,7 @@ internal static class ServeCommands
             return ExitCode.Failure;
         }
         var port = new Uri(urls.Split(';')[0].Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
-        await context.Error.WriteLineAsync($"Serving on {urls}: operator console http://localhost:{port}, tenants http://<code>.localhost:{port} (e.g. http://tbwa.localhost:{port}). Ctrl+C stops.");
+        await context.Error.WriteLineAsync($"Serving on {urls}: operator console http://localhost:{port}, tenants http://<code>.localhost:{port}, '_' written '-' (e.g. http://tbwa.localhost:{port}, http://afc-client.localhost:{port}). Ctrl+C stops.");
         try
         {
             await app.WaitForShutdownAsync(cancellationToken);

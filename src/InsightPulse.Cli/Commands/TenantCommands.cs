@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
 
-/// <summary><c>tenant create|list|show|update</c>: the tenant registry.</summary>
+/// <summary><c>tenant create|list|show|update</c>: the tenant registry (<c>suspend|resume</c>: <see cref="TenantStateCommands"/>).</summary>
 internal static class TenantCommands
 {
     /// <summary>Adds <c>tenant</c> and its registry subcommands; returns it for other groups to extend.</summary>
@@ -48,7 +48,7 @@ internal static class TenantCommands
         show.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
             var found = await registry.GetAsync(parse.GetValue(code)!, ct);
-            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(found));
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(Shown(found)));
             else WriteDetails(context, found);
             return ExitCode.Success;
         }));
@@ -77,6 +77,19 @@ internal static class TenantCommands
         return tenant;
     }
 
+    /// <summary>
+    /// A tenant as <c>tenant show --json</c> prints it: the registry row plus <c>hosts</c>, the host names it is
+    /// served at (<see cref="TenantHosts.Of"/>, development suffix <c>localhost</c>).
+    /// </summary>
+    internal static System.Text.Json.Nodes.JsonObject Shown(Tenant tenant)
+    {
+        var shown = System.Text.Json.JsonSerializer.SerializeToNode(tenant, CliJson.Options)!.AsObject();
+        shown["hosts"] = new System.Text.Json.Nodes.JsonArray([.. Hosts(tenant).Select(h => System.Text.Json.Nodes.JsonValue.Create(h))]);
+        return shown;
+    }
+
+    private static IReadOnlyList<string> Hosts(Tenant tenant) => TenantHosts.Of(tenant, TenantHosts.DefaultDevelopmentSuffix);
+
     private static void WriteList(CliContext context, IReadOnlyList<Tenant> tenants)
     {
         var table = new Table().AddColumns("code", "name", "state", "active", "db_name", "schema", "domain", "workspace", "industry", "country");
@@ -102,6 +115,7 @@ internal static class TenantCommands
         Row("db_name", t.DbName);
         Row("supabase_schema", t.SupabaseSchema);
         Row("primary_domain", t.PrimaryDomain);
+        Row("hosts", string.Join(", ", Hosts(t)));
         Row("superset_workspace", t.SupersetWorkspace);
         Row("superset_base_url", t.SupersetBaseUrl);
         Row("company_name", t.CompanyName);

@@ -214,11 +214,10 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     }
 
     /// <summary>
-    /// The tenant's own hosts, which may embed its dashboards: its domain and its development host (a code with '_'
-    /// has no valid development host name, so none is listed for it).
+    /// The tenant's own hosts, which may embed its dashboards: its domain and its development host under the default
+    /// suffix (<see cref="TenantHosts"/>: <c>afc_client</c> embeds at <c>afc-client.localhost</c>).
     /// </summary>
-    internal static string[] DefaultAllowedDomains(Tenant tenant) =>
-        [.. new[] { tenant.PrimaryDomain, $"{tenant.Code}.localhost" }.OfType<string>().Where(d => TenantRules.DomainError(d) is null)];
+    internal static string[] DefaultAllowedDomains(Tenant tenant) => [.. TenantHosts.Of(tenant, TenantHosts.DefaultDevelopmentSuffix)];
 
     /// <summary>
     /// Puts a dashboard's embedded configuration, changed through the API, into the tenant's registry at once, so that

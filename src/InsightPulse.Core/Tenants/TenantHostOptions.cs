@@ -6,7 +6,7 @@ namespace InsightPulse.Core.Tenants;
 /// How hosts map to tenants (see <see cref="TenantHostResolver"/>): the development suffix (<c>localhost</c>; empty
 /// turns it off) and an optional Odoo-style <c>--db-filter</c> with <c>%h</c> and <c>%d</c>.
 /// </summary>
-public sealed record TenantHostOptions(string DevelopmentSuffix = "localhost", string? DbFilter = null)
+public sealed record TenantHostOptions(string DevelopmentSuffix = TenantHosts.DefaultDevelopmentSuffix, string? DbFilter = null)
 {
     /// <summary>Problems with these options, e.g. a db-filter that is not a regular expression; empty when fine.</summary>
     public IReadOnlyList<string> Problems()

@@ -7,8 +7,9 @@ namespace InsightPulse.Core.Tenants;
 /// snapshot of the registry, in this order:
 /// <list type="number">
 /// <item>the tenant whose <c>primary_domain</c> is the host;</item>
-/// <item>the development suffix: <c>localhost</c> is the platform tenant, <c>&lt;code&gt;.localhost</c> the tenant
-/// with that code (Chromium resolves <c>*.localhost</c> to loopback);</item>
+/// <item>the development suffix (<see cref="TenantHosts"/>): <c>localhost</c> is the platform tenant,
+/// <c>afc-client.localhost</c> the tenant <c>afc_client</c> (its code with '_' written '-'; Chromium resolves
+/// <c>*.localhost</c> to loopback);</item>
 /// <item>an Odoo-style <c>--db-filter</c> regular expression, with <c>%h</c> replaced by the whole host and <c>%d</c>
 /// by its first label (the second when the first is <c>www</c>), both escaped, matched from the start of each
 /// tenant's database name as Odoo's <c>re.match</c> does; it decides only when exactly one tenant matches.</item>
@@ -43,15 +44,7 @@ public sealed class TenantHostResolver
         var name = NormalizeHost(host);
         if (name is null) return null;
         if (_byDomain.TryGetValue(name, out var byDomain)) return byDomain;
-        if (_options.DevelopmentSuffix is { Length: > 0 } suffix)
-        {
-            if (name == suffix) return _byCode.GetValueOrDefault(Tenant.PlatformCode);
-            if (name.EndsWith("." + suffix, StringComparison.Ordinal))
-            {
-                var code = name[..^(suffix.Length + 1)];
-                if (TenantRules.CodeError(code) is null && _byCode.TryGetValue(code, out var byCode)) return byCode;
-            }
-        }
+        if (TenantHosts.CodeOfDevelopmentHost(name, _options.DevelopmentSuffix) is { } code && _byCode.TryGetValue(code, out var byCode)) return byCode;
         return _options.DbFilter is { Length: > 0 } filter ? ByDbFilter(filter, name) : null;
     }
 

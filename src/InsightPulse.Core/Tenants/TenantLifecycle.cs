@@ -1,6 +1,6 @@
 namespace InsightPulse.Core.Tenants;
 
-/// <summary>The legal moves between <see cref="TenantState"/>s; anything else throws.</summary>
+/// <summary>The legal moves between <see cref="TenantState"/>s; anything else throws, and so does suspending or archiving the platform tenant.</summary>
 public static class TenantLifecycle
 {
     private static readonly Dictionary<TenantState, TenantState[]> Allowed = new()
@@ -15,10 +15,19 @@ public static class TenantLifecycle
         [TenantState.Archived] = [TenantState.Provisioning],
     };
 
+    /// <summary>Why the platform tenant is never suspended nor archived (the registry, CLI, API and console all say this).</summary>
+    public const string PlatformLockOut =
+        "The platform tenant holds the registry and the console: suspending or archiving it would lock every operator out. Suspend or archive the other tenants one by one instead.";
+
     public static bool CanMove(TenantState from, TenantState to) => Allowed[from].Contains(to);
+
+    /// <summary>Whether the tenant with <paramref name="code"/> may ever be in <paramref name="state"/>: the platform is never suspended nor archived.</summary>
+    public static bool MayBe(string code, TenantState state) =>
+        code != Tenant.PlatformCode || state is not (TenantState.Suspended or TenantState.Archived);
 
     public static void EnsureCanMove(string code, TenantState from, TenantState to)
     {
+        if (!MayBe(code, to)) throw new InvalidTenantStateException(PlatformLockOut);
         if (!CanMove(from, to))
         {
             var options = string.Join(", ", Allowed[from].Select(ToText));

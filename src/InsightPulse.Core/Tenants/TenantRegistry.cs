@@ -99,7 +99,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
                 updated.DbName != current.DbName ? "db_name" : "supabase_schema",
                 $"tenant '{code}' is {TenantLifecycle.ToText(current.State)}: its database and schema are fixed once provisioning started.")]);
         }
-        if (updated.State != current.State) TenantLifecycle.EnsureCanMove(code, current.State, updated.State);
+        if (updated.State != current.State) TenantLifecycle.EnsureCanMove(current.Code, current.State, updated.State);
         await EnsureNoConflictAsync(connection, transaction, updated, cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition($"""
             UPDATE ipai_tenant SET name = @Name, sequence = @Sequence, active = @Active, state = @StateText,
@@ -121,6 +121,22 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         await transaction.CommitAsync(cancellationToken);
         return saved;
     }
+
+    /// <summary>Active → suspended: its sites answer 403, its data is kept. Suspending a suspended tenant changes nothing; the platform tenant is refused.</summary>
+    public Task<Tenant> SuspendAsync(string code, CancellationToken cancellationToken) =>
+        MoveAsync(code, from: TenantState.Active, to: TenantState.Suspended, "suspend", cancellationToken);
+
+    /// <summary>Suspended → active. Resuming an active tenant changes nothing; any other state is refused (a provisioning run decides those).</summary>
+    public Task<Tenant> ResumeAsync(string code, CancellationToken cancellationToken) =>
+        MoveAsync(code, from: TenantState.Suspended, to: TenantState.Active, "resume", cancellationToken);
+
+    /// <summary>Moves <paramref name="from"/> → <paramref name="to"/> under the row lock; already there is fine.</summary>
+    private Task<Tenant> MoveAsync(string code, TenantState from, TenantState to, string verb, CancellationToken cancellationToken) =>
+        UpdateAsync(code, t => t.State == from || t.State == to
+            ? t with { State = to }
+            : throw new InvalidTenantStateException(
+                $"Tenant '{t.Code}' is {TenantLifecycle.ToText(t.State)}: {verb} applies to {TenantLifecycle.ToText(from)} tenants only."),
+            cancellationToken);
 
     /// <summary>Moves a tenant along its lifecycle; an illegal move throws <see cref="InvalidTenantStateException"/>.</summary>
     public Task<Tenant> SetStateAsync(string code, TenantState state, CancellationToken cancellationToken) =>

@@ -117,11 +117,25 @@ public static partial class TenantRules
         return null;
     }
 
+    /// <summary>
+    /// Why <paramref name="domain"/> cannot be a host name (the shape of CHECK ipai_tenant_primary_domain_format), or
+    /// null when it can: dot-separated labels of 1 to 63 lower-case letters, digits and '-', not starting or ending
+    /// with '-'. A tenant code may hold '_', a host label never (<see cref="TenantHosts"/> writes it '-').
+    /// </summary>
     public static string? DomainError(string domain)
     {
+        ArgumentNullException.ThrowIfNull(domain);
         if (domain.Length > MaxDomainLength) return $"is {domain.Length} characters long; a host name has at most {MaxDomainLength}.";
-        if (!HostPattern().IsMatch(domain)) return $"'{Sql.Printable(domain)}' is not a lower-case host name (e.g. tbwa.erp.insightpulseai.com): no scheme, port, path or upper case.";
-        return null;
+        if (HostPattern().IsMatch(domain)) return null;
+        const string Example = "(e.g. tbwa.erp.insightpulseai.com)";
+        var shown = Sql.Printable(domain);
+        if (domain.IndexOfAny([':', '/', '@', '?', '#']) >= 0) return $"'{shown}' is not a host name: give the name alone, no scheme, port or path {Example}.";
+        if (domain.Any(char.IsAsciiLetterUpper)) return $"'{shown}' is not a lower-case host name: write it in lower case {Example}.";
+        if (domain.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')))
+        {
+            return $"'{shown}' is not a host name: a label may hold letters, digits and '-' only{(domain.Contains('_', StringComparison.Ordinal) ? ", never '_' (write it '-')" : "")} {Example}.";
+        }
+        return $"'{shown}' is not a host name: labels are separated by single dots, hold 1 to 63 characters and neither start nor end with '-' {Example}.";
     }
 
     /// <summary>

@@ -9,8 +9,11 @@ public sealed class WebOptions
     /// <summary>Odoo's port, on loopback (IPv4 and IPv6): <c>localhost</c> and <c>*.localhost</c> reach it.</summary>
     public const string DefaultUrls = "http://localhost:8069";
 
-    /// <summary><c>localhost</c> serves the platform and <c>&lt;code&gt;.localhost</c> each tenant; empty turns it off.</summary>
-    public string DevelopmentSuffix { get; set; } = "localhost";
+    /// <summary>
+    /// <c>localhost</c> serves the platform and <c>&lt;code&gt;.localhost</c> each tenant, '_' written '-'
+    /// (<see cref="Core.Tenants.TenantHosts"/>); empty turns it off.
+    /// </summary>
+    public string DevelopmentSuffix { get; set; } = Core.Tenants.TenantHosts.DefaultDevelopmentSuffix;
 
     /// <summary>Odoo's <c>--db-filter</c>: a regular expression over database names with <c>%h</c> (host) and <c>%d</c> (first label).</summary>
     public string? DbFilter { get; set; }

@@ -42,7 +42,7 @@ public static class ConsolePages
         });
         group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, string? created, string? refused) =>
             await overview.FindAsync(code, page.Http.Request, page.Http.RequestAborted) is { } tenant
-                ? DetailPage(page, tenant, created is not null, RefusalMessage(refused))
+                ? DetailPage(page, tenant, created is not null, RefusalMessage(refused, tenant.Code))
                 : NotFound(page));
         group.MapGet("/tenants/{code}/events", (string code, ProvisioningEvents events, HttpContext http) => events.Stream(code, http.RequestAborted));
         group.MapPost("/tenants/{code}/provision", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
@@ -76,8 +76,9 @@ public static class ConsolePages
         }
     }
 
-    private static string? RefusalMessage(string? refused) => refused switch
+    private static string? RefusalMessage(string? refused, string code) => refused switch
     {
+        "suspend" when code == Tenant.PlatformCode => TenantLifecycle.PlatformLockOut,
         "provision" => "Provisioning was not started: the tenant is suspended (resume it first) or a run is already going on.",
         "suspend" => "Only an active tenant can be suspended.",
         "resume" => "Only a suspended tenant can be resumed.",
@@ -153,7 +154,7 @@ public static class ConsolePages
             """);
         var actions = new List<Html>();
         if (t.State is "draft" or "active" or "archived" && !live) actions.Add(action("provision", t.State == "active" ? "Provision again (repair)" : "Provision", "primary"));
-        if (t.State == "active") actions.Add(action("suspend", "Suspend", "danger"));
+        if (t.State == "active" && TenantLifecycle.MayBe(t.Code, TenantState.Suspended)) actions.Add(action("suspend", "Suspend", "danger"));
         if (t.State == "suspended") actions.Add(action("resume", "Resume", "primary"));
         var body = Html.Of($"""
             {Html.When(created, Html.Of($"<div class=\"notice\" role=\"status\">Tenant {t.Code} created as a draft: provision it to create its database and schema.</div>"))}
@@ -163,6 +164,7 @@ public static class ConsolePages
               <dl class="facts">
                 <dt>Name</dt><dd>{t.Name}</dd>
                 <dt>Open the site</dt><dd>{Links(t)}</dd>
+                <dt>Hosts</dt><dd data-testid="tenant-hosts">{string.Join(", ", t.Hosts)}</dd>
                 <dt>Database</dt><dd>{t.DbName} on {t.Server}</dd>
                 <dt>Schema</dt><dd>{t.SupabaseSchema}</dd>
                 <dt>Modules</dt><dd>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</dd>

@@ -23,19 +23,9 @@ public sealed class TenantActions(TenantRegistry registry, ProvisioningRunner ru
         return tenant;
     }
 
-    /// <summary>Active → suspended: its sites answer 403, its data is kept. Suspending a suspended tenant changes nothing.</summary>
-    public Task<Tenant> SuspendAsync(string code, CancellationToken cancellationToken) =>
-        MoveAsync(code, from: TenantState.Active, to: TenantState.Suspended, "suspend", cancellationToken);
+    /// <summary><see cref="TenantRegistry.SuspendAsync"/>: the CLI's <c>tenant suspend</c> does the same; the platform tenant is refused.</summary>
+    public Task<Tenant> SuspendAsync(string code, CancellationToken cancellationToken) => registry.SuspendAsync(code, cancellationToken);
 
-    /// <summary>Suspended → active. Resuming an active tenant changes nothing; any other state is refused (a run decides those).</summary>
-    public Task<Tenant> ResumeAsync(string code, CancellationToken cancellationToken) =>
-        MoveAsync(code, from: TenantState.Suspended, to: TenantState.Active, "resume", cancellationToken);
-
-    /// <summary>Moves <paramref name="from"/> → <paramref name="to"/> under the registry's row lock; already there is fine.</summary>
-    private Task<Tenant> MoveAsync(string code, TenantState from, TenantState to, string verb, CancellationToken cancellationToken) =>
-        registry.UpdateAsync(code, t => t.State == from || t.State == to
-            ? t with { State = to }
-            : throw new InvalidTenantStateException(
-                $"Tenant '{t.Code}' is {TenantLifecycle.ToText(t.State)}: {verb} applies to {TenantLifecycle.ToText(from)} tenants only."),
-            cancellationToken);
+    /// <summary><see cref="TenantRegistry.ResumeAsync"/>: the CLI's <c>tenant resume</c> does the same.</summary>
+    public Task<Tenant> ResumeAsync(string code, CancellationToken cancellationToken) => registry.ResumeAsync(code, cancellationToken);
 }

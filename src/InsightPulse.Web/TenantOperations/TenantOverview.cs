@@ -31,12 +31,12 @@ public sealed class TenantOverview(
     public TenantResource Resource(Tenant tenant, HttpRequest request, IReadOnlyList<string> tenantModules, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return TenantResource.From(tenant, Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun);
+        return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun);
     }
 
     /// <summary>
-    /// Where the tenant's site opens: its primary domain, and in development <c>&lt;code&gt;.localhost</c> (the
-    /// platform: <c>localhost</c>) on the port this request came in on.
+    /// Where the tenant's site opens: its primary domain, and its development host (<see cref="TenantHosts"/>:
+    /// <c>afc-client.localhost</c>; the platform: <c>localhost</c>) on the port this request came in on.
     /// </summary>
     public IReadOnlyList<string> Urls(Tenant tenant, HttpRequest request)
     {
@@ -45,13 +45,15 @@ public sealed class TenantOverview(
         var urls = new List<string>();
         var scheme = request.Scheme == "https" ? "https" : "http";
         if (tenant.PrimaryDomain is { } domain) urls.Add($"{scheme}://{domain}/");
-        if (hosts.DevelopmentSuffix is { Length: > 0 } suffix)
+        if (TenantHosts.DevelopmentHost(tenant.Code, hosts.DevelopmentSuffix) is { } host)
         {
-            var host = tenant.Code == Tenant.PlatformCode ? suffix : $"{tenant.Code}.{suffix}";
             var port = request.Host.Port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
             var url = $"{scheme}://{host}{port}/";
             if (!urls.Contains(url)) urls.Add(url);
         }
         return urls;
     }
+
+    /// <summary>The tenant's host names (<see cref="TenantHosts.Of"/>) under this web host's development suffix.</summary>
+    public IReadOnlyList<string> Hosts(Tenant tenant) => TenantHosts.Of(tenant, hosts.DevelopmentSuffix);
 }

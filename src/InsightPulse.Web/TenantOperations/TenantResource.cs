@@ -3,12 +3,13 @@ using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.TenantOperations;
 
-/// <summary>A tenant as the operator API and console show it: registry fields, where it is stored and served, its last run.</summary>
+/// <summary>A tenant as the operator API and console show it: registry fields, where it is stored and served (host names and URLs), its last run.</summary>
 public sealed record TenantResource(
     string Code,
     string Name,
     string State,
     string? PrimaryDomain,
+    IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Urls,
     string DbName,
     string SupabaseSchema,
@@ -21,10 +22,10 @@ public sealed record TenantResource(
     bool ProvisioningQueued,
     ProvisionRun? LastRun)
 {
-    public static TenantResource From(Tenant tenant, IReadOnlyList<string> urls, string server, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
+    public static TenantResource From(Tenant tenant, IReadOnlyList<string> hosts, IReadOnlyList<string> urls, string server, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return new TenantResource(tenant.Code, tenant.Name, TenantLifecycle.ToText(tenant.State), tenant.PrimaryDomain, urls, tenant.DbName,
+        return new TenantResource(tenant.Code, tenant.Name, TenantLifecycle.ToText(tenant.State), tenant.PrimaryDomain, hosts, urls, tenant.DbName,
             tenant.SupabaseSchema, server, modules, tenant.Industry, tenant.Country, tenant.CompanyName, tenant.AdminEmail, queued, lastRun);
     }
 }
