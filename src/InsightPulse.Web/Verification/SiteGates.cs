@@ -85,7 +85,8 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
     /// <summary>The host the tenant answers at on <paramref name="site"/>: its primary domain, else its development host, with the site's port.</summary>
     private string HostOf(Tenant tenant, Uri site)
     {
-        var name = tenant.PrimaryDomain ?? (tenant.Code == Tenant.PlatformCode ? hosts.DevelopmentSuffix : $"{tenant.Code.Replace('_', '-')}.{hosts.DevelopmentSuffix}");
+        var name = TenantHosts.Of(tenant, hosts.DevelopmentSuffix) is { Count: > 0 } names ? names[0]
+            : throw new InvalidOperationException($"Tenant '{tenant.Code}' has no host: give it a primary domain (`./ipai tenant update {tenant.Code} --domain …`).");
         return site.IsDefaultPort ? name : $"{name}:{site.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 
