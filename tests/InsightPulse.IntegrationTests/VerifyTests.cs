@@ -45,13 +45,22 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Every_gate_passes_for_every_seed_tenant()
+    public async Task Every_gate_passes_for_every_seed_tenant_and_for_afc_client_made_with_the_seeds_insert()
     {
+        // The seed's troubleshooting INSERT for its next tenant (a code with '_': reached at afc-client.localhost).
+        await ExecuteAsync("odoo_platform", """
+            INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, active, create_date, write_date)
+            VALUES ('afc_client', 'AFC client operations', 'odoo_afc_client', 'afc_client', true, NOW(), NOW());
+            """);
+        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "afc_client")).ExitCode);
+
         var run = await _platform.CliAsync("verify", "--all", "--in-process", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var tenants = run.Json().GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!);
-        Assert.Equal(["platform", "scout", "tbwa"], tenants.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["afc_client", "platform", "scout", "tbwa"], tenants.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("afc-client.localhost", tenants["afc_client"].GetProperty("gates").EnumerateArray()
+            .Single(g => g.GetProperty("name").GetString() == "sign_in").GetProperty("evidence").GetString(), StringComparison.Ordinal);
         foreach (var (code, tenant) in tenants)
         {
             var gates = tenant.GetProperty("gates").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()!, g => g.GetProperty("outcome").GetString());
