@@ -76,6 +76,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantArchiver>();
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<TenantVerifier>();
+        services.AddSingleton<VerificationLog>();
         services.AddSingleton<RuntimeRoleGuard>();
         services.AddSingleton<TenantDataAccess>();
         services.AddSingleton<IsolationLint>();

@@ -13,6 +13,7 @@ using InsightPulse.Web.OperatorConsole;
 using InsightPulse.Web.Pages;
 using InsightPulse.Web.TenantOperations;
 using InsightPulse.Web.Users;
+using InsightPulse.Web.Verification;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -70,6 +71,7 @@ public static class InsightPulseWeb
         services.AddTenantApi();
         services.AddBi();
         services.AddSingleton<EventDispatcher>();
+        services.AddSingleton<SiteGates>();
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.

@@ -81,6 +81,8 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
         Assert.Contains("./ipai tenant create nosuch", run.Error, StringComparison.Ordinal);
+        // The seed's own fix, its SQL, for the tenant asked for.
+        Assert.Contains("INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, active, create_date, write_date) VALUES ('nosuch', 'Name', 'odoo_nosuch', 'nosuch', true, NOW(), NOW());", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -69,6 +69,11 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
         }
         // A schema tenant shares the platform database: that gate says so instead of passing vacuously.
         Assert.Equal("skipped", tenants["scout"].GetProperty("gates").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "database").GetProperty("outcome").GetString());
+        // Each run is recorded, for the console.
+        await using (var platform = await _platform.OpenPlatformAsync())
+        {
+            Assert.Equal(4, await platform.ExecuteScalarAsync<int>("SELECT count(DISTINCT tenant_code) FROM ipai_tenant_verification WHERE passed"));
+        }
         // The one-time users are gone again.
         await using var tbwa = new NpgsqlConnection(postgres.ConnectionString("odoo_tbwa"));
         await tbwa.OpenAsync();

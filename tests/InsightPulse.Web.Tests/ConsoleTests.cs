@@ -187,4 +187,19 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
         Assert.True(match.Success, $"no row for {code}");
         return match.Groups[1].Value;
     }
+
+    [Fact]
+    public async Task The_console_runs_a_tenants_acceptance_gates_and_shows_its_last_verification()
+    {
+        var admin = await web.AdminClientAsync("localhost", "platform");
+        Assert.Contains("Verify now", await admin.GetStringAsync("/console/tenants/tbwa"), StringComparison.Ordinal);
+
+        var verified = await WebPlatform.PostFormAsync(admin, "/console/tenants/tbwa", "/console/tenants/tbwa/verify", new Dictionary<string, string>());
+
+        Assert.Equal(HttpStatusCode.Redirect, verified.StatusCode);
+        var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/console/tenants/tbwa"));
+        Assert.Matches("data-testid=\"last-verification\"><span class=\"badge active\">every gate passed</span> \\d{4}-\\d{2}-\\d{2}", page);
+        var log = await web.Services.GetRequiredService<InsightPulse.Core.Verification.VerificationLog>().LastAsync(CancellationToken.None);
+        Assert.True(log["tbwa"].Passed);
+    }
 }

@@ -26,24 +26,25 @@ internal static class VerifyCommands
 
         var one = new Command("verify", "Run the onboarding checklist's acceptance gates for a tenant on the live system; exit 0 only when every gate passes.") { code, url, inProcess, json };
         one.SetAction(context.Run<TenantVerifier, SiteGates, IConfiguration>(async (verifier, gates, configuration, parse, ct) =>
-            await RunAsync(context, configuration, verifier, gates, [parse.GetValue(code)!], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
+            await RunAsync(context, configuration, verifier, gates, verifier.Log, [parse.GetValue(code)!], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
         tenant.Subcommands.Add(one);
 
         var all = new Option<bool>("--all") { Description = "Every active tenant.", Required = true };
         var fleet = new Command("verify", "Run the acceptance gates for every active tenant (`tenant verify` for one); exit 0 only when every gate of every tenant passes.") { all, url, inProcess, json };
         fleet.SetAction(context.Run<TenantVerifier, SiteGates, IConfiguration>(async (verifier, gates, configuration, parse, ct) =>
-            await RunAsync(context, configuration, verifier, gates, [.. await verifier.ActiveTenantsAsync(ct)], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
+            await RunAsync(context, configuration, verifier, gates, verifier.Log, [.. await verifier.ActiveTenantsAsync(ct)], parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(json), ct)));
         root.Subcommands.Add(fleet);
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, IConfiguration configuration, TenantVerifier verifier, SiteGates gates, List<string> codes, string? url, bool inProcess, bool json, CancellationToken cancellationToken)
+        CliContext context, IConfiguration configuration, TenantVerifier verifier, SiteGates gates, VerificationLog log, List<string> codes, string? url, bool inProcess, bool json, CancellationToken cancellationToken)
     {
         await using var site = await SiteAsync(configuration, url, inProcess, cancellationToken);
         var results = new List<TenantVerification>();
         foreach (var tenantCode in codes)
         {
             var result = await verifier.VerifyAsync(tenantCode, (t, ct) => gates.RunAsync(t, site.Address, ct), cancellationToken);
+            await log.RecordAsync(result, site.Address.ToString(), cancellationToken);
             results.Add(result);
             if (!json) Print(context, result, site.Description);
         }

@@ -289,7 +289,9 @@ public sealed class TenantProvisioner(
             {
                 throw new ProvisioningException(
                     $"Database '{database}' already exists, and no provisioning record says it was created for tenant '{tenant.Code}' (it may hold another tenant's data, e.g. of a deleted registry row).",
-                    $"if it is this tenant's, take it over with `./ipai tenant provision {tenant.Code} --adopt`, or drop it (`DROP DATABASE {database};`) and provision again.");
+                    $"if it is this tenant's, take it over with `./ipai tenant provision {tenant.Code} --adopt`; if not, keep a copy first " +
+                    $"(`pg_dump -Fc -d {database} -f {database}.dump`), then drop it (`./ipai psql postgres -c 'DROP DATABASE {database}'`) and provision again. " +
+                    "(A database this platform created and a run left half-done is not refused: the next run resumes it.)");
             }
             if (owner != OwnerRole)
             {

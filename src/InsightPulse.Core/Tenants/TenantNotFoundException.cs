@@ -11,7 +11,9 @@ public sealed class TenantNotFoundException : OperatorException
     public TenantNotFoundException(string code)
         : base($"Tenant code not found in ipai.tenant table: '{Postgres.Sql.Printable(code)}'.\n" +
                $"Cause: no tenant record with that code in the platform database.",
-               $"create it with `./ipai tenant create {SafeCode(code)} --name \"…\"` (see `./ipai tenant list`).", null)
+               $"create it with `./ipai tenant create {SafeCode(code)} --name \"…\"` (see `./ipai tenant list`), or with the seed's SQL " +
+               $"(`./ipai psql odoo_platform -c \"…\"`): INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, active, create_date, write_date) " +
+               $"VALUES ('{SafeCode(code)}', 'Name', 'odoo_{SafeCode(code)}', '{SafeCode(code)}', true, NOW(), NOW());", null)
     {
         Code = code;
     }

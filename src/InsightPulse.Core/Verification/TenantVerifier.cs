@@ -26,8 +26,12 @@ public sealed class TenantVerifier(
     TenantProvisioner provisioner,
     IsolationLint lint,
     BiMetadata bi,
-    ChartDataService charts)
+    ChartDataService charts,
+    VerificationLog log)
 {
+    /// <summary>Where each run is recorded (the console reads a tenant's last one).</summary>
+    public VerificationLog Log => log;
+
     /// <summary>The tenant code the probes pose as: no tenant can have it (codes may not start with '_').</summary>
     public const string ProbeTenant = "_ipai_verify_probe";
 

@@ -1,11 +1,15 @@
 using System.Globalization;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Verification;
 using InsightPulse.Web.Api;
 using InsightPulse.Web.Auth;
 using InsightPulse.Web.Markup;
 using InsightPulse.Web.Pages;
 using InsightPulse.Web.TenantOperations;
+using InsightPulse.Web.Verification;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace InsightPulse.Web.OperatorConsole;
 
@@ -40,10 +44,24 @@ public static class ConsolePages
                 return NewPage(page, entered, null, e.Message);
             }
         });
-        group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, string? created, string? refused) =>
+        group.MapGet("/tenants/{code}", async (string code, PageContext page, TenantOverview overview, VerificationLog verifications, string? created, string? refused) =>
             await overview.FindAsync(code, page.Http.Request, page.Http.RequestAborted) is { } tenant
-                ? DetailPage(page, tenant, created is not null, RefusalMessage(refused, tenant.Code))
+                ? DetailPage(page, tenant, (await verifications.LastAsync(page.Http.RequestAborted)).GetValueOrDefault(tenant.Code), created is not null, RefusalMessage(refused, tenant.Code))
                 : NotFound(page));
+        group.MapPost("/tenants/{code}/verify", async (string code, IFormCollection _, TenantVerifier verifier, SiteGates site, IServer server, HttpContext http) =>
+        {
+            try
+            {
+                var address = OwnAddress(server);
+                var result = await verifier.VerifyAsync(code, address is null ? null : (t, ct) => site.RunAsync(t, address, ct), http.RequestAborted);
+                await verifier.Log.RecordAsync(result, address?.ToString(), http.RequestAborted);
+                return Results.Redirect($"/console/tenants/{Uri.EscapeDataString(code)}#verification");
+            }
+            catch (TenantNotFoundException)
+            {
+                return Results.NotFound();
+            }
+        });
         group.MapGet("/tenants/{code}/events", (string code, ProvisioningEvents events, HttpContext http) => events.Stream(code, http.RequestAborted));
         group.MapPost("/tenants/{code}/provision", (string code, IFormCollection _, TenantActions actions, HttpContext http) =>
             ActAsync(code, "provision", actions.StartProvisioningAsync, http));
@@ -142,7 +160,25 @@ public static class ConsolePages
         return HtmlResults.Page(Layout.Page(page, "New tenant", body, "console"), status);
     }
 
-    private static IResult DetailPage(PageContext page, TenantResource t, bool created, string? error)
+    /// <summary>This web host's own address for the HTTP gates (loopback for a wildcard binding); null when it has no socket (a test server).</summary>
+    private static Uri? OwnAddress(IServer server)
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null || !Uri.TryCreate(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+                .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal), UriKind.Absolute, out var uri)) return null;
+        return uri.Host == "localhost" ? new UriBuilder(uri) { Host = "127.0.0.1" }.Uri : uri;
+    }
+
+    private static Html Verification(PageContext page, TenantResource t, VerificationLog.Last? last) => Html.Of($"""
+        <h2 id="verification">Verification</h2>
+        <div class="card">
+          <p data-testid="last-verification">{(last is null ? Html.Of($"Never verified.") : Html.Of($"<span class=\"badge {(last.Passed ? "active" : "suspended")}\">{(last.Passed ? "every gate passed" : "failed")}</span> {last.VerifiedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}{(last.Failed.Count > 0 ? ": " + string.Join(", ", last.Failed) : "")}"))}</p>
+          <p class="muted">The onboarding checklist's acceptance gates on the live system; the evidence of each is in <code>./ipai tenant verify {t.Code}</code>.</p>
+          <form method="post" action="/console/tenants/{t.Code}/verify">{page.FormToken()}<button type="submit" class="secondary">Verify now</button></form>
+        </div>
+        """);
+
+    private static IResult DetailPage(PageContext page, TenantResource t, VerificationLog.Last? lastVerification, bool created, string? error)
     {
         var run = t.LastRun;
         var live = t.ProvisioningQueued || run is { Finished: false };
@@ -172,6 +208,7 @@ public static class ConsolePages
               </dl>
               <div class="actions">{actions}</div>
             </div>
+            {Html.When(t.State == "active", Verification(page, t, lastVerification))}
             <h2>Provisioning</h2>
             <div class="card">
               <p data-testid="run-summary">{RunSummary(run, t.ProvisioningQueued)}</p>
