@@ -380,6 +380,8 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("Database 'odoo_tbwa' already exists, and no provisioning record says it was created for tenant 'tbwa'", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--adopt", refused.Error, StringComparison.Ordinal);
+        // Dropping it is offered only after keeping a copy.
+        Assert.Contains("keep a copy first (`pg_dump -Fc -d odoo_tbwa -f odoo_tbwa.dump`), then drop it", refused.Error, StringComparison.Ordinal);
 
         var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--adopt");
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
