@@ -65,9 +65,12 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
     {
         await ExecuteAsync(Data, "CREATE DATABASE odoo_ghost");
         await ExecuteAsync(Data, "CREATE SCHEMA ghost");
+        // An extension's schema (as Supabase's pgsodium): another owner than the platform's, so no tenant's.
+        await ExecuteAsync(Data, "DROP ROLE IF EXISTS doctor_extension_owner; CREATE ROLE doctor_extension_owner; CREATE SCHEMA pgsodium_like AUTHORIZATION doctor_extension_owner");
         try
         {
             var report = await DoctorAsync();
+            Assert.DoesNotContain(report.Findings, f => f.Finding.Contains("pgsodium_like", StringComparison.Ordinal));
 
             var database = Found(report, PlatformDoctor.Checks.OrphanDatabase, "odoo_ghost");
             Assert.Equal(DoctorLevel.Warn, database.Level);
@@ -80,7 +83,7 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
         finally
         {
             await ExecuteAsync(Data, "DROP DATABASE IF EXISTS odoo_ghost");
-            await ExecuteAsync(Data, "DROP SCHEMA IF EXISTS ghost");
+            await ExecuteAsync(Data, "DROP SCHEMA IF EXISTS ghost; DROP SCHEMA IF EXISTS pgsodium_like; DROP ROLE IF EXISTS doctor_extension_owner");
         }
     }
 

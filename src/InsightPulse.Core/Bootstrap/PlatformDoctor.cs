@@ -266,11 +266,16 @@ public sealed class PlatformDoctor(
         var findings = new List<DoctorFinding>();
         var existing = await DatabaseNamesAsync(cancellationToken);
         IReadOnlyList<string> schemas;
+        HashSet<string> ownedSchemas;
         await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
         {
-            schemas = (await data.QueryAsync<string>(new CommandDefinition(
-                "SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname",
+            var rows = (await data.QueryAsync<(string Name, string Owner)>(new CommandDefinition(
+                "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname",
                 cancellationToken: cancellationToken))).ToList();
+            schemas = rows.Select(r => r.Name).ToList();
+            // Provisioning makes every tenant schema as the owner role: a schema of another owner (an extension's, such
+            // as Supabase's pgsodium) is no tenant's, orphaned or not.
+            ownedSchemas = rows.Where(r => r.Owner == environment.Owner.Username).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
         IReadOnlyList<string> recorded;
         await using (var platform = await databases.Platform.OpenConnectionAsync(cancellationToken))
@@ -289,7 +294,7 @@ public sealed class PlatformDoctor(
         }
 
         var registeredSchemas = tenants.Select(t => t.SupabaseSchema).ToHashSet(StringComparer.Ordinal);
-        foreach (var schema in schemas.Where(s => !registeredSchemas.Contains(s) && s != NonTenantSchema && TenantRules.SchemaError(s, s) is null))
+        foreach (var schema in schemas.Where(s => ownedSchemas.Contains(s) && !registeredSchemas.Contains(s) && s != NonTenantSchema && TenantRules.SchemaError(s, s) is null))
         {
             findings.Add(new(Checks.OrphanSchema, DoctorLevel.Warn, $"schema {schema} in {environment.DataDatabase} looks like a tenant's but no registry row names it",
                 $"pg_dump -Fc -n {schema} -f {schema}.dump {environment.DataDatabase} (if it holds data), then {psqlData} -c 'DROP SCHEMA {Sql.Identifier(schema)} CASCADE'"));
