@@ -346,7 +346,7 @@ public sealed class GuestTokensTests
         Assert.Equal(expected, token);
     }
 
-    /// <summary>The tokens in fixtures/superset-guest-tokens.json, made once with PyJWT (Debian's python3-jwt).</summary>
+    /// <summary>The tokens in fixtures/superset-guest-tokens.json, made once with PyJWT (Debian's python3-jwt), each stored as its three parts.</summary>
     private sealed record SupersetFixture(string Secret, string Audience, double Now, string Hs256, string Hs512, string None)
     {
         public static SupersetFixture Load()
@@ -354,7 +354,9 @@ public sealed class GuestTokensTests
             using var json = JsonDocument.Parse(File.ReadAllText(RepositoryRoot.File("tests", "InsightPulse.Core.Tests", "Bi", "fixtures", "superset-guest-tokens.json")));
             var root = json.RootElement;
             string Text(string name) => root.GetProperty(name).GetString()!;
-            return new SupersetFixture(Text("secret"), Text("audience"), root.GetProperty("now").GetDouble(), Text("hs256"), Text("hs512"), Text("none"));
+            // A token is kept as its header, payload and signature (no whole JWT in a tracked file).
+            string Token(string name) => string.Join('.', root.GetProperty(name).EnumerateArray().Select(part => part.GetString()));
+            return new SupersetFixture(Text("secret"), Text("audience"), root.GetProperty("now").GetDouble(), Token("hs256"), Token("hs512"), Token("none"));
         }
     }
 }

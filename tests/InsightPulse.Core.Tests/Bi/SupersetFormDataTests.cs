@@ -70,7 +70,7 @@ public sealed class SupersetFormDataTests
         Assert.Equal($"postgresql://ipai_bi:{Encoded}@db.internal:6543/postgres?options=-c%20app.tenant_id%3Dtbwa&sslmode=require", uri);
         Assert.Equal(("db.internal", 6543, "postgres", "ipai_bi", "p@ss:w/rd", "-c app.tenant_id=tbwa", "require"), SqlAlchemyUri.Parse(uri));
         // Superset may render the space of options as '+'.
-        Assert.Equal("-c app.tenant_id=tbwa", SqlAlchemyUri.Parse("postgresql://u:XXXXXXXXXX@h:5432/d?options=-c+app.tenant_id%3Dtbwa").Options);
+        Assert.Equal("-c app.tenant_id=tbwa", SqlAlchemyUri.Parse($"postgresql://u:{SqlAlchemyUri.Mask}@h:5432/d?options=-c+app.tenant_id%3Dtbwa").Options);
         Assert.Throws<BiWorkspaceException>(() => SqlAlchemyUri.Parse("mysql://u:p@h/d"));
         Assert.Throws<BiWorkspaceException>(() => SqlAlchemyUri.Parse("postgresql://u:p@h:5432/d?host=/tmp"));
     }
