@@ -119,13 +119,21 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
                     $"DELETE FROM {Sql.Identifier(store.Schema)}.{MigrationRunner.EventOutbox} WHERE id = ANY(@ids)", new { ids }, cancellationToken: cancellationToken));
             }
         }
-        if (unmark)
-        {
-            await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
-            await platform.ExecuteAsync(new CommandDefinition("DELETE FROM ipai_schema_event_store WHERE tenant_code = @TenantCode AND store = @Store",
-                new { store.TenantCode, store.Store }, cancellationToken: cancellationToken));
-        }
+        if (unmark) await UnmarkAsync([store], cancellationToken);
         return relayed;
+    }
+
+    /// <summary>
+    /// Clears the marks of stores whose outboxes were relayed since their last script: the caller holds the tenant's
+    /// provisioning lock, so no run adds rows meanwhile.
+    /// </summary>
+    public async Task UnmarkAsync(IReadOnlyList<EventStore> stores, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        await platform.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM ipai_schema_event_store WHERE (tenant_code, store) IN (SELECT * FROM unnest(@tenants::text[], @kinds::text[]))",
+            new { tenants = stores.Select(s => s.TenantCode).ToArray(), kinds = stores.Select(s => s.Store).ToArray() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The newest events first (of one tenant, or all), at most <paramref name="limit"/>.</summary>

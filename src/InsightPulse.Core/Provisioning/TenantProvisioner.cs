@@ -106,8 +106,8 @@ public sealed class TenantProvisioner(
             INSERT INTO ipai_provision_run (id, tenant_code, host, pid) VALUES (@runId, @code, @host, @pid);
             """, new { code, runId, host = Environment.MachineName, pid = Environment.ProcessId }, cancellationToken: cancellationToken));
         // The stores' outboxes: marked before any script can write to them, relayed once the scripts are applied (one
-        // event per store and run, before the tenant's lifecycle event) and at the end; a run killed in between leaves
-        // the mark, and the next run or the dispatcher relays them.
+        // event per store and run, before the tenant's lifecycle event), unmarked at the end; a run killed in between
+        // leaves the mark, and the next run or the dispatcher relays them.
         var stores = EventStoresOf(tenant);
         await RelayAsync(await outbox.MarkAsync(stores, cancellationToken), unmark: false, cancellationToken);
         var steps = new List<StepResult>();
@@ -182,7 +182,8 @@ public sealed class TenantProvisioner(
             await TryRelayAsync(stores);
             throw;
         }
-        await RelayAsync(stores, unmark: true, cancellationToken);
+        // The steps after the modules step apply no script, so the relay above left nothing behind: only the marks go.
+        await outbox.UnmarkAsync(stores, cancellationToken);
         await JournalAsync(journal, "UPDATE ipai_provision_run SET finished_at = clock_timestamp(), outcome = 'succeeded', scripts = @scripts WHERE id = @runId",
             new { runId, scripts = ScriptsFingerprint }, cancellationToken);
         return new ProvisionResult(runId, code, steps);
@@ -208,7 +209,7 @@ public sealed class TenantProvisioner(
         }
     }
 
-    /// <summary>Relays the stores' outboxes into the platform's; <paramref name="unmark"/> at the end of a run.</summary>
+    /// <summary>Relays the stores' outboxes into the platform's; <paramref name="unmark"/> after a failed run.</summary>
     private async Task RelayAsync(IReadOnlyList<EventStore> stores, bool unmark, CancellationToken cancellationToken)
     {
         foreach (var store in stores) await outbox.RelayAsync(store, unmark, cancellationToken);
