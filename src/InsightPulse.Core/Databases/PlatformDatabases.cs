@@ -40,6 +40,30 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
             new TenantAffinePool(Build(Settings(database, login).ConnectionString), time))).Value;
     }
 
+    /// <summary>
+    /// A connection of its own to the platform database as the owner, outside every pool, for a session that lives as
+    /// long as its holder (a <c>LISTEN</c>, a session advisory lock); TCP keepalives notice a peer that went away.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenSessionAsync(string applicationName, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(Environment.PlatformDatabase, Environment.Owner, applicationName))
+        {
+            Pooling = false,
+            KeepAlive = 30,
+        };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     private NpgsqlConnectionStringBuilder Settings(string database, PostgresLogin login)
     {
         var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));

@@ -45,10 +45,7 @@ public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modu
     private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
     {
         // A connection of its own, outside the pool: it stays open for the life of the node.
-        var builder = new NpgsqlConnectionStringBuilder(databases.Environment.Server.ConnectionString(
-            databases.Environment.PlatformDatabase, databases.Environment.Owner, "ipai routes")) { Pooling = false, KeepAlive = 30 };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        var connection = await databases.OpenSessionAsync("ipai routes", cancellationToken);
         await using var listen = new NpgsqlCommand($"LISTEN {Sql.Identifier(Channel)}", connection);
         await listen.ExecuteNonQueryAsync(cancellationToken);
         return connection;

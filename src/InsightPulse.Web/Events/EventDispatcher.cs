@@ -51,7 +51,7 @@ public sealed partial class EventDispatcher(
             try
             {
                 // One session for the life of this node's part: a stand-by asks for the lock on it at every poll.
-                await using var session = await OpenSessionAsync(stoppingToken);
+                await using var session = await databases.OpenSessionAsync("ipai events", stoppingToken);
                 while (true)
                 {
                     await using var leadership = await AdvisoryLock.TryAcquireAsync(session, LeaderLock, stoppingToken);
@@ -168,16 +168,6 @@ public sealed partial class EventDispatcher(
             Log.RefreshFailed(logger, schemaEvent.TenantCode, e.Message);
             return $"failed: {e.Message}";
         }
-    }
-
-    private async Task<NpgsqlConnection> OpenSessionAsync(CancellationToken cancellationToken)
-    {
-        // A connection of its own, outside the pool: its session holds the leadership and the LISTEN.
-        var builder = new NpgsqlConnectionStringBuilder(databases.Environment.Server.ConnectionString(
-            databases.Environment.PlatformDatabase, databases.Environment.Owner, "ipai events")) { Pooling = false, KeepAlive = 30 };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
     }
 
     private static partial class Log
