@@ -330,4 +330,62 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
             await ExecuteAsync(Data, "ALTER SCHEMA scout_away RENAME TO scout");
         }
     }
+
+    [Fact]
+    public async Task Doctor_finds_tenants_left_in_provisioning_with_no_run_in_progress()
+    {
+        // tbwa: back in provisioning though its runs all finished (the last one succeeded); left_behind: registered straight
+        // into provisioning, never a run at all.
+        await ExecuteAsync(PlatformScope.PlatformDatabase, "UPDATE ipai_tenant SET state = 'provisioning' WHERE code = 'tbwa'");
+        await ExecuteAsync(PlatformScope.PlatformDatabase, """
+            INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, state)
+            VALUES ('left_behind', 'Left behind', 'odoo_left_behind', 'left_behind', 'provisioning')
+            """);
+        try
+        {
+            await using (var platform = await _platform.OpenPlatformAsync())
+            {
+                Assert.Equal(0, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_provision_run WHERE tenant_code = 'left_behind' OR (tenant_code = 'tbwa' AND finished_at IS NULL)"));
+            }
+            var report = await DoctorAsync();
+
+            foreach (var code in new[] { "tbwa", "left_behind" })
+            {
+                var left = Found(report, PlatformDoctor.Checks.ProvisionRuns, $"tenant {code} is in state provisioning and no run is in progress");
+                Assert.Equal(DoctorLevel.Error, left.Level);
+                Assert.Equal($"./ipai tenant provision {code}", left.Fix);
+            }
+            Assert.Equal(2, report.Findings.Count(f => f.Check == PlatformDoctor.Checks.ProvisionRuns));
+            Assert.False(report.Healthy);
+        }
+        finally
+        {
+            await ExecuteAsync(PlatformScope.PlatformDatabase, "DELETE FROM ipai_tenant WHERE code = 'left_behind'");
+            await ExecuteAsync(PlatformScope.PlatformDatabase, "UPDATE ipai_tenant SET state = 'active' WHERE code = 'tbwa'");
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_finds_a_platform_script_not_applied()
+    {
+        await using var platform = await _platform.OpenPlatformAsync();
+        var script = await platform.ExecuteScalarAsync<string>("SELECT max(migration_id) FROM ipai_migration WHERE scope = 'platform'");
+        var (checksum, appliedAt) = await platform.QuerySingleAsync<(string, DateTime)>(
+            "DELETE FROM ipai_migration WHERE scope = 'platform' AND migration_id = @script RETURNING checksum, applied_at", new { script });
+        try
+        {
+            var report = await DoctorAsync();
+
+            var pending = Found(report, PlatformDoctor.Checks.MigrationsPending, $"platform scripts not applied: {script}");
+            Assert.Equal(DoctorLevel.Error, pending.Level);
+            Assert.Equal("./ipai up", pending.Fix);
+            Assert.Single(report.Findings, f => f.Check == PlatformDoctor.Checks.MigrationsPending);
+            Assert.False(report.Healthy);
+        }
+        finally
+        {
+            await platform.ExecuteAsync("INSERT INTO ipai_migration (scope, migration_id, checksum, applied_at) VALUES ('platform', @script, @checksum, @appliedAt)",
+                new { script, checksum, appliedAt });
+        }
+    }
 }

@@ -1,5 +1,10 @@
 using System.Text.Json;
 using Dapper;
+using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Verification;
+using InsightPulse.Web;
+using InsightPulse.Web.Bi;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
@@ -29,19 +34,38 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
         await connection.ExecuteAsync(sql);
     }
 
-    /// <summary>`tenant verify tbwa --json`: the gates by name.</summary>
-    private async Task<(int ExitCode, Dictionary<string, (string Outcome, string Evidence)> Gates)> VerifyTbwaAsync()
+    /// <summary>`tenant verify tbwa --json`: the gates by name (the HTTP gates against <paramref name="url"/>, else a web host started for the run).</summary>
+    private async Task<(int ExitCode, Dictionary<string, (string Outcome, string Evidence)> Gates)> VerifyTbwaAsync(string? url = null)
     {
-        var run = await _platform.CliAsync("tenant", "verify", "tbwa", "--in-process", "--json");
+        var run = await _platform.CliAsync(["tenant", "verify", "tbwa", .. (url is null ? new[] { "--in-process" } : new[] { "--url", url }), "--json"]);
+        Assert.True(run.Output.TrimStart().StartsWith('{'), run.ToString());
         var gates = run.Json().GetProperty("gates").EnumerateArray()
             .ToDictionary(g => g.GetProperty("name").GetString()!, g => (g.GetProperty("outcome").GetString()!, g.GetProperty("evidence").GetString()!));
         return (run.ExitCode, gates);
     }
 
+    private static string Describe(Dictionary<string, (string Outcome, string Evidence)> gates) =>
+        string.Join("\n", gates.Select(g => $"{g.Key} {g.Value.Outcome}: {g.Value.Evidence}"));
+
+    private static void AssertFailed(Dictionary<string, (string Outcome, string Evidence)> gates, params string[] failed) =>
+        Assert.True(gates.Where(g => g.Value.Outcome == "failed").Select(g => g.Key).SequenceEqual(failed), Describe(gates));
+
     private static void AssertFailsWith(Dictionary<string, (string Outcome, string Evidence)> gates, string gate, string evidence)
     {
-        Assert.True(gates[gate].Outcome == "failed", string.Join("\n", gates.Select(g => $"{g.Key} {g.Value.Outcome}: {g.Value.Evidence}")));
+        Assert.True(gates[gate].Outcome == "failed", Describe(gates));
         Assert.Contains(evidence, gates[gate].Evidence, StringComparison.Ordinal);
+    }
+
+    /// <summary>A copy of a platform home (its secrets keep their modes).</summary>
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var folder in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, folder)));
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(to, Path.GetRelativePath(from, file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, File.GetUnixFileMode(file));
+        }
     }
 
     [Fact]
@@ -96,7 +120,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "modules", "module:ipai_finance_ppm/0002_expense_analysis.sql pending");
-        Assert.True(gates.Count(g => g.Value.Outcome == "failed") == 1, string.Join("\n", gates.Select(g => $"{g.Key} {g.Value.Outcome}: {g.Value.Evidence}")));
+        Assert.True(gates.Count(g => g.Value.Outcome == "failed") == 1, Describe(gates));
     }
 
     [Fact]
@@ -143,5 +167,111 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
         await using var tbwa = new NpgsqlConnection(postgres.ConnectionString("odoo_tbwa"));
         await tbwa.OpenAsync();
         Assert.Equal(0, await tbwa.ExecuteScalarAsync<int>("SELECT count(*) FROM res_users WHERE login LIKE 'ipai_verify_%'"));
+    }
+
+    [Fact]
+    public async Task An_invalid_registry_field_fails_only_the_registry_gate_naming_the_field()
+    {
+        // The CHECK constraint is the registry's second line of defence: without it (a row written before the rule, or by
+        // hand on a copy without it) the gate's own validation still catches the field.
+        await ExecuteAsync("odoo_platform", """
+            ALTER TABLE ipai_tenant DROP CONSTRAINT ipai_tenant_admin_email_format;
+            UPDATE ipai_tenant SET admin_email = 'finance@TBWA.example' WHERE code = 'tbwa';
+            """);
+        var (exitCode, gates) = await VerifyTbwaAsync();
+        Assert.Equal(1, exitCode);
+        AssertFailsWith(gates, "registry", "admin_email: 'finance@TBWA.example' is not an e-mail address");
+        AssertFailed(gates, "registry");
+    }
+
+    [Fact]
+    public async Task A_suspended_tenant_fails_the_registry_gate_naming_its_state()
+    {
+        await ExecuteAsync("odoo_platform", "UPDATE ipai_tenant SET state = 'suspended' WHERE code = 'tbwa'");
+        var (exitCode, gates) = await VerifyTbwaAsync();
+        Assert.Equal(1, exitCode);
+        AssertFailsWith(gates, "registry", "state is suspended, not active");
+        // The web host answers a suspended tenant's host with 403, as it should: the HTTP gates fail with it; the stores
+        // are untouched, so every other core gate passes.
+        AssertFailsWith(gates, "guest_token", "answered 403");
+        AssertFailed(gates, "registry", "sign_in", "dashboards_page", "guest_token");
+    }
+
+    [Fact]
+    public async Task A_missing_tenant_database_fails_the_database_gate_with_the_seeds_query()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND pid <> pg_backend_pid()");
+        await ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa RENAME TO odoo_tbwa_away");
+        try
+        {
+            // The core gates only: `tenant verify` itself aborts when the tenant's database is missing (the HTTP gates'
+            // clean-up of their one-time user throws), so this asks the verifier directly.
+            var result = await _platform.Get<TenantVerifier>().VerifyAsync("tbwa", null, CancellationToken.None);
+            var gates = result.Gates.ToDictionary(g => g.Name, g => (g.Outcome, g.Evidence));
+            Assert.False(result.Passed);
+            AssertFailsWith(gates, "database", "SELECT datname FROM pg_database WHERE datname = 'odoo_tbwa' returned no row");
+            // The gates that open the tenant's database fail with it; registry and schema do not read it, and tbwa's charts
+            // read datasets of its schema in the data database, so those still pass.
+            AssertFailed(gates, "database", "modules", "isolation", "rls");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa_away RENAME TO odoo_tbwa");
+        }
+    }
+
+    [Fact]
+    public async Task A_policy_that_lets_any_tenants_row_be_inserted_fails_the_rls_gate()
+    {
+        // Permissive policies are OR-ed: an extra INSERT policy WITH CHECK (true) lets the runtime role write a row of tbwa
+        // from another tenant's context, though tenant_isolation's WITH CHECK is untouched.
+        await ExecuteAsync("odoo_tbwa", "CREATE POLICY insert_anything ON res_users AS PERMISSIVE FOR INSERT TO ipai_app WITH CHECK (true)");
+        var (exitCode, gates) = await VerifyTbwaAsync();
+        Assert.Equal(1, exitCode);
+        AssertFailsWith(gates, "rls", "a row with tenant_id 'tbwa' was written into odoo_tbwa.res_users from another tenant's context (rolled back): WITH CHECK does not hold");
+        // The isolation gate runs the static isolation lint first, which sees the always-true WITH CHECK on the policy too;
+        // the row probes of that gate (reads) still hold, as the policy is for INSERT only.
+        AssertFailsWith(gates, "isolation", "[rls_policy_always_true] odoo_tbwa/public.res_users: policy insert_anything on res_users: WITH CHECK is true");
+        AssertFailed(gates, "isolation", "rls");
+    }
+
+    [Fact]
+    public async Task A_rotated_bi_service_secret_fails_only_the_guest_token_gate()
+    {
+        // A web host of its own (as another node would be) whose home has a new secret for tbwa's BI service account; the
+        // CLI still holds the old one. Everything else is shared, so only the service account's sign-in is refused.
+        var name = BiServiceAccounts.SecretName("tbwa");
+        new SecretStore(Path.Combine(_platform.Home, "secrets")).GetOrCreate(name);
+        var serverHome = PostgresFixture.NewTempFolder("ipai-test-home");
+        CopyFolder(_platform.Home, serverHome);
+        new SecretStore(Path.Combine(serverHome, "secrets")).Write(name, SecretStore.NewPassword());
+        var settings = new Dictionary<string, string?>(_platform.Settings) { ["Local:Home"] = serverHome, ["Events:Dispatcher"] = "false" };
+        var app = InsightPulseWeb.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), "http://127.0.0.1:0", quiet: true);
+        try
+        {
+            await app.StartAsync();
+            var (exitCode, gates) = await VerifyTbwaAsync(app.Urls.First());
+            Assert.Equal(1, exitCode);
+            AssertFailsWith(gates, "guest_token", "POST /api/v1/security/login as bi_service answered 401");
+            AssertFailed(gates, "guest_token");
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(serverHome, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_dashboards_registry_the_runtime_role_cannot_read_fails_the_dashboards_page_gate()
+    {
+        await ExecuteAsync("odoo_tbwa", "REVOKE SELECT ON ipai_bi_dashboard FROM ipai_app");
+        var (exitCode, gates) = await VerifyTbwaAsync();
+        Assert.Equal(1, exitCode);
+        AssertFailsWith(gates, "dashboards_page", "/dashboards answered 500");
+        AssertFailed(gates, "dashboards_page");
     }
 }
