@@ -11,6 +11,7 @@ public static class BenchServices
         services.AddSingleton<BiNavigationBenchmark>();
         services.AddSingleton<HttpBenchmarkTenants>();
         services.AddSingleton<HttpBenchmark>();
+        services.AddSingleton<VerifyBenchmark>();
         return services;
     }
 }

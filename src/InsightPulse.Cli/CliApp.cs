@@ -35,7 +35,7 @@ public static class CliApp
             .Build();
         var services = new ServiceCollection().AddInsightPulseCore(configuration).AddInsightPulseBench();
         // The HTTP acceptance gates of `verify`, against whichever web host answers.
-        services.AddSingleton<BiServiceAccounts>().AddSingleton(new TenantHostOptions()).AddSingleton<SiteGates>();
+        services.AddSingleton<BiServiceAccounts>().AddSingleton(new TenantHostOptions()).AddSingleton<SiteGates>().AddSingleton<FleetVerifier>();
         await using var provider = services.BuildServiceProvider();
         var context = new CliContext(provider, output, error, terminal) { Verbose = args.Contains("--verbose") || args.Contains("-v") };
 

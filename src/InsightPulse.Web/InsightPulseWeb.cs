@@ -71,7 +71,7 @@ public static class InsightPulseWeb
         services.AddTenantApi();
         services.AddBi();
         services.AddSingleton<EventDispatcher>();
-        services.AddSingleton<SiteGates>();
+        services.AddSingleton<SiteGates>().AddSingleton<FleetVerifier>();
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.

@@ -64,7 +64,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     {
         await ProvisionAsync("tbwa");
 
-        var second = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
+        var second = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json");
 
         Assert.True(second.ExitCode == 0, second.ToString());
         var steps = second.Json().GetProperty("steps").EnumerateArray().ToList();
@@ -76,7 +76,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task An_unknown_tenant_gets_the_seeds_message()
     {
-        var run = await _platform.CliAsync("tenant", "provision", "nosuch");
+        var run = await _platform.CliAsync("tenant", "provision", "nosuch", "--no-verify");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("error: Tenant code not found in ipai.tenant table", run.Error, StringComparison.Ordinal);
@@ -89,7 +89,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task The_admin_password_is_generated_into_a_0600_secret_hashed_in_the_tenant_database_and_never_printed()
     {
         await ProvisionAsync("platform");
-        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var secret = Path.Combine(_platform.Home, "secrets", "tbwa.admin");
@@ -109,9 +109,9 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task ODOO_ADMIN_PASSWORD_sets_the_admin_password_and_a_change_is_applied_on_the_next_run()
     {
         var settings = new Dictionary<string, string?>(_platform.Settings) { ["ODOO_ADMIN_PASSWORD"] = "first-Pa55word!" };
-        var first = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa");
+        var first = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa", "--no-verify");
         settings["ODOO_ADMIN_PASSWORD"] = "second-Pa55word!";
-        var second = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa", "--json");
+        var second = await CliRun.RunAsync(settings, "tenant", "provision", "tbwa", "--no-verify", "--json");
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.DoesNotContain("first-Pa55word!", first.Output + first.Error, StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Ten_simultaneous_provisions_produce_one_tenant()
     {
-        var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => _platform.CliAsync("tenant", "provision", "tbwa", "--json"))));
+        var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json"))));
 
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.ToString()));
         Assert.Single(runs, r => r.Json().GetProperty("changed").GetBoolean());
@@ -143,7 +143,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         await using var holder = await OpenAsync("odoo_platform");
         await holder.ExecuteAsync("SELECT pg_advisory_lock(hashtextextended('ipai:provision:tbwa', 0))");
 
-        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-wait");
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--no-wait");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is being provisioned by", run.Error, StringComparison.Ordinal);
@@ -331,7 +331,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
             await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency NO FORCE ROW LEVEL SECURITY"); // the owner could now read every tenant's rows
         }
 
-        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
 
         Assert.Equal(1, run.ExitCode);
         Assert.True(run.Error.Contains("isolation lint found", StringComparison.Ordinal), run.ToString());
@@ -346,7 +346,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         {
             await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency FORCE ROW LEVEL SECURITY");
         }
-        var fixedRun = await _platform.CliAsync("tenant", "provision", "tbwa");
+        var fixedRun = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
         Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());
     }
 
@@ -376,14 +376,14 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
             await admin.ExecuteAsync("CREATE DATABASE odoo_tbwa");
         }
 
-        var refused = await _platform.CliAsync("tenant", "provision", "tbwa");
+        var refused = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("Database 'odoo_tbwa' already exists, and no provisioning record says it was created for tenant 'tbwa'", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--adopt", refused.Error, StringComparison.Ordinal);
         // Dropping it is offered only after keeping a copy.
         Assert.Contains("keep a copy first (`pg_dump -Fc -d odoo_tbwa -f odoo_tbwa.dump`), then drop it", refused.Error, StringComparison.Ordinal);
 
-        var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--adopt");
+        var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--adopt");
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
         Assert.Contains("adopted existing database odoo_tbwa", adopted.Error, StringComparison.Ordinal);
     }
@@ -394,7 +394,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         await ProvisionAsync("tbwa");
         await _platform.Registry.SetStateAsync("tbwa", TenantState.Suspended, CancellationToken.None);
 
-        var run = await _platform.CliAsync("tenant", "provision", "tbwa");
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("suspended", run.Error, StringComparison.Ordinal);

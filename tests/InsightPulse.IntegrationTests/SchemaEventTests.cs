@@ -61,7 +61,7 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Provisioning_reports_each_stores_scripts_once_then_the_tenant_becoming_active_and_a_second_run_reports_nothing()
     {
-        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-template", "--json");
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--no-template", "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
 
         var events = await EventsAsync("tbwa");
@@ -89,7 +89,7 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Equal(0, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_schema_event_store"));
         }
 
-        var again = await _platform.CliAsync("tenant", "provision", "tbwa", "--json");
+        var again = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(events.Count, (await EventsAsync("tbwa")).Count);
     }
@@ -97,7 +97,7 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Installing_a_module_reports_its_scripts_and_that_it_installed_it()
     {
-        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "platform")).ExitCode);
+        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "platform", "--no-verify")).ExitCode);
         var before = (await EventsAsync("platform")).Count;
 
         var install = await _platform.CliAsync("tenant", "install", "platform", "ipai_finance_ppm", "--json");
@@ -113,7 +113,7 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_relay_repeated_after_a_crash_before_it_cleared_the_store_writes_no_second_event()
     {
-        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "platform")).ExitCode);
+        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "platform", "--no-verify")).ExitCode);
         var outbox = _platform.Get<SchemaEventOutbox>();
         var store = new EventStore("platform", EventStore.SchemaStore, "postgres", "public");
         var rows = new[] { Guid.NewGuid(), Guid.NewGuid() };

@@ -76,7 +76,12 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
             INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, active, create_date, write_date)
             VALUES ('afc_client', 'AFC client operations', 'odoo_afc_client', 'afc_client', true, NOW(), NOW());
             """);
-        Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "afc_client")).ExitCode);
+        // `provision` ends with the gates (no --no-verify): their result is part of the run's JSON.
+        var provisioned = await _platform.CliAsync("tenant", "provision", "afc_client", "--in-process", "--json");
+        Assert.True(provisioned.ExitCode == 0, provisioned.ToString());
+        var verification = provisioned.Json().GetProperty("verification");
+        Assert.True(verification.GetProperty("passed").GetBoolean(), provisioned.ToString());
+        Assert.Equal(10, verification.GetProperty("gates").GetArrayLength());
 
         var run = await _platform.CliAsync("verify", "--all", "--in-process", "--json");
 
@@ -153,6 +158,61 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_several_tenants_share_fails_each_of_them_in_one_fleet_run_though_it_is_linted_once()
+    {
+        // platform and scout keep their rows in odoo_platform's public schema; tbwa has a database of its own.
+        await ExecuteAsync("odoo_platform", "ALTER TABLE res_users NO FORCE ROW LEVEL SECURITY");
+
+        var run = await _platform.CliAsync("verify", "--all", "--in-process", "--parallel", "3", "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        var failed = run.Json().GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!,
+            t => t.GetProperty("gates").EnumerateArray().Where(g => g.GetProperty("outcome").GetString() == "failed")
+                .Select(g => $"{g.GetProperty("name").GetString()}: {g.GetProperty("evidence").GetString()}").ToList());
+        Assert.Empty(failed["tbwa"]);
+        foreach (var code in new[] { "platform", "scout" })
+        {
+            Assert.True(failed[code] is [var only] && only.StartsWith("isolation: ", StringComparison.Ordinal)
+                && only.Contains("[rls_not_forced] odoo_platform/public.res_users", StringComparison.Ordinal), $"{code}: {string.Join("\n", failed[code])}");
+        }
+    }
+
+    [Fact]
+    public async Task Bench_verify_runs_every_gate_of_every_active_tenant_and_drops_its_tenants()
+    {
+        var run = await _platform.CliAsync("bench", "verify", "--tenants", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var result = run.Json();
+        Assert.Equal(5, result.GetProperty("tenants").GetInt32());
+        Assert.Equal(0, result.GetProperty("failed").GetInt32());
+        Assert.Equal(["registry", "schema", "database", "modules", "isolation", "rls", "dashboards", "sign_in", "dashboards_page", "guest_token"],
+            result.GetProperty("gates").EnumerateArray().Select(g => g.GetProperty("gate").GetString()));
+        Assert.True(result.GetProperty("seconds").GetDouble() > 0);
+        await using var platform = await _platform.OpenPlatformAsync();
+        Assert.Equal(0, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_tenant WHERE code LIKE 'bench_http_%'"));
+    }
+
+    [Fact]
+    public async Task Provision_ends_with_the_gates_and_exits_1_when_one_fails_unless_told_no_verify()
+    {
+        // Provisioning has nothing to repair here (the admin exists; the trigger only touches new users), but the
+        // gates' one-time user cannot sign in.
+        await ExecuteAsync("odoo_tbwa", """
+            CREATE FUNCTION public.refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.active := false; RETURN NEW; END $$;
+            CREATE TRIGGER refuse_users BEFORE INSERT ON res_users FOR EACH ROW EXECUTE FUNCTION public.refuse_users();
+            """);
+
+        var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--in-process");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("Tenant tbwa is active, but gate(s) sign_in, dashboards_page failed", run.Error, StringComparison.Ordinal);
+        var skipped = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json");
+        Assert.True(skipped.ExitCode == 0, skipped.ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, skipped.Json().GetProperty("verification").ValueKind);
+    }
+
+    [Fact]
     public async Task Sign_in_refused_at_the_tenants_host_fails_the_sign_in_gate_and_the_one_time_user_is_removed()
     {
         // Every login of tbwa is refused: a trigger that deactivates any new user (what a broken sign-in looks like from outside).
@@ -198,22 +258,21 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_missing_tenant_database_fails_the_database_gate_with_the_seeds_query()
+    public async Task A_missing_tenant_database_fails_the_database_gate_and_verify_still_reports_every_gate()
     {
         NpgsqlConnection.ClearAllPools();
         await ExecuteAsync("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND pid <> pg_backend_pid()");
         await ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa RENAME TO odoo_tbwa_away");
         try
         {
-            // The core gates only: `tenant verify` itself aborts when the tenant's database is missing (the HTTP gates'
-            // clean-up of their one-time user throws), so this asks the verifier directly.
-            var result = await _platform.Get<TenantVerifier>().VerifyAsync("tbwa", null, CancellationToken.None);
-            var gates = result.Gates.ToDictionary(g => g.Name, g => (g.Outcome, g.Evidence));
-            Assert.False(result.Passed);
+            var (exitCode, gates) = await VerifyTbwaAsync();
+            Assert.Equal(1, exitCode);
             AssertFailsWith(gates, "database", "SELECT datname FROM pg_database WHERE datname = 'odoo_tbwa' returned no row");
-            // The gates that open the tenant's database fail with it; registry and schema do not read it, and tbwa's charts
-            // read datasets of its schema in the data database, so those still pass.
-            AssertFailed(gates, "database", "modules", "isolation", "rls");
+            // Every gate that opens the tenant's database fails with it, pointing at the database gate (not at `make up`);
+            // registry and schema do not read it, and tbwa's charts read datasets of its schema in the data database.
+            AssertFailed(gates, "database", "modules", "isolation", "rls", "sign_in", "dashboards_page");
+            AssertFailsWith(gates, "modules", "database \"odoo_tbwa\" does not exist (see the database gate)");
+            AssertFailsWith(gates, "sign_in", "(see the database gate)");
         }
         finally
         {

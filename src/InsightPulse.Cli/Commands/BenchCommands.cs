@@ -16,6 +16,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Rls(context));
         bench.Subcommands.Add(HttpBenchCommand.Create(context));
         bench.Subcommands.Add(Bi(context));
+        bench.Subcommands.Add(Verify(context));
         root.Subcommands.Add(bench);
     }
 
@@ -128,6 +129,48 @@ internal static class BenchCommands
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Iterations} requests per chart; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). " +
                 $"Worst cold p95 {Ms(result.Charts.Max(c => c.ColdP95Ms))} ms (goal ≤ {BiBenchmarkResult.ColdP95GoalMs:0} ms).");
             return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Verify(CliContext context)
+    {
+        var defaults = new VerifyBenchmark.Options();
+        var tenants = new Option<int>("--tenants") { Description = $"Bench tenants besides the seed's (default {defaults.Tenants:N0}).", DefaultValueFactory = _ => defaults.Tenants };
+        var parallel = new Option<int>("--parallel") { Description = "Tenants verified at once (default: verify --all's).", DefaultValueFactory = _ => 0 };
+        var keep = new Option<bool>("--keep") { Description = "Keep the bench tenants for the next run (which reuses them when the count matches)." };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("verify", "`verify --all` over the seed tenants and N bench tenants, every gate, timed (goal: 1,000 tenants in under a minute).")
+        {
+            tenants, parallel, keep, json,
+        };
+        command.SetAction(context.Run<VerifyBenchmark>(async (benchmark, parse, ct) =>
+        {
+            var options = new VerifyBenchmark.Options(parse.GetValue(tenants), parse.GetValue(parallel), parse.GetValue(keep));
+            if (options.Tenants is < 1 or > 9999 || options.Parallel < 0)
+            {
+                await context.Error.WriteLineAsync("usage error: --tenants must be between 1 and 9999, --parallel 0 (default) or more.");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson)
+            {
+                await context.Output.WriteLineAsync(CliJson.Serialize(result));
+                return result.Failed == 0 ? ExitCode.Success : ExitCode.Failure;
+            }
+            static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+            var table = new Table().AddColumns("gate", "p50 ms", "p95 ms", "max ms", "skipped");
+            foreach (var gate in result.Gates)
+            {
+                table.AddRow(new[] { gate.Gate, Ms(gate.P50Ms), Ms(gate.P95Ms), Ms(gate.MaxMs), gate.Skipped.ToString(CultureInfo.InvariantCulture) }.Select(v => new Text(v)).ToArray());
+            }
+            context.Console.Write(table);
+            foreach (var evidence in result.FailedEvidence) await context.Error.WriteLineAsync($"FAILED {evidence}");
+            await context.Output.WriteLineAsync(
+                $"{result.Tenants:N0} tenants verified in {result.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({result.TenantsPerSecond.ToString("0.0", CultureInfo.InvariantCulture)}/s, {result.Parallel} at once; " +
+                $"per tenant p50 {Ms(result.TenantP50Ms)} ms, p95 {Ms(result.TenantP95Ms)} ms); {result.Failed} failed; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). Goal: 1,000 in under 60 s.");
+            return result.Failed == 0 ? ExitCode.Success : ExitCode.Failure;
         }));
         return command;
     }

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Verification;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace InsightPulse.Cli.Commands;
@@ -11,7 +13,7 @@ namespace InsightPulse.Cli.Commands;
 internal static class ProvisionCommands
 {
     /// <summary>The JSON shape of a run: one element per step.</summary>
-    private sealed record RunJson(Guid RunId, string Tenant, bool Changed, IReadOnlyList<StepJson> Steps);
+    private sealed record RunJson(Guid RunId, string Tenant, bool Changed, IReadOnlyList<StepJson> Steps, object? Verification);
 
     private sealed record StepJson(string Step, bool Acted, string Detail, double Seconds);
 
@@ -22,12 +24,31 @@ internal static class ProvisionCommands
         var adopt = new Option<bool>("--adopt") { Description = "Take over a tenant database that exists but was not created by provisioning." };
         var noWait = new Option<bool>("--no-wait") { Description = "Fail at once when another run is provisioning this tenant, instead of waiting for it." };
         var noTemplate = new Option<bool>("--no-template") { Description = "Create the tenant database from template0 and run every migration, instead of copying the module set's template database." };
-        var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active. Safe to run again.")
+        var noVerify = new Option<bool>("--no-verify") { Description = "Do not run the acceptance gates (`tenant verify`) once the tenant is active." };
+        var url = new Option<string?>("--url") { Description = "The web host the gates sign in at (as `tenant verify --url`)." };
+        var inProcess = new Option<bool>("--in-process") { Description = "Start a web host in this process for the gates (as `tenant verify --in-process`)." };
+        var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active; then verify it (`tenant verify`). Safe to run again.")
         {
-            code, json, adopt, noWait, noTemplate,
+            code, json, adopt, noWait, noTemplate, noVerify, url, inProcess,
         };
-        provision.SetAction(context.Run<TenantProvisioner>((provisioner, parse, ct) => ProvisionAsync(provisioner, context, parse.GetValue(code)!,
-            new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), parse.GetValue(json), ct)));
+        provision.SetAction(context.Run<TenantProvisioner, FleetVerifier, IConfiguration>(async (provisioner, verifier, configuration, parse, ct) =>
+        {
+            var tenantCode = parse.GetValue(code)!;
+            var asJson = parse.GetValue(json);
+            var run = await ProvisionAsync(provisioner, context, tenantCode,
+                new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), asJson, ct);
+            if (parse.GetValue(noVerify))
+            {
+                if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
+                return ExitCode.Success;
+            }
+            var (results, site) = await VerifyCommands.VerifyAsync(context, configuration, verifier, [tenantCode], new VerifyCommands.Settings(parse.GetValue(url), parse.GetValue(inProcess), 1, asJson), ct);
+            if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, VerifyCommands.ToJson(results[0], site))));
+            if (results[0].Passed) return ExitCode.Success;
+            await context.Error.WriteLineAsync(
+                $"Tenant {tenantCode} is active, but gate(s) {string.Join(", ", results[0].Gates.Where(g => g.Fails).Select(g => g.Name))} failed (evidence above); `./ipai tenant verify {tenantCode}` runs them again.");
+            return ExitCode.Failure;
+        }));
         tenant.Subcommands.Add(provision);
 
         var moduleName = new Argument<string>("module") { Description = "Module name, e.g. ipai_finance_ppm." };
@@ -37,7 +58,9 @@ internal static class ProvisionCommands
             var tenantCode = parse.GetValue(code)!;
             var module = catalog.Get(parse.GetValue(moduleName)!);
             await tenantModules.AddAsync(tenantCode, module.Name, ct);
-            return await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+            var run = await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
+            return ExitCode.Success;
         }));
         tenant.Subcommands.Add(install);
 
@@ -131,7 +154,11 @@ internal static class ProvisionCommands
     private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
         $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}  {PlatformCommands.Seconds(o.Elapsed)}";
 
-    private static async Task<int> ProvisionAsync(TenantProvisioner provisioner, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
+    private static RunJson ToJson(ProvisionResult result, object? verification) =>
+        new(result.RunId, result.Tenant, result.Changed, result.Steps.Select(s => new StepJson(s.Step, s.Acted, s.Detail, Math.Round(s.Elapsed.TotalSeconds, 4))).ToList(), verification);
+
+    /// <summary>One provisioning run; its steps and outcome go to stderr unless <paramref name="json"/> (the caller prints the JSON).</summary>
+    private static async Task<ProvisionResult> ProvisionAsync(TenantProvisioner provisioner, CliContext context, string code, TenantProvisioner.Options options, bool json, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (!json) await context.Error.WriteLineAsync($"Provisioning tenant {code}");
@@ -139,17 +166,12 @@ internal static class ProvisionCommands
             step => { if (!json) context.Error.WriteLine(PlatformCommands.FormatStep(step)); },
             message => context.Error.WriteLine(message),
             cancellationToken);
-        if (json)
-        {
-            await context.Output.WriteLineAsync(CliJson.Serialize(new RunJson(result.RunId, result.Tenant, result.Changed,
-                result.Steps.Select(s => new StepJson(s.Step, s.Acted, s.Detail, Math.Round(s.Elapsed.TotalSeconds, 4))).ToList())));
-        }
-        else
+        if (!json)
         {
             await context.Error.WriteLineAsync(result.Changed
                 ? $"Tenant {code} is active ({PlatformCommands.Seconds(clock.Elapsed)}, run {result.RunId})."
                 : $"Tenant {code} was already complete: nothing to do ({PlatformCommands.Seconds(clock.Elapsed)}).");
         }
-        return ExitCode.Success;
+        return result;
     }
 }

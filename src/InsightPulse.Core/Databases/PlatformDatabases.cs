@@ -137,6 +137,19 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
             ? Task.CompletedTask
             : ForgetAsync(database, Environment.Owner);
 
+    /// <summary>
+    /// Disposes every pool of a tenant's own database, whatever its login (never the platform or data database's):
+    /// a process that verifies hundreds of tenant databases as several roles lets each database's pools go when done.
+    /// </summary>
+    public async Task ForgetTenantDatabaseEverywhereAsync(string database)
+    {
+        if (database == Environment.PlatformDatabase || database == Environment.DataDatabase) return;
+        foreach (var key in _sources.Keys.Concat(_affinePools.Keys).Where(k => k.Database == database).Distinct().ToList())
+        {
+            await ForgetAsync(key.Database, key.User);
+        }
+    }
+
     /// <summary>The server's version (<c>SHOW server_version</c>), e.g. for benchmark and archive records.</summary>
     public async Task<string> ServerVersionAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Modules;
@@ -17,6 +18,19 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 {
     /// <summary>The migration runner's journal: in every store, no tenant data, granted to no runtime role.</summary>
     public const string MigrationJournal = MigrationRunner.Journal;
+
+    /// <summary>
+    /// The CTE <c>schema_relations(oid)</c>: the relations of the schemas <c>@schemas</c> (text[]), found through the
+    /// dependency PostgreSQL records from every relation (but a TOAST table or composite type) on its schema, with
+    /// <c>pg_depend</c>'s reference index. <c>pg_class</c> has no index on the schema: filtering it by schema scans
+    /// every relation of every tenant schema of the database (42,000 rows at 1,000 tenants, ~15 ms a query).
+    /// </summary>
+    public const string SchemaRelations = """
+        schema_relations AS MATERIALIZED (
+            SELECT d.objid AS oid FROM pg_namespace n
+            JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'n'
+            WHERE n.nspname = ANY (@schemas))
+        """;
 
     /// <summary>Lint names (stable: scripts and tests match on them).</summary>
     public static class Names
@@ -71,61 +85,98 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     /// The provisioning gate: findings for <paramref name="tenant"/>'s database and schema (and the server), to be
     /// called after its modules and databank were applied; refuse to activate the tenant when any is an ERROR.
     /// </summary>
-    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken, SharedFindings? shared = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var tenants = await registry.ListSharingStoresAsync(tenant, cancellationToken);
-        return await CheckAsync(StoresOf(tenants, tenant), cancellationToken);
+        var tenants = shared is null
+            ? await registry.ListSharingStoresAsync(tenant, cancellationToken)
+            : (await shared.TenantsAsync(() => registry.ListAsync(cancellationToken)))
+                .Where(t => t.DbName == tenant.DbName || t.SupabaseSchema == tenant.SupabaseSchema || t.Code == tenant.Code).ToList();
+        return await CheckAsync(StoresOf(tenants, tenant), cancellationToken, shared);
+    }
+
+    /// <summary>
+    /// The findings of one run over many tenants (<c>verify --all</c>): the server's and those of each store several
+    /// tenants share (the shared database's <c>public</c>) are made once in the run, by the first tenant that needs
+    /// them, and given to the others; each tenant's own stores are checked for it. The registry is read once per run.
+    /// </summary>
+    public sealed class SharedFindings
+    {
+        private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<IsolationFinding>>>> _checks = new(StringComparer.Ordinal);
+        private Lazy<Task<IReadOnlyList<Tenant>>>? _tenants;
+
+        /// <summary>The registry as the run's first check read it: which tenants share which store.</summary>
+        internal Task<IReadOnlyList<Tenant>> TenantsAsync(Func<Task<IReadOnlyList<Tenant>>> list) =>
+            LazyInitializer.EnsureInitialized(ref _tenants, () => new Lazy<Task<IReadOnlyList<Tenant>>>(list)).Value;
+
+        internal Task<IReadOnlyList<IsolationFinding>> GetOrAdd(string key, Func<Task<IReadOnlyList<IsolationFinding>>> check) =>
+            _checks.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<IsolationFinding>>>(check)).Value;
     }
 
     private List<TenantStoreRef> StoresOf(IReadOnlyList<Tenant> tenants, Tenant tenant) =>
         TenantStoreRef.Of(tenants.Where(t => t.Code != tenant.Code).Append(tenant), databases.Environment.DataDatabase, includeDrafts: true)
             .Where(s => s.Tenants.Contains(tenant.Code)).ToList();
 
-    private async Task<IReadOnlyList<IsolationFinding>> CheckAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<IsolationFinding>> CheckAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken, SharedFindings? shared = null)
     {
         var findings = new List<IsolationFinding>();
-        await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
+        findings.AddRange(await SharedAsync(shared, "server", async () =>
         {
-            findings.AddRange(await CheckServerAsync(data, cancellationToken));
-        }
+            await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
+            return await CheckServerAsync(data, cancellationToken);
+        }));
         var contextChecked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var store in stores)
         {
-            await using var connection = await OpenAsync(store.Database, cancellationToken);
-            if (connection is null)
-            {
-                findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
-                    $"database {store.Database} does not exist: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
-                continue;
-            }
-            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { store.Schema }, cancellationToken: cancellationToken)))
-            {
-                findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
-                    $"schema {store.Schema} does not exist in {store.Database}: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
-                continue;
-            }
-            var roles = await RuntimeRoleGuard.ExistingRuntimeRolesAsync(connection, source.Names, cancellationToken);
-            var storeFindings = new List<IsolationFinding>();
-            storeFindings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
-            storeFindings.AddRange(await CheckFunctionsAsync(connection, store, roles, contextChecked.Add(store.Database), cancellationToken));
-            storeFindings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
-            findings.AddRange(ApplyWaivers(store, storeFindings));
-            foreach (var role in roles)
-            {
-                foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, role, cancellationToken))
-                {
-                    findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleOwnsObjects, store.TenantText, store.Database, owned.Name,
-                        $"{owned.Kind} {owned.Name} is owned by {owned.Owner}{(owned.Owner == role ? "" : $" (of which {role} is a member)")}: an owner can disable or drop the policies.",
-                        owned.Owner == role
-                            ? $"ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;"
-                            : $"REVOKE {Sql.Identifier(owned.Owner)} FROM {Sql.Identifier(role)};"));
-                }
-            }
+            var checkContext = contextChecked.Add(store.Database);
+            // Only a store several tenants share is asked for again in one run.
+            findings.AddRange(store.Tenants.Count > 1
+                ? await SharedAsync(shared, $"{store.Database}\n{store.Schema}\n{checkContext}", () => CheckStoreAsync(store, checkContext, cancellationToken))
+                : await CheckStoreAsync(store, checkContext, cancellationToken));
         }
         return findings.OrderBy(f => f.Level).ThenBy(f => f.Database, StringComparer.Ordinal).ThenBy(f => f.ObjectName, StringComparer.Ordinal)
             .ThenBy(f => f.Lint, StringComparer.Ordinal).ToList();
+    }
+
+    private static Task<IReadOnlyList<IsolationFinding>> SharedAsync(SharedFindings? shared, string key, Func<Task<IReadOnlyList<IsolationFinding>>> check) =>
+        shared is null ? check() : shared.GetOrAdd(key, check);
+
+    /// <summary>One store's findings; <paramref name="checkContext"/>: also its database's tenant-context function (once per database and check).</summary>
+    private async Task<IReadOnlyList<IsolationFinding>> CheckStoreAsync(TenantStoreRef store, bool checkContext, CancellationToken cancellationToken)
+    {
+        var findings = new List<IsolationFinding>();
+        await using var connection = await OpenAsync(store.Database, cancellationToken);
+        if (connection is null)
+        {
+            findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
+                $"database {store.Database} does not exist: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
+            return findings;
+        }
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { store.Schema }, cancellationToken: cancellationToken)))
+        {
+            findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
+                $"schema {store.Schema} does not exist in {store.Database}: nothing to check.", $"provision the tenant: `./ipai tenant provision {store.Tenants[0]}`."));
+            return findings;
+        }
+        var roles = await RuntimeRoleGuard.ExistingRuntimeRolesAsync(connection, source.Names, cancellationToken);
+        var storeFindings = new List<IsolationFinding>();
+        storeFindings.AddRange(await CheckRelationsAsync(connection, store, roles, cancellationToken));
+        storeFindings.AddRange(await CheckFunctionsAsync(connection, store, roles, checkContext, cancellationToken));
+        storeFindings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
+        findings.AddRange(ApplyWaivers(store, storeFindings));
+        foreach (var role in roles)
+        {
+            foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, role, cancellationToken))
+            {
+                findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleOwnsObjects, store.TenantText, store.Database, owned.Name,
+                    $"{owned.Kind} {owned.Name} is owned by {owned.Owner}{(owned.Owner == role ? "" : $" (of which {role} is a member)")}: an owner can disable or drop the policies.",
+                    owned.Owner == role
+                        ? $"ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;"
+                        : $"REVOKE {Sql.Identifier(owned.Owner)} FROM {Sql.Identifier(role)};"));
+            }
+        }
+        return findings;
     }
 
     /// <summary>
@@ -224,7 +275,8 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     private static async Task<IReadOnlyList<IsolationFinding>> CheckRelationsAsync(NpgsqlConnection connection, TenantStoreRef store, IReadOnlyList<string> roles, CancellationToken cancellationToken)
     {
-        var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition("""
+        var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition($$"""
+            WITH {{SchemaRelations}}
             SELECT c.oid::bigint AS oid, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
                    a.attnum IS NOT NULL AS "HasTenantId",
                    EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS "TenantIndexed",
@@ -234,20 +286,20 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                    array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
                          WHERE c.relkind IN ('r', 'p') AND has_table_privilege(r, c.oid, 'TRUNCATE')), ',') AS "TruncatersText",
                    EXISTS (SELECT 1 FROM aclexplode(c.relacl) x WHERE x.grantee = 0) AS "PublicGrant"
-            FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
+            FROM schema_relations r
+            JOIN pg_class c ON c.oid = r.oid
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-            WHERE n.nspname = @schema AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             ORDER BY c.relname
-            """, new { schema = store.Schema, roles }, cancellationToken: cancellationToken))).ToList();
-        var policies = (await connection.QueryAsync<PolicyRow>(new CommandDefinition("""
+            """, new { schemas = new[] { store.Schema }, roles }, cancellationToken: cancellationToken))).ToList();
+        var policies = (await connection.QueryAsync<PolicyRow>(new CommandDefinition($$"""
+            WITH {{SchemaRelations}}
             SELECT c.relname AS "TableName", p.polname AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
                    pg_get_expr(p.polqual, p.polrelid) AS "UsingExpr", pg_get_expr(p.polwithcheck, p.polrelid) AS "CheckExpr"
-            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @schema
+            FROM schema_relations r JOIN pg_class c ON c.oid = r.oid JOIN pg_policy p ON p.polrelid = c.oid
             ORDER BY c.relname, p.polname
-            """, new { schema = store.Schema }, cancellationToken: cancellationToken))).ToLookup(p => p.TableName, StringComparer.Ordinal);
+            """, new { schemas = new[] { store.Schema } }, cancellationToken: cancellationToken))).ToLookup(p => p.TableName, StringComparer.Ordinal);
 
         var findings = new List<IsolationFinding>();
         void Add(IsolationLevel level, string lint, string name, string detail, string fix) =>

@@ -37,16 +37,23 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         }
         if (problems.Count > 0 && problems[0].Contains("does not exist", StringComparison.Ordinal)) return problems;
         var tenants = await registry.ListAsync(cancellationToken);
-        foreach (var store in TenantStoreRef.Of(tenants, databases.Environment.DataDatabase))
+        // One catalogue query per database, for all of its stores (a fleet of schema tenants is one query, not one per tenant).
+        foreach (var stores in TenantStoreRef.Of(tenants, databases.Environment.DataDatabase).GroupBy(s => s.Database, StringComparer.Ordinal))
         {
-            await using var connection = await OpenIfExistsAsync(store, cancellationToken);
-            if (connection is null) continue;
-            foreach (var owned in await OwnedObjectsAsync(connection, store, role, cancellationToken))
+            IReadOnlyList<OwnedObject> owned;
+            await using (var connection = await OpenIfExistsAsync(stores.Key, cancellationToken))
             {
-                problems.Add($"it owns (or is a member of {owned.Owner}, the owner of) {owned.Kind} {owned.Name} in {store.Database}; " +
-                    (owned.Owner == role
-                        ? $"fix: `ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;` (the owner role runs migrations, the runtime role owns nothing)."
-                        : $"fix: `REVOKE {Sql.Identifier(owned.Owner)} FROM {quoted};`."));
+                if (connection is null) continue;
+                owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), role, cancellationToken);
+            }
+            // A check over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
+            await databases.ForgetTenantDatabaseAsync(stores.Key);
+            foreach (var o in owned)
+            {
+                problems.Add($"it owns (or is a member of {o.Owner}, the owner of) {o.Kind} {o.Name} in {stores.Key}; " +
+                    (o.Owner == role
+                        ? $"fix: `ALTER {o.Kind.ToUpperInvariant()} {o.Name} OWNER TO <owner role>;` (the owner role runs migrations, the runtime role owns nothing)."
+                        : $"fix: `REVOKE {Sql.Identifier(o.Owner)} FROM {quoted};`."));
             }
         }
         return problems;
@@ -82,22 +89,30 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY (@roles) ORDER BY rolname", new { roles = names.RuntimeRoles() }, cancellationToken: cancellationToken))).ToArray();
 
+    /// <summary>The schema of <c>ipai.current_tenant_id()</c>, checked with every store: who owns it can replace the function every policy calls.</summary>
+    private const string ContextSchema = "ipai";
+
     /// <summary>Objects of a store owned by <paramref name="role"/> or by a role it is a member of.</summary>
-    internal static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, string role, CancellationToken cancellationToken) =>
-        (await connection.QueryAsync<OwnedObject>(new CommandDefinition("""
+    internal static Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, string role, CancellationToken cancellationToken) =>
+        OwnedObjectsAsync(connection, [store.Schema], store.Kind == TenantStore.Database, role, cancellationToken);
+
+    /// <summary>Objects of the schemas <paramref name="schemas"/> of one database (and the database itself when <paramref name="isDatabase"/>) owned by <paramref name="role"/> or a role it is a member of.</summary>
+    private static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, string[] schemas, bool isDatabase, string role, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<OwnedObject>(new CommandDefinition($$"""
+            WITH {{IsolationLint.SchemaRelations}}
             SELECT kind, name, owner FROM (
                 SELECT 'schema' AS kind, quote_ident(n.nspname) AS name, n.nspowner AS owner_oid
-                FROM pg_namespace n WHERE n.nspname = @schema AND @schema <> 'public'
+                FROM pg_namespace n WHERE n.nspname = ANY (@schemas) AND n.nspname <> 'public'
                 UNION ALL
                 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
                             WHEN 'f' THEN 'foreign table' ELSE 'table' END,
                        quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname IN (@schema, 'ipai') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                FROM schema_relations r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
                 UNION ALL
                 SELECT 'function', quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.proowner
                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname IN (@schema, 'ipai')
+                WHERE n.nspname = ANY (@schemas)
                 UNION ALL
                 SELECT 'database', quote_ident(d.datname), d.datdba
                 FROM pg_database d WHERE d.datname = current_database() AND @isDatabase
@@ -105,13 +120,13 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
             CROSS JOIN LATERAL (SELECT pg_get_userbyid(o.owner_oid) AS owner) w
             WHERE pg_has_role(@role, o.owner_oid, 'MEMBER')
             ORDER BY kind, name
-            """, new { schema = store.Schema, role, isDatabase = store.Kind == TenantStore.Database }, cancellationToken: cancellationToken))).ToList();
+            """, new { schemas = schemas.Append(ContextSchema).Distinct(StringComparer.Ordinal).ToArray(), role, isDatabase }, cancellationToken: cancellationToken))).ToList();
 
-    private async Task<NpgsqlConnection?> OpenIfExistsAsync(TenantStoreRef store, CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection?> OpenIfExistsAsync(string database, CancellationToken cancellationToken)
     {
         try
         {
-            var connection = await databases.Get(store.Database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            var connection = await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
             return connection;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)

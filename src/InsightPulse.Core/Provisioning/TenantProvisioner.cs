@@ -80,6 +80,15 @@ public sealed class TenantProvisioner(
         }
     }
 
+    /// <summary>The scripts fingerprint of <paramref name="code"/>'s last succeeded run (null: none, or one from before fingerprints).</summary>
+    public async Task<string?> LastScriptsAsync(string code, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+            SELECT scripts FROM ipai_provision_run WHERE tenant_code = @code AND outcome = 'succeeded' ORDER BY started_at DESC LIMIT 1
+            """, new { code }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>
     /// The fingerprint of the tenant scripts each tenant's last succeeded run applied (<see cref="ScriptsFingerprint"/>),
     /// by tenant code; null for a run of a build before that was recorded. Tenants without a succeeded run are absent.

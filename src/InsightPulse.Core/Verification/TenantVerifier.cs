@@ -44,10 +44,12 @@ public sealed class TenantVerifier(
 
     /// <summary>
     /// Runs every gate for <paramref name="code"/>; <paramref name="more"/> adds gates of the caller's (each given the
-    /// tenant), appended after the core gates.
+    /// tenant), appended after the core gates. A run over many tenants passes them one <paramref name="shared"/>, so
+    /// that what they share (the server, the shared database's <c>public</c>) is linted once.
     /// </summary>
     public async Task<TenantVerification> VerifyAsync(
-        string code, Func<Tenant, CancellationToken, IAsyncEnumerable<VerificationGate>>? more, CancellationToken cancellationToken)
+        string code, Func<Tenant, CancellationToken, IAsyncEnumerable<VerificationGate>>? more, CancellationToken cancellationToken,
+        IsolationLint.SharedFindings? shared = null)
     {
         var clock = Stopwatch.StartNew();
         var tenant = await registry.GetAsync(code, cancellationToken);
@@ -57,7 +59,7 @@ public sealed class TenantVerifier(
             await GateAsync("schema", () => SchemaAsync(tenant, cancellationToken)),
             await GateAsync("database", () => DatabaseAsync(tenant, cancellationToken)),
             await GateAsync("modules", () => ModulesAsync(tenant, cancellationToken)),
-            await GateAsync("isolation", () => IsolationAsync(tenant, cancellationToken)),
+            await GateAsync("isolation", () => IsolationAsync(tenant, shared, cancellationToken)),
             await GateAsync("rls", () => RlsAsync(tenant, cancellationToken)),
             await GateAsync("dashboards", () => DashboardsAsync(tenant, cancellationToken)),
         };
@@ -80,9 +82,17 @@ public sealed class TenantVerifier(
         }
         catch (Exception e) when (e is NpgsqlException or Errors.OperatorException or InvalidOperationException or TimeoutException or HttpRequestException)
         {
-            return new VerificationGate(name, VerificationGate.Failed, e is PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed);
+            return new VerificationGate(name, VerificationGate.Failed, Describe(e), clock.Elapsed);
         }
     }
+
+    /// <summary>A gate's failure for the operator: a missing tenant database points at the gate that says what to do.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } missing => $"{missing.MessageText} (see the database gate)",
+        PostgresException pg => PostgresErrors.Describe(pg),
+        _ => e.Message,
+    };
 
     private static (string, string) Pass(string evidence) => (VerificationGate.Passed, evidence);
 
@@ -161,7 +171,7 @@ public sealed class TenantVerifier(
                 else if (row.Version != module.Version || row.State != "installed") problems.Add($"{module.Name} {row.Version} ({row.State}), this build ships {module.Version}");
             }
         }
-        var recorded = (await provisioner.LastScriptsAsync(cancellationToken)).GetValueOrDefault(tenant.Code);
+        var recorded = await provisioner.LastScriptsAsync(tenant.Code, cancellationToken);
         if (recorded != provisioner.ScriptsFingerprint)
         {
             problems.Add(recorded is null ? "no succeeded provisioning run recorded this build's scripts" : $"last run applied scripts {recorded[..12]}…, this build's are {provisioner.ScriptsFingerprint[..12]}…");
@@ -186,9 +196,9 @@ public sealed class TenantVerifier(
     }
 
     /// <summary>The isolation lint clean for the tenant, and its rows invisible from another tenant's context and from none.</summary>
-    private async Task<(string, string)> IsolationAsync(Tenant tenant, CancellationToken cancellationToken)
+    private async Task<(string, string)> IsolationAsync(Tenant tenant, IsolationLint.SharedFindings? shared, CancellationToken cancellationToken)
     {
-        var errors = (await lint.CheckTenantAsync(tenant, cancellationToken)).Where(f => f.Level == IsolationLevel.Error).ToList();
+        var errors = (await lint.CheckTenantAsync(tenant, cancellationToken, shared)).Where(f => f.Level == IsolationLevel.Error).ToList();
         if (errors.Count > 0)
         {
             return Fail($"isolation lint: {string.Join(" ", errors.Select(f => $"[{f.Lint}] {f.Database}/{f.ObjectName}: {f.Detail}"))} (`./ipai lint --tenant {tenant.Code}`)");
@@ -199,12 +209,13 @@ public sealed class TenantVerifier(
         {
             // As the runtime role, through whatever it may read: what the web runtime would see in another tenant's context.
             await using var connection = await databases.Get(database, RuntimeLogin()).OpenConnectionAsync(cancellationToken);
-            var tables = (await connection.QueryAsync<string>(new CommandDefinition("""
-                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = @schema AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE')
+            var tables = (await connection.QueryAsync<string>(new CommandDefinition($$"""
+                WITH {{IsolationLint.SchemaRelations}}
+                SELECT c.relname FROM schema_relations r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE')
                   AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
                 ORDER BY c.relname
-                """, new { schema }, cancellationToken: cancellationToken))).ToList();
+                """, new { schemas = new[] { schema } }, cancellationToken: cancellationToken))).ToList();
             if (tables.Count == 0) continue;
             var count = string.Join(" + ", tables.Select(t => $"(SELECT count(*) FROM {Sql.Identifier(schema)}.{Sql.Identifier(t)} WHERE tenant_id = @code)"));
             await using var owner = await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);

@@ -15,6 +15,7 @@ using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Core.Verification;
 using InsightPulse.Web.Bi;
+using Npgsql;
 
 namespace InsightPulse.Web.Verification;
 
@@ -29,6 +30,9 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
 {
     public static readonly IReadOnlyList<string> Names = ["sign_in", "dashboards_page", "guest_token"];
 
+    /// <summary>A gate added only when the one-time user could not be removed after the gates that use it.</summary>
+    public const string LeftBehindGate = "sign_in_cleanup";
+
     /// <summary>The gates for <paramref name="tenant"/> at <paramref name="site"/> (e.g. http://127.0.0.1:8069), in order.</summary>
     public async IAsyncEnumerable<VerificationGate> RunAsync(Tenant tenant, Uri site, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -40,14 +44,18 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
         http.DefaultRequestHeaders.Host = host;
         var login = "ipai_verify_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var signedIn = false;
+        var created = false;
+        string? leftBehind = null;
         try
         {
             yield return await TenantVerifier.GateAsync("sign_in", async () =>
             {
                 var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
                 await CreateUserAsync(tenant, login, password, cancellationToken);
-                var form = await http.GetStringAsync("/login", cancellationToken);
-                var token = TokenField().Match(form);
+                created = true;
+                using var formPage = await http.GetAsync("/login", cancellationToken);
+                if (!formPage.IsSuccessStatusCode) return (VerificationGate.Failed, $"GET http://{host}/login answered {(int)formPage.StatusCode} {formPage.StatusCode}");
+                var token = TokenField().Match(await formPage.Content.ReadAsStringAsync(cancellationToken));
                 if (!token.Success) return (VerificationGate.Failed, $"GET http://{host}/login has no sign-in form");
                 using var posted = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
                 {
@@ -77,7 +85,12 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
         }
         finally
         {
-            await RemoveUserAsync(tenant, login, CancellationToken.None);
+            if (created) leftBehind = await TryRemoveUserAsync(tenant, login);
+        }
+        if (leftBehind is not null)
+        {
+            // Only when the one-time user could not be removed: it stays active (with a password nobody knows) until it is.
+            yield return new VerificationGate(LeftBehindGate, VerificationGate.Failed, leftBehind, TimeSpan.Zero);
         }
         yield return await TenantVerifier.GateAsync("guest_token", () => GuestTokenAsync(tenant, site, host, cancellationToken));
     }
@@ -150,7 +163,7 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
     /// <summary>The one-time verification user: inactive for anyone else's purposes, removed right after the gates.</summary>
     private async Task CreateUserAsync(Tenant tenant, string login, string password, CancellationToken cancellationToken)
     {
-        var hash = await Task.Run(() => PasswordHash.Of(password), cancellationToken);
+        var hash = PasswordHash.OfGeneratedSecret(password);
         await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
@@ -160,13 +173,23 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task RemoveUserAsync(Tenant tenant, string login, CancellationToken cancellationToken)
+    /// <summary>Removes the one-time user; null when it is gone, else what went wrong and how to remove it by hand.</summary>
+    private async Task<string?> TryRemoveUserAsync(Tenant tenant, string login)
     {
-        await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM res_users WHERE login = @login", new { login }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(CancellationToken.None);
+            await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+            await TenantContext.SetAsync(connection, transaction, tenant.Code, CancellationToken.None);
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM res_users WHERE login = @login", new { login }, transaction));
+            await transaction.CommitAsync(CancellationToken.None);
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return $"the one-time user {login} of {tenant.DbName} could not be removed ({(e is PostgresException pg ? pg.MessageText : e.Message)}); " +
+                $"remove it: ./ipai psql {tenant.DbName} -c \"SELECT set_config('app.tenant_id', '{tenant.Code}', false); DELETE FROM res_users WHERE login = '{login}'\"";
+        }
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
