@@ -26,21 +26,34 @@ public sealed class PostgresUrlTests
         Assert.Equal("secret@x", url.Password);
         Assert.Equal("postgres", url.Database);
         Assert.Equal(SslMode.Require, url.SslMode);
-        Assert.Contains("supa", url.IgnoredParameters);
-        Assert.DoesNotContain("sslmode", url.IgnoredParameters);
+        Assert.Empty(url.IgnoredParameters);
+        // As the document writes it, without Prisma's pgbouncer=true: the port says it is Supabase's transaction pooler.
+        Assert.True(url.BehindTransactionPooler);
+        Assert.Equal("port 6543", url.PoolerEvidence);
+        var environment = PlatformEnvironment.External(url, new PlatformOptions());
+        Assert.True(environment.Server.BehindTransactionPooler);
+        Assert.EndsWith("(through a transaction-mode pooler: port 6543)", environment.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", environment.Description, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("?sslmode=require&pgbouncer=true", true)]
-    [InlineData("?pgbouncer=false", false)]
-    [InlineData("?sslmode=require", false)]
-    public void Pgbouncer_true_marks_a_transaction_mode_pooler(string query, bool pooler)
+    [InlineData("pooler.example.com:6543/postgres?sslmode=require&supa=base-pooler.x", "port 6543")]
+    [InlineData("pooler.example.com:6543/postgres?sslmode=require", "port 6543")]
+    [InlineData("pooler.example.com:5432/postgres?supa=base-pooler.x", "supa=base-pooler.x")]
+    [InlineData("db.example.com:5432/postgres?sslmode=require&pgbouncer=true", "pgbouncer=true")]
+    [InlineData("pooler.example.com:6543/postgres?pgbouncer=false", null)] // the operator says it is not
+    [InlineData("pooler.example.com:6543/postgres?supa=base-pooler.x&pgbouncer=false", null)]
+    [InlineData("db.example.com:5432/postgres?sslmode=require", null)]
+    [InlineData("db.example.com/postgres", null)]
+    public void A_transaction_pooler_is_recognised_as_supabase_and_prisma_write_it_and_the_operator_has_the_last_word(string rest, string? evidence)
     {
-        var url = PostgresUrl.Parse(WithPassword("postgres.abcd", "pw", "aws-1-us-east-1.pooler.supabase.com:6543/postgres" + query));
+        var url = PostgresUrl.Parse(WithPassword("postgres.abcd", "pw", rest));
 
-        Assert.Equal(pooler, url.BehindTransactionPooler);
+        Assert.Equal(evidence, url.PoolerEvidence);
+        Assert.Equal(evidence is not null, url.BehindTransactionPooler);
         Assert.DoesNotContain("pgbouncer", url.IgnoredParameters);
-        Assert.Equal(pooler, PlatformEnvironment.External(url, new PlatformOptions()).Server.BehindTransactionPooler);
+        Assert.DoesNotContain("supa", url.IgnoredParameters);
+        Assert.Equal(evidence is not null, PlatformEnvironment.External(url, new PlatformOptions()).Server.BehindTransactionPooler);
     }
 
     [Fact]

@@ -27,7 +27,8 @@ public sealed record PlatformEnvironment(
         ArgumentNullException.ThrowIfNull(names);
         var login = new PostgresLogin(url.Username, url.Password);
         return new PlatformEnvironment(PlatformMode.External, new PostgresServer(url.Host, url.Port, url.SslMode, url.BehindTransactionPooler, url.ConnectionLimit),
-            login, login, PlatformOptions.PlatformDatabase, url.Database, url.Redacted);
+            login, login, PlatformOptions.PlatformDatabase, url.Database,
+            url.PoolerEvidence is null ? url.Redacted : $"{url.Redacted} (through a transaction-mode pooler: {url.PoolerEvidence})");
     }
 
     public static PlatformEnvironment Managed(ManagedCluster cluster, PlatformOptions names)

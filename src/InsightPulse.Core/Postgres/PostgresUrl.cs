@@ -4,10 +4,11 @@ namespace InsightPulse.Core.Postgres;
 
 /// <summary>
 /// A <c>postgres://user:pass@host:port/db?sslmode=…</c> URL as Supabase hands it out, turned into an
-/// Npgsql connection string. <c>sslmode</c> is read; <c>pgbouncer=true</c> (Prisma's convention for Supabase's
-/// transaction pooler) says that the server is reached through a transaction-mode pooler, which keeps no prepared
-/// statement from one transaction to the next; <c>connection_limit=N</c> (Prisma's name too) caps each of the
-/// platform's connection pools at N connections; other parameters (the pooler's <c>supa=…</c>) are ignored.
+/// Npgsql connection string. <c>sslmode</c> is read. The server is reached through a transaction-mode pooler, which
+/// keeps no prepared statement or session state from one transaction to the next, when the URL says so as Supabase
+/// writes it (port <see cref="TransactionPoolerPort"/>, or its pooler's <c>supa=…</c> parameter) or as Prisma does
+/// (<c>pgbouncer=true</c>); <c>pgbouncer=false</c> says it is not, whatever the port. <c>connection_limit=N</c>
+/// (Prisma's name too) caps each of the platform's connection pools at N connections; other parameters are ignored.
 /// </summary>
 public sealed record PostgresUrl
 {
@@ -19,8 +20,17 @@ public sealed record PostgresUrl
     public SslMode SslMode { get; init; } = SslMode.Prefer;
     public IReadOnlyList<string> IgnoredParameters { get; init; } = [];
 
-    /// <summary><c>pgbouncer=true</c>: a transaction-mode pooler stands in front of the server (no prepared statements).</summary>
-    public bool BehindTransactionPooler { get; init; }
+    /// <summary>A transaction-mode pooler stands in front of the server (no prepared statements, no session state): see <see cref="PoolerEvidence"/>.</summary>
+    public bool BehindTransactionPooler => PoolerEvidence is not null;
+
+    /// <summary>What in the URL says that a transaction-mode pooler stands in front (e.g. <c>port 6543</c>); null when none does.</summary>
+    public string? PoolerEvidence { get; init; }
+
+    /// <summary>The port of Supabase's transaction-mode pooler (its session mode and the database itself are on 5432).</summary>
+    public const int TransactionPoolerPort = 6543;
+
+    /// <summary>The parameter Supabase's pooler URLs carry (<c>supa=base-pooler.x</c>).</summary>
+    public const string SupabasePoolerParameter = "supa";
 
     /// <summary><c>connection_limit=N</c>: at most N connections per pool (unset: Npgsql's default, 100).</summary>
     public int? ConnectionLimit { get; init; }
@@ -64,7 +74,8 @@ public sealed record PostgresUrl
         };
         var ignored = new List<string>();
         var sslMode = SslMode.Prefer;
-        var pooler = false;
+        bool? pgbouncer = null;
+        string? supabasePooler = null;
         int? connectionLimit = null;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -86,7 +97,7 @@ public sealed record PostgresUrl
             }
             else if (key == "pgbouncer")
             {
-                pooler = value switch
+                pgbouncer = value switch
                 {
                     "true" => true,
                     "false" => false,
@@ -99,11 +110,23 @@ public sealed record PostgresUrl
                     ? limit
                     : throw new FormatException($"POSTGRES_URL has connection_limit={Sql.Printable(value)}: use a whole number from 1 to {MaxConnectionLimit}.");
             }
+            else if (key == SupabasePoolerParameter)
+            {
+                supabasePooler = $"{SupabasePoolerParameter}={value}";
+            }
             else
             {
                 ignored.Add(key);
             }
         }
-        return result with { SslMode = sslMode, IgnoredParameters = ignored, BehindTransactionPooler = pooler, ConnectionLimit = connectionLimit };
+        // The operator's word (pgbouncer=…) first; then what Supabase's pooler URLs look like.
+        var evidence = pgbouncer switch
+        {
+            true => "pgbouncer=true",
+            false => null,
+            null when result.Port == TransactionPoolerPort => $"port {TransactionPoolerPort}",
+            null => supabasePooler,
+        };
+        return result with { SslMode = sslMode, IgnoredParameters = ignored, PoolerEvidence = evidence, ConnectionLimit = connectionLimit };
     }
 }
