@@ -90,24 +90,22 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         ArgumentNullException.ThrowIfNull(tenant);
         var tenants = shared is null
             ? await registry.ListSharingStoresAsync(tenant, cancellationToken)
-            : (await shared.TenantsAsync(() => registry.ListAsync(cancellationToken)))
-                .Where(t => t.DbName == tenant.DbName || t.SupabaseSchema == tenant.SupabaseSchema || t.Code == tenant.Code).ToList();
+            // The same tenants as ListSharingStoresAsync's query, from the registry the run read once.
+            : shared.Tenants.Where(t => t.DbName == tenant.DbName || t.SupabaseSchema == tenant.SupabaseSchema || t.Code == tenant.Code).ToList();
         return await CheckAsync(StoresOf(tenants, tenant), cancellationToken, shared);
     }
 
     /// <summary>
     /// The findings of one run over many tenants (<c>verify --all</c>): the server's and those of each store several
     /// tenants share (the shared database's <c>public</c>) are made once in the run, by the first tenant that needs
-    /// them, and given to the others; each tenant's own stores are checked for it. The registry is read once per run.
+    /// them, and given to the others; each tenant's own stores are checked for it. <paramref name="tenants"/>: the
+    /// registry as the run read it once (which tenants share which store).
     /// </summary>
-    public sealed class SharedFindings
+    public sealed class SharedFindings(IReadOnlyList<Tenant> tenants)
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<IsolationFinding>>>> _checks = new(StringComparer.Ordinal);
-        private Lazy<Task<IReadOnlyList<Tenant>>>? _tenants;
 
-        /// <summary>The registry as the run's first check read it: which tenants share which store.</summary>
-        internal Task<IReadOnlyList<Tenant>> TenantsAsync(Func<Task<IReadOnlyList<Tenant>>> list) =>
-            LazyInitializer.EnsureInitialized(ref _tenants, () => new Lazy<Task<IReadOnlyList<Tenant>>>(list)).Value;
+        internal IReadOnlyList<Tenant> Tenants { get; } = tenants;
 
         internal Task<IReadOnlyList<IsolationFinding>> GetOrAdd(string key, Func<Task<IReadOnlyList<IsolationFinding>>> check) =>
             _checks.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<IsolationFinding>>>(check)).Value;

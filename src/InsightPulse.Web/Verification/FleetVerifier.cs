@@ -26,14 +26,17 @@ public sealed class FleetVerifier(TenantVerifier verifier, SiteGates gates, Tena
         ArgumentNullException.ThrowIfNull(site);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
         var results = new TenantVerification[codes.Count];
-        var shared = new IsolationLint.SharedFindings();
-        var databaseOf = (await registry.ListAsync(cancellationToken)).ToDictionary(t => t.Code, t => t.DbName, StringComparer.Ordinal);
+        var tenants = await registry.ListAsync(cancellationToken);
+        var shared = new IsolationLint.SharedFindings(tenants);
+        // The databases of one tenant each: their pools go when that tenant is done (another tenant's gates may still use a shared one's).
+        var ownDatabaseOf = tenants.GroupBy(t => t.DbName, StringComparer.Ordinal).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Single().Code, g => g.Key, StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, codes.Count), options, async (i, token) =>
         {
             var result = await verifier.VerifyAsync(codes[i], (t, ct) => gates.RunAsync(t, site, ct), token, shared);
             // A fleet of tenant databases must not keep a pool per database and role (the server's connections run out).
-            if (databaseOf.TryGetValue(codes[i], out var database)) await databases.ForgetTenantDatabaseEverywhereAsync(database);
+            if (ownDatabaseOf.TryGetValue(codes[i], out var database)) await databases.ForgetTenantDatabaseEverywhereAsync(database);
             await verifier.Log.RecordAsync(result, site.ToString(), token);
             results[i] = result;
             done?.Invoke(result);
