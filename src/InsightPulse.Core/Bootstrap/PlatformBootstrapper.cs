@@ -81,8 +81,7 @@ public sealed class PlatformBootstrapper(
 
         await Step("migrations", async () =>
         {
-            var applied = await MigrationRunner.ApplyAsync(databases.Platform, "platform",
-                Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/"), cancellationToken);
+            var applied = await MigrationRunner.ApplyAsync(databases.Platform, PlatformScope, PlatformScripts(), cancellationToken);
             return applied.Count > 0 ? (true, $"applied {string.Join(", ", applied)}") : (false, "all applied");
         });
         await Step("seed tenants", async () =>
@@ -141,6 +140,12 @@ public sealed class PlatformBootstrapper(
             }, false);
         }
     }
+
+    /// <summary>The journal scope of the platform database's own scripts.</summary>
+    public const string PlatformScope = "platform";
+
+    /// <summary>The platform database's scripts this build ships (db/platform), in order: what `up` applies and `doctor` expects applied.</summary>
+    public static IReadOnlyList<Migration> PlatformScripts() => Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/");
 
     private static async Task OpenAsync(NpgsqlConnection connection, PlatformEnvironment environment, CancellationToken cancellationToken)
     {

@@ -196,8 +196,8 @@ public sealed class PlatformDoctor(
         await using (var connection = await databases.Platform.OpenConnectionAsync(cancellationToken))
         {
             var applied = (await connection.QueryAsync<string>(new CommandDefinition(
-                $"SELECT migration_id FROM public.{MigrationRunner.Journal} WHERE scope = 'platform'", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
-            var pending = Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/").Select(m => m.Id).Where(id => !applied.Contains(id)).ToList();
+                $"SELECT migration_id FROM public.{MigrationRunner.Journal} WHERE scope = @scope", new { scope = PlatformBootstrapper.PlatformScope }, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            var pending = PlatformBootstrapper.PlatformScripts().Select(m => m.Id).Where(id => !applied.Contains(id)).ToList();
             if (pending.Count > 0)
             {
                 findings.Add(new(Checks.MigrationsPending, DoctorLevel.Error, $"platform scripts not applied: {string.Join(", ", pending)}", "./ipai up"));
