@@ -28,7 +28,8 @@ public static class CliApp
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables(prefix: "IPAI__")
             .AddInMemoryCollection([
-                new("POSTGRES_URL", Environment.GetEnvironmentVariable("POSTGRES_URL")),
+                new(PlatformEnvironment.PooledUrlVariable, Environment.GetEnvironmentVariable(PlatformEnvironment.PooledUrlVariable)),
+                new(PlatformEnvironment.DirectUrlVariable, Environment.GetEnvironmentVariable(PlatformEnvironment.DirectUrlVariable)),
                 new("ODOO_ADMIN_PASSWORD", Environment.GetEnvironmentVariable("ODOO_ADMIN_PASSWORD")),
             ])
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())

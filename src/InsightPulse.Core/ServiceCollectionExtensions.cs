@@ -23,8 +23,8 @@ namespace InsightPulse.Core;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Core services, shared by the CLI and the web host. POSTGRES_URL (environment or configuration) selects an
-    /// external server; without it the managed cluster under <c>Local:Home</c> is used.
+    /// Core services, shared by the CLI and the web host. POSTGRES_URL and POSTGRES_URL_NON_POOLING (environment or
+    /// configuration) select an external server; without them the managed cluster under <c>Local:Home</c> is used.
     /// </summary>
     public static IServiceCollection AddInsightPulseCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -39,7 +39,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new PlatformEnvironmentSource(
             sp.GetRequiredService<IOptions<PlatformOptions>>(),
             sp.GetRequiredService<ManagedCluster>(),
-            configuration["POSTGRES_URL"]));
+            configuration[PlatformEnvironment.PooledUrlVariable],
+            configuration[PlatformEnvironment.DirectUrlVariable]));
         services.AddSingleton<PlatformDatabases>();
         services.AddOptions<EventOptions>().BindConfiguration(EventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SchemaEventOutbox>();

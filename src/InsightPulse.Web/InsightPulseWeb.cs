@@ -66,6 +66,7 @@ public static class InsightPulseWeb
             return new LockoutPolicy(web.LockoutThreshold, TimeSpan.FromMinutes(web.LockoutMinutes));
         });
         services.AddSingleton<TenantRouteTable>();
+        services.AddSingleton<TenantAvailability>();
         services.AddHostedService<WebStartup>();
         services.AddTenantOperations();
         services.AddTenantApi();

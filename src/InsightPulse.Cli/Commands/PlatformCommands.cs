@@ -55,7 +55,7 @@ internal static class PlatformCommands
         PlatformBootstrapper.Options options, CancellationToken cancellationToken)
     {
         await context.Error.WriteLineAsync(source.Mode == PlatformMode.External
-            ? $"Platform on {source.Url!.Redacted}"
+            ? $"Platform on {source.Current.Description}"
             : $"Platform on the managed cluster in {source.Cluster.Home}");
         var clock = Stopwatch.StartNew();
         var steps = await bootstrapper.UpAsync(options,
@@ -89,7 +89,7 @@ internal static class PlatformCommands
     {
         if (source.Mode == PlatformMode.External)
         {
-            await context.Error.WriteLineAsync($"POSTGRES_URL is set ({source.Url!.Redacted}): that server is not managed here, nothing to stop.");
+            await context.Error.WriteLineAsync($"POSTGRES_URL is set ({source.Current.Description}): that server is not managed here, nothing to stop.");
             return ExitCode.Success;
         }
         if (!source.Cluster.IsInitialized)
@@ -115,6 +115,7 @@ internal static class PlatformCommands
             void Row(string key, string? value) => table.AddRow(new Text(key), new Text(value ?? "-"));
             Row("mode", status.Mode);
             Row("target", status.Target);
+            foreach (var url in status.Urls) Row(url.Variable, $"{url.Url}: {url.Serves}");
             Row("server", status.Server);
             Row("port", status.Port?.ToString(CultureInfo.InvariantCulture));
             Row("cluster dir", status.ClusterDir);

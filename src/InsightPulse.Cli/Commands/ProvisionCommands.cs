@@ -57,6 +57,8 @@ internal static class ProvisionCommands
         {
             var tenantCode = parse.GetValue(code)!;
             var module = catalog.Get(parse.GetValue(moduleName)!);
+            // Refused before the module is recorded, not after (the run that installs it needs a session).
+            provisioner.RequireSession($"Installing {module.Name} into tenant '{tenantCode}'");
             await tenantModules.AddAsync(tenantCode, module.Name, ct);
             var run = await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));

@@ -65,6 +65,7 @@ public sealed class PlatformBootstrapper(
         }
 
         var environment = source.Current;
+        environment.RequireSession("`./ipai up` (roles, databases, migrations, provisioning)");
         var names = source.Names;
         await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(environment.DataDatabase, environment.Bootstrap));
         await OpenAsync(admin, environment, cancellationToken);

@@ -5,6 +5,8 @@ public sealed record PlatformStatus
 {
     public required string Mode { get; init; }
     public required string Target { get; init; }
+    /// <summary>Each database URL in use and what it carries (passwords as <c>***</c>).</summary>
+    public IReadOnlyList<Databases.PlatformUrlUse> Urls { get; init; } = [];
     /// <summary><c>running</c>, <c>stopped</c>, <c>not_initialized</c> (managed), or <c>reachable</c>/<c>unreachable</c> (external).</summary>
     public required string Server { get; init; }
     public int? Port { get; init; }

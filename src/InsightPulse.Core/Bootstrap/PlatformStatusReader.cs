@@ -32,6 +32,7 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
         {
             Mode = source.Mode == PlatformMode.Managed ? "managed" : "external",
             Target = environment.Description,
+            Urls = environment.Urls,
             Server = source.Mode == PlatformMode.Managed ? "running" : "reachable",
             Port = environment.Server.Port,
             ClusterDir = source.Mode == PlatformMode.Managed ? cluster.State!.ClusterDir : null,

@@ -46,6 +46,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     /// </summary>
     public async Task<NpgsqlConnection> OpenSessionAsync(string applicationName, CancellationToken cancellationToken)
     {
+        Environment.RequireSession($"A session of its own ({applicationName})");
         var builder = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(Environment.PlatformDatabase, Environment.Owner, applicationName))
         {
             Pooling = false,
@@ -64,10 +65,17 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
         }
     }
 
+    /// <summary>
+    /// A pool's settings: the runtime roles' pools carry the request path and go to <see cref="PlatformEnvironment.RequestServer"/>
+    /// (Supabase's pooler, when POSTGRES_URL_NON_POOLING is given beside it); every other login's pool (the owner's
+    /// DDL, migrations, provisioning, registry) goes to <see cref="PlatformEnvironment.Server"/>.
+    /// </summary>
     private NpgsqlConnectionStringBuilder Settings(string database, PostgresLogin login)
     {
-        var settings = new NpgsqlConnectionStringBuilder(Environment.Server.ConnectionString(database, login));
-        Configure(settings, Environment.Server, runtimeRole: environment.Names.RuntimeRoles().Contains(login.Username));
+        var runtimeRole = environment.Names.RuntimeRoles().Contains(login.Username);
+        var server = runtimeRole ? Environment.RequestServer : Environment.Server;
+        var settings = new NpgsqlConnectionStringBuilder(server.ConnectionString(database, login));
+        Configure(settings, server, runtimeRole);
         return settings;
     }
 

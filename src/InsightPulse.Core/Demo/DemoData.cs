@@ -54,6 +54,7 @@ public sealed class DemoData(PlatformDatabases databases, TenantRegistry registr
         if (content.Count == 0) return new DemoResult(tenant.Code, false, NothingToLoad, DemoCounts.None, clock.Elapsed);
         RequireActive(tenant);
 
+        databases.Environment.RequireSession($"Demo data of tenant '{tenant.Code}'");
         await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var demoLock = await AdvisoryLock.AcquireAsync(platform, $"ipai:demo:{tenant.Code}", cancellationToken);
         if (await RecordAsync(platform, tenant.Code, cancellationToken) is { State: "loaded" } loaded)
@@ -126,6 +127,7 @@ public sealed class DemoData(PlatformDatabases databases, TenantRegistry registr
         var clock = Stopwatch.StartNew();
         var tenant = await registry.GetAsync(code, cancellationToken);
         var content = await ContentAsync(tenant, cancellationToken);
+        databases.Environment.RequireSession($"Demo data of tenant '{tenant.Code}'");
         await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await using var demoLock = await AdvisoryLock.AcquireAsync(platform, $"ipai:demo:{tenant.Code}", cancellationToken);
         var record = await RecordAsync(platform, tenant.Code, cancellationToken);

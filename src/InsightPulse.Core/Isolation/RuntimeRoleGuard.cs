@@ -10,41 +10,64 @@ namespace InsightPulse.Core.Isolation;
 /// Refuses a runtime (or BI) role that could escape row-level security: a superuser, a role with BYPASSRLS, a member
 /// of such a role, or a role that owns (or is a member of the owner of) an object in a tenant database or schema —
 /// owners may disable or drop policies. The web host calls <see cref="EnsureSafeAsync"/> before serving;
-/// <see cref="TenantDataAccess"/> calls it before the first unit of work.
+/// <see cref="TenantDataAccess"/> calls it before the first unit of work. A tenant database that is missing or does not
+/// answer is not a problem of the role: it is skipped and named in <see cref="RuntimeRoleCheck.Unreachable"/> (the
+/// role cannot reach it either), so one tenant's database never keeps a node from starting.
 /// </summary>
 public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry registry)
 {
-    /// <summary>Throws <see cref="RuntimeRoleUnsafeException"/> naming each problem and its fix.</summary>
-    public async Task EnsureSafeAsync(string role, CancellationToken cancellationToken)
+    /// <summary>Throws <see cref="RuntimeRoleUnsafeException"/> naming each problem and its fix; else what was checked.</summary>
+    public async Task<RuntimeRoleCheck> EnsureSafeAsync(string role, CancellationToken cancellationToken)
     {
-        var problems = await ProblemsAsync(role, cancellationToken);
-        if (problems.Count == 0) return;
+        var check = await CheckAsync(role, cancellationToken);
+        if (check.Problems.Count == 0) return check;
         throw new RuntimeRoleUnsafeException(
-            $"Role {role} must not be able to bypass row-level security, but: {string.Join(" ", problems)}")
+            $"Role {role} must not be able to bypass row-level security, but: {string.Join(" ", check.Problems)}")
         {
-            Problems = problems,
+            Problems = check.Problems,
         };
     }
 
     /// <summary>Each reason <paramref name="role"/> could bypass row-level security, with its fix; empty when safe.</summary>
-    public async Task<IReadOnlyList<string>> ProblemsAsync(string role, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ProblemsAsync(string role, CancellationToken cancellationToken) =>
+        (await CheckAsync(role, cancellationToken)).Problems;
+
+    /// <summary>The problems of <paramref name="role"/>, and the tenant databases that could not be checked.</summary>
+    public async Task<RuntimeRoleCheck> CheckAsync(string role, CancellationToken cancellationToken)
     {
         var quoted = Sql.Identifier(role);
         var problems = new List<string>();
+        var unreachable = new List<UnreachableDatabase>();
+        HashSet<string> connectable;
         await using (var connection = await databases.Data.OpenConnectionAsync(cancellationToken))
         {
             problems.AddRange(await AttributeProblemsAsync(connection, role, cancellationToken));
+            // Asked first, so that a missing database costs nothing: through a pooler, a login to one waits for its timeout.
+            connectable = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT datname FROM pg_database WHERE datallowconn", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
         }
-        if (problems.Count > 0 && problems[0].Contains("does not exist", StringComparison.Ordinal)) return problems;
+        if (problems.Count > 0 && problems[0].Contains("does not exist", StringComparison.Ordinal)) return new RuntimeRoleCheck(problems, unreachable);
         var tenants = await registry.ListAsync(cancellationToken);
         // One catalogue query per database, for all of its stores (a fleet of schema tenants is one query, not one per tenant).
         foreach (var stores in TenantStoreRef.Of(tenants, databases.Environment.DataDatabase).GroupBy(s => s.Database, StringComparer.Ordinal))
         {
-            IReadOnlyList<OwnedObject> owned;
-            await using (var connection = await OpenIfExistsAsync(stores.Key, cancellationToken))
+            var codes = stores.SelectMany(s => s.Tenants).Distinct(StringComparer.Ordinal).ToArray();
+            if (!connectable.Contains(stores.Key))
             {
-                if (connection is null) continue;
+                unreachable.Add(new UnreachableDatabase(stores.Key, codes, $"database {stores.Key} does not exist (or takes no connections)"));
+                continue;
+            }
+            IReadOnlyList<OwnedObject> owned;
+            try
+            {
+                await using var connection = await databases.Get(stores.Key, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
                 owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), role, cancellationToken);
+            }
+            catch (Exception e) when (stores.Key != databases.Environment.DataDatabase && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                unreachable.Add(new UnreachableDatabase(stores.Key, codes, PostgresErrors.Describe(e)));
+                await databases.ForgetTenantDatabaseAsync(stores.Key);
+                continue;
             }
             // A check over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
             await databases.ForgetTenantDatabaseAsync(stores.Key);
@@ -56,7 +79,7 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
                         : $"fix: `REVOKE {Sql.Identifier(o.Owner)} FROM {quoted};`."));
             }
         }
-        return problems;
+        return new RuntimeRoleCheck(problems, unreachable);
     }
 
     /// <summary>Superuser, BYPASSRLS, or membership in a role that is either.</summary>
@@ -121,17 +144,4 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
             WHERE pg_has_role(@role, o.owner_oid, 'MEMBER')
             ORDER BY kind, name
             """, new { schemas = schemas.Append(ContextSchema).Distinct(StringComparer.Ordinal).ToArray(), role, isDatabase }, cancellationToken: cancellationToken))).ToList();
-
-    private async Task<NpgsqlConnection?> OpenIfExistsAsync(string database, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
-            return connection;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
-        {
-            return null;
-        }
-    }
 }

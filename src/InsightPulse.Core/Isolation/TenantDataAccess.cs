@@ -16,7 +16,7 @@ namespace InsightPulse.Core.Isolation;
 /// </summary>
 public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnvironmentSource source, RuntimeRoleGuard guard)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task>> _checked = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<RuntimeRoleCheck>>> _checked = new(StringComparer.Ordinal);
 
     // A role's password, read from its secret file once (not once per unit of work).
     private readonly ConcurrentDictionary<string, PostgresLogin> _logins = new(StringComparer.Ordinal);
@@ -179,6 +179,12 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             await databases.ForgetAsync(database, login);
             throw;
         }
+        catch (Exception e) when (TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+        {
+            // This tenant's store does not answer (its database dropped, the pooler cannot reach it): this tenant is
+            // unavailable, not the node.
+            throw new TenantDatabaseUnavailableException(tenant.Code, database, e);
+        }
     }
 
     private (string Database, string Schema) Store(Tenant tenant, TenantStore store) => store == TenantStore.Database
@@ -201,18 +207,18 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     /// Checks, once per process, that the runtime role cannot bypass row-level security (<see cref="RuntimeRoleGuard"/>);
     /// the web host calls it before serving, every unit of work before its first query.
     /// </summary>
-    public Task EnsureRuntimeRoleSafeAsync(CancellationToken cancellationToken) => EnsureRoleCheckedAsync(source.Names.AppRole, cancellationToken);
+    public Task<RuntimeRoleCheck> EnsureRuntimeRoleSafeAsync(CancellationToken cancellationToken) => EnsureRoleCheckedAsync(source.Names.AppRole, cancellationToken);
 
-    private async Task EnsureRoleCheckedAsync(string role, CancellationToken cancellationToken)
+    private async Task<RuntimeRoleCheck> EnsureRoleCheckedAsync(string role, CancellationToken cancellationToken)
     {
-        var check = _checked.GetOrAdd(role, r => new Lazy<Task>(() => guard.EnsureSafeAsync(r, CancellationToken.None)));
+        var check = _checked.GetOrAdd(role, r => new Lazy<Task<RuntimeRoleCheck>>(() => guard.EnsureSafeAsync(r, CancellationToken.None)));
         try
         {
-            await check.Value.WaitAsync(cancellationToken);
+            return await check.Value.WaitAsync(cancellationToken);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _checked.TryRemove(new KeyValuePair<string, Lazy<Task>>(role, check)); // check again next time (the operator may have fixed it)
+            _checked.TryRemove(new KeyValuePair<string, Lazy<Task<RuntimeRoleCheck>>>(role, check)); // check again next time (the operator may have fixed it)
             throw;
         }
     }

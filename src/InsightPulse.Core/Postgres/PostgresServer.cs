@@ -10,6 +10,15 @@ namespace InsightPulse.Core.Postgres;
 /// </summary>
 public sealed record PostgresServer(string Host, int Port, SslMode SslMode = SslMode.Prefer, bool BehindTransactionPooler = false, int? ConnectionLimit = null)
 {
+    /// <summary>
+    /// What a login name carries after the role's name on this server: Supabase's pooler takes role <c>x</c> of a
+    /// project as <c>x.&lt;project-ref&gt;</c>, so its suffix is <c>.&lt;project-ref&gt;</c>; empty elsewhere.
+    /// </summary>
+    public string LoginSuffix { get; init; } = "";
+
+    /// <summary>The seconds a connection attempt may take, a pooler's queue included (PgBouncer's server_connect_timeout is 15 s too).</summary>
+    public const int ConnectTimeoutSeconds = 15;
+
     public string ConnectionString(string database, PostgresLogin login, string applicationName = "ipai")
     {
         ArgumentNullException.ThrowIfNull(login);
@@ -18,13 +27,16 @@ public sealed record PostgresServer(string Host, int Port, SslMode SslMode = Ssl
             Host = Host,
             Port = Port,
             Database = database,
-            Username = login.Username,
+            Username = login.Username + LoginSuffix,
             Password = login.Password,
             SslMode = SslMode,
             ApplicationName = applicationName,
             // No connection string is ever shown, but make sure Npgsql itself drops the password once connected.
             PersistSecurityInfo = false,
-            Timeout = 15,
+            Timeout = ConnectTimeoutSeconds,
+            // We never use GSSAPI. Npgsql's default (Prefer) asks for it first and, when a pooler refuses the login,
+            // tries again without it: that second try met PgBouncer's server_login_retry and waited out the timeout.
+            GssEncryptionMode = GssEncryptionMode.Disable,
             CommandTimeout = 300,
         };
         return builder.ConnectionString;
@@ -38,7 +50,7 @@ public sealed record PostgresServer(string Host, int Port, SslMode SslMode = Ssl
         {
             ["PGHOST"] = Host,
             ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PGUSER"] = login.Username,
+            ["PGUSER"] = login.Username + LoginSuffix,
             ["PGPASSWORD"] = login.Password,
             ["PGDATABASE"] = database,
             ["PGSSLMODE"] = SslMode switch

@@ -45,22 +45,25 @@ public sealed record PostgresUrl
 
     public override string ToString() => Redacted;
 
-    public static PostgresUrl Parse(string url)
+    public static PostgresUrl Parse(string url) => Parse(url, "POSTGRES_URL");
+
+    /// <summary>Parses the URL of <paramref name="variable"/> (its name is what error messages say).</summary>
+    public static PostgresUrl Parse(string url, string variable)
     {
         if (string.IsNullOrWhiteSpace(url))
         {
-            throw new FormatException("POSTGRES_URL is empty: set it to postgres://user:password@host:port/database.");
+            throw new FormatException($"{variable} is empty: set it to postgres://user:password@host:port/database.");
         }
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql"))
         {
             // Never echo the value: it may hold a password.
-            throw new FormatException("POSTGRES_URL is not a postgres:// URL: expected postgres://user:password@host:port/database?sslmode=require.");
+            throw new FormatException($"{variable} is not a postgres:// URL: expected postgres://user:password@host:port/database?sslmode=require.");
         }
         var userInfo = uri.UserInfo.Split(':', 2);
         var username = Uri.UnescapeDataString(userInfo[0]);
         if (username.Length == 0)
         {
-            throw new FormatException("POSTGRES_URL has no user name: expected postgres://user:password@host:port/database.");
+            throw new FormatException($"{variable} has no user name: expected postgres://user:password@host:port/database.");
         }
         var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "";
         var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
@@ -92,7 +95,7 @@ public sealed record PostgresUrl
                     "require" => SslMode.Require,
                     "verify-ca" => SslMode.VerifyCA,
                     "verify-full" => SslMode.VerifyFull,
-                    _ => throw new FormatException($"POSTGRES_URL has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
+                    _ => throw new FormatException($"{variable} has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
                 };
             }
             else if (key == "pgbouncer")
@@ -101,14 +104,14 @@ public sealed record PostgresUrl
                 {
                     "true" => true,
                     "false" => false,
-                    _ => throw new FormatException($"POSTGRES_URL has pgbouncer={Sql.Printable(value)}: use true or false."),
+                    _ => throw new FormatException($"{variable} has pgbouncer={Sql.Printable(value)}: use true or false."),
                 };
             }
             else if (key == "connection_limit")
             {
                 connectionLimit = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxConnectionLimit
                     ? limit
-                    : throw new FormatException($"POSTGRES_URL has connection_limit={Sql.Printable(value)}: use a whole number from 1 to {MaxConnectionLimit}.");
+                    : throw new FormatException($"{variable} has connection_limit={Sql.Printable(value)}: use a whole number from 1 to {MaxConnectionLimit}.");
             }
             else if (key == SupabasePoolerParameter)
             {

@@ -29,6 +29,7 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
         IReadOnlyList<string>? codes, int parallel, bool keepGoing, Action<TenantOutcome>? onTenant, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        databases.Environment.RequireSession("`./ipai migrate`");
         var tenants = codes ?? await FleetAsync(cancellationToken);
         foreach (var code in codes ?? []) await registry.GetAsync(code, cancellationToken);
 

@@ -454,6 +454,7 @@ public sealed class TenantArchiver(
     /// <summary>The tenant's provisioning lock (<see cref="TenantProvisioner.LockKey"/>): fails at once if a run holds it.</summary>
     private async Task<TenantLock> LockAsync(string code, CancellationToken cancellationToken)
     {
+        databases.Environment.RequireSession($"Deprovisioning or restoring tenant '{code}'");
         var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var held = await AdvisoryLock.TryAcquireAsync(connection, TenantProvisioner.LockKey(code), cancellationToken);
         if (held is null)

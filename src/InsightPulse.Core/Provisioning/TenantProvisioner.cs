@@ -53,11 +53,18 @@ public sealed class TenantProvisioner(
         ["bi_role"] = Sql.Identifier(source.Names.BiRole),
     };
 
+    /// <summary>
+    /// Refuses, before anything is recorded, work that will end in a provisioning run when this process has no
+    /// session to run it with (only a pooled URL): <see cref="PlatformEnvironment.RequireSession"/>.
+    /// </summary>
+    public void RequireSession(string work) => databases.Environment.RequireSession(work);
+
     public async Task<ProvisionResult> ProvisionAsync(
         string code, Options options, Action<StepResult>? onStep, Action<string>? onWait, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var tenant = await registry.GetAsync(code, cancellationToken);
+        RequireSession($"Provisioning tenant '{tenant.Code}'");
         await using var lockConnection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var tenantLock = await AdvisoryLock.TryAcquireAsync(lockConnection, LockKey(tenant.Code), cancellationToken);
         if (tenantLock is null)

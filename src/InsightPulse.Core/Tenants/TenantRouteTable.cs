@@ -9,10 +9,24 @@ namespace InsightPulse.Core.Tenants;
 /// memory and reloaded when PostgreSQL announces a registry change (LISTEN on <see cref="Channel"/>, raised by a
 /// trigger on <c>ipai_tenant</c>), so several nodes stay consistent without restarts. When the listening connection
 /// drops, it reconnects and reloads (a notification sent meanwhile is not lost: the reload reads the registry).
+/// A platform reached only through a transaction-mode pooler has no session to LISTEN on: the table then reads the
+/// registry's fingerprint every <see cref="PollInterval"/> and reloads when it changed.
 /// </summary>
 public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modules, PlatformDatabases databases, TenantHostOptions options) : IAsyncDisposable
 {
     public const string Channel = "ipai_tenant_changed";
+
+    /// <summary>How often a node without a session (only a pooled URL) looks for a registry change.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// What the route table depends on, in one value: count and an order-free sum of row hashes of the tenants and
+    /// their modules. One index-free scan of two small tables (about 1 ms at 1,000 tenants).
+    /// </summary>
+    internal const string FingerprintQuery = """
+        SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(t::text)::bigint), 0) FROM ipai_tenant t)
+            || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(m::text)::bigint), 0) FROM ipai_tenant_module m)
+        """;
 
     private readonly CancellationTokenSource _stop = new();
     private volatile TenantHostResolver _resolver = new([], options);
@@ -23,15 +37,25 @@ public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modu
     /// <summary>How many times the table was loaded (1 after <see cref="StartAsync"/>).</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>Loads the table and starts listening; returns once the first snapshot is in place.</summary>
+    /// <summary>Loads the table and starts listening (or polling); returns once the first snapshot is in place.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var problems = options.Problems();
         if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
+        if (!databases.Environment.HasSession)
+        {
+            var fingerprint = await FingerprintAsync(cancellationToken);
+            await ReloadAsync(cancellationToken);
+            _listening = Task.Run(() => PollAsync(fingerprint, _stop.Token), CancellationToken.None);
+            return;
+        }
         var listener = await ListenAsync(cancellationToken);
         await ReloadAsync(cancellationToken);
         _listening = Task.Run(() => LoopAsync(listener, _stop.Token), CancellationToken.None);
     }
+
+    /// <summary>How this node hears of registry changes: <c>listen</c> (a session of its own) or <c>poll</c>.</summary>
+    public string Updates => databases.Environment.HasSession ? "listen" : "poll";
 
     /// <summary>The tenant for a Host header, or null (unknown host).</summary>
     public Tenant? Resolve(string? host) => _resolver.Resolve(host);
@@ -89,6 +113,40 @@ public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modu
             }
         }
         await listener.DisposeAsync();
+    }
+
+    private async Task<string> FingerprintAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(FingerprintQuery, connection);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken) ?? "";
+    }
+
+    /// <summary>Without a session: reloads when the registry's fingerprint changed; a failed read is tried again at the next tick.</summary>
+    private async Task PollAsync(string fingerprint, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(PollInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    var now = await FingerprintAsync(stop);
+                    if (now == fingerprint) continue;
+                    await ReloadAsync(stop);
+                    fingerprint = now;
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException && !stop.IsCancellationRequested)
+                {
+                    // The server or the pooler is away: the table keeps its snapshot until a read succeeds.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // stopped
+        }
     }
 
     private async Task<NpgsqlConnection> ReconnectAsync(CancellationToken stop)

@@ -46,6 +46,13 @@ public sealed partial class EventDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Dispatcher) return;
+        if (!databases.Environment.HasSession)
+        {
+            // Leadership is a session advisory lock and wake-ups a LISTEN: neither survives a transaction-mode pooler.
+            // The events wait in the outbox (nothing is lost) for a node that has the direct URL.
+            Log.NoSession(logger);
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -192,6 +199,9 @@ public sealed partial class EventDispatcher(
 
         [LoggerMessage(5008, LogLevel.Warning, "Could not relay the {Store} store of tenant {Tenant} (tried again at the next pass): {Reason}")]
         public static partial void RelayFailed(ILogger logger, string tenant, string store, string reason);
+
+        [LoggerMessage(5009, LogLevel.Warning, "This node does not dispatch schema_changed events: its only database URL (POSTGRES_URL) goes through a transaction-mode pooler, and the dispatcher needs a session (set POSTGRES_URL_NON_POOLING). Events wait in the outbox for a node that has one.")]
+        public static partial void NoSession(ILogger logger);
 
         [LoggerMessage(5007, LogLevel.Error, "A pass of the event dispatcher failed; it runs again at the next wake-up")]
         public static partial void PassFailed(ILogger logger, Exception exception);

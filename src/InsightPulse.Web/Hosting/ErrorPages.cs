@@ -11,6 +11,16 @@ public static class ErrorPages
     {
         ArgumentNullException.ThrowIfNull(context);
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is TenantDatabaseUnavailableException unavailable)
+        {
+            // This tenant's database is missing or does not answer: 503 with Retry-After (and, when it is the tenant's
+            // own trouble, the next requests get it at once instead of waiting for a connection timeout each).
+            var availability = context.RequestServices.GetRequiredService<TenantAvailability>();
+            var retryAfter = unavailable.OfThisTenant
+                ? availability.RetryAfterSeconds(availability.Report(unavailable.TenantCode, unavailable.Database, unavailable.Reason))
+                : context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value.RetryAfterSeconds;
+            return TenantResolutionMiddleware.Unavailable(context, RequestTenant.Find(context)?.Name ?? unavailable.TenantCode, retryAfter);
+        }
         var (status, title, message) = error switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "The request could not be read. If you submitted a form, reload the page and try again."),

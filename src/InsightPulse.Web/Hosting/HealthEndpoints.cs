@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace InsightPulse.Web.Hosting;
 
-/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the routing table is loaded and the platform database answers.</summary>
+/// <summary>
+/// <c>/healthz</c>: the process answers. <c>/readyz</c>: the routing table is loaded and the platform database answers;
+/// it also names the tenants this node cannot reach now (<see cref="TenantAvailability"/>), which do not make the node unready.
+/// </summary>
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
@@ -15,7 +18,7 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ReadyAsync(TenantRouteTable routes, PlatformDatabases databases, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(TenantRouteTable routes, PlatformDatabases databases, TenantAvailability availability, CancellationToken cancellationToken)
     {
         if (routes.Version == 0) return TypedResults.Json(new { status = "starting" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         var clock = Stopwatch.StartNew();
@@ -31,6 +34,13 @@ public static class HealthEndpoints
         {
             return TypedResults.Json(new { status = "database unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        return TypedResults.Json(new { status = "ready", tenants = routes.Count, database_ms = clock.ElapsedMilliseconds });
+        return TypedResults.Json(new
+        {
+            status = "ready",
+            tenants = routes.Count,
+            database_ms = clock.ElapsedMilliseconds,
+            registry_updates = routes.Updates,
+            unavailable_tenants = availability.Outages.Select(o => new { code = o.TenantCode, database = o.Database, reason = o.Reason, since = o.Since }),
+        });
     }
 }

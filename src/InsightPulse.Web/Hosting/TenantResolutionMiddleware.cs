@@ -8,10 +8,10 @@ namespace InsightPulse.Web.Hosting;
 /// <summary>
 /// Routes every request to its tenant by host name, once, from the node's routing table (the seed's
 /// "--db-filter → tenant DB" step). An unknown host gets a 404 that names no tenant; a tenant being set up a 503 with
-/// <c>Retry-After</c>; a suspended or archived tenant a 403 page saying so. Health checks and assets are served for
-/// every host.
+/// <c>Retry-After</c>; a suspended or archived tenant a 403 page saying so; a tenant whose database cannot be reached
+/// (<see cref="TenantAvailability"/>) a 503 with <c>Retry-After</c>. Health checks and assets are served for every host.
 /// </summary>
-public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRouteTable routes, IOptions<WebOptions> options)
+public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRouteTable routes, TenantAvailability availability, IOptions<WebOptions> options)
 {
     private static readonly string[] HostFreePaths = ["/healthz", "/readyz", "/assets/", "/favicon.ico"];
 
@@ -32,8 +32,7 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRoute
         switch (tenant.State)
         {
             case TenantState.Active:
-                RequestTenant.Set(context, tenant);
-                return next(context);
+                return ServeAsync(context, tenant);
             case TenantState.Draft or TenantState.Provisioning:
                 context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 return StatusPages.Write(context, StatusCodes.Status503ServiceUnavailable, "Being set up",
@@ -44,5 +43,30 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRoute
                         ? $"{tenant.Name} is suspended. Its data is kept; ask your platform operator to resume it."
                         : $"{tenant.Name} is archived and no longer served. Ask your platform operator to restore it.");
         }
+    }
+
+    private async Task ServeAsync(HttpContext context, Tenant tenant)
+    {
+        if (await availability.CurrentAsync(tenant, context.RequestAborted) is { } outage)
+        {
+            await Unavailable(context, tenant.Name, availability.RetryAfterSeconds(outage));
+            return;
+        }
+        RequestTenant.Set(context, tenant);
+        await next(context);
+    }
+
+    /// <summary>The 503 of a tenant whose database cannot be reached now (problem JSON under <c>/api</c>).</summary>
+    internal static Task Unavailable(HttpContext context, string tenantName, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        const string Title = "Temporarily unavailable";
+        var message = $"{tenantName} cannot be reached right now: its data is not available. Try again in a moment; if it lasts, tell your platform operator.";
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Results.Problem(title: Title, detail: message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+        }
+        return StatusPages.Write(context, StatusCodes.Status503ServiceUnavailable, Title, message);
     }
 }

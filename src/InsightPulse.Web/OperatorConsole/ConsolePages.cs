@@ -108,7 +108,7 @@ public static class ConsolePages
         var rows = tenants.Select(t => Html.Of($"""
             <tr data-tenant="{t.Code}">
               <td><a href="/console/tenants/{t.Code}">{t.Code}</a><br><small class="muted">{t.Name}</small></td>
-              <td>{StateBadge(t.State)}</td>
+              <td>{StateBadge(t.State)}{Html.When(t.Unavailable is not null, Html.Of($"<br><span class=\"badge suspended\" title=\"{t.Unavailable}\" data-testid=\"unavailable\">unreachable</span>"))}</td>
               <td>{Links(t)}</td>
               <td><small>{t.DbName}<br>schema {t.SupabaseSchema}<br>{t.Server}</small></td>
               <td><small>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</small></td>
@@ -195,6 +195,7 @@ public static class ConsolePages
         var body = Html.Of($"""
             {Html.When(created, Html.Of($"<div class=\"notice\" role=\"status\">Tenant {t.Code} created as a draft: provision it to create its database and schema.</div>"))}
             {Html.When(error is not null, Html.Of($"<div class=\"alert\" role=\"alert\"><p>{error}</p></div>"))}
+            {Html.When(t.Unavailable is not null, Html.Of($"<div class=\"alert\" role=\"alert\" data-testid=\"unavailable\"><p>This node cannot reach the tenant's database, so its site answers 503 for now: {t.Unavailable}</p></div>"))}
             <div class="card">
               <p>State: <span data-testid="tenant-state" class="badge {t.State}">{t.State}</span></p>
               <dl class="facts">

@@ -1,6 +1,7 @@
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Hosting;
 
 namespace InsightPulse.Web.TenantOperations;
 
@@ -10,7 +11,7 @@ namespace InsightPulse.Web.TenantOperations;
 /// </summary>
 public sealed class TenantOverview(
     TenantRegistry registry, TenantModules modules, ProvisioningJournal journal, PlatformDatabases databases,
-    ProvisioningRunner runner, TenantHostOptions hosts)
+    ProvisioningRunner runner, TenantHostOptions hosts, TenantAvailability availability)
 {
     public async Task<IReadOnlyList<TenantResource>> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -31,7 +32,10 @@ public sealed class TenantOverview(
     public TenantResource Resource(Tenant tenant, HttpRequest request, IReadOnlyList<string> tenantModules, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun);
+        return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun) with
+        {
+            Unavailable = availability.Outages.FirstOrDefault(o => o.TenantCode == tenant.Code) is { } outage ? $"{outage.Reason} (since {outage.Since:u})" : null,
+        };
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public sealed record TenantResource(
     bool ProvisioningQueued,
     ProvisionRun? LastRun)
 {
+    /// <summary>Why this node cannot reach the tenant's database now (its host answers 503); null when it can.</summary>
+    public string? Unavailable { get; init; }
+
     public static TenantResource From(Tenant tenant, IReadOnlyList<string> hosts, IReadOnlyList<string> urls, string server, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
