@@ -270,9 +270,12 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
             AssertFailsWith(gates, "database", "SELECT datname FROM pg_database WHERE datname = 'odoo_tbwa' returned no row");
             // Every gate that opens the tenant's database fails with it, pointing at the database gate (not at `make up`);
             // registry and schema do not read it, and tbwa's charts read datasets of its schema in the data database.
-            AssertFailed(gates, "database", "modules", "isolation", "rls", "sign_in", "dashboards_page");
+            // Once the web host found tbwa's database missing (at sign-in), tbwa's host answers 503 with Retry-After,
+            // the guest-token API's too.
+            AssertFailed(gates, "database", "modules", "isolation", "rls", "sign_in", "dashboards_page", "guest_token");
             AssertFailsWith(gates, "modules", "database \"odoo_tbwa\" does not exist (see the database gate)");
             AssertFailsWith(gates, "sign_in", "(see the database gate)");
+            AssertFailsWith(gates, "guest_token", "answered 503");
         }
         finally
         {
