@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using Microsoft.AspNetCore.Hosting;
@@ -163,8 +164,8 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the node took {clock.Elapsed.TotalSeconds:0.0} s to start");
 
             var ready = await ReadyAsync(node.Client("localhost"));
-            var unavailable = Assert.Single(ready.GetProperty("unavailable_tenants").EnumerateArray());
-            Assert.Equal("doomed", unavailable.GetProperty("code").GetString());
+            // (vanishing too, when that test ran first: its database is dropped as well)
+            var unavailable = Assert.Single(ready.GetProperty("unavailable_tenants").EnumerateArray(), t => t.GetProperty("code").GetString() == "doomed");
             Assert.Contains("odoo_doomed does not exist", unavailable.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
             clock.Restart();
@@ -181,6 +182,40 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
             var tbwa = node.Client("tbwa.localhost");
             Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(tbwa, "admin", deployment.AdminPassword("tbwa"))).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_tenant_database_dropped_while_a_node_serves_it_costs_one_bounded_wait_then_503s_at_once()
+    {
+        await CreateAsync("vanishing");
+        var provision = await deployment.Scope.CliAsync("tenant", "provision", "vanishing", "--no-verify");
+        Assert.True(provision.ExitCode == 0, provision.ToString());
+        await using var node = await deployment.StartNodeAsync(pooledOnly: false);
+        // Signed in first: the node's pool keeps client connections to the pooler for this database.
+        Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(node.Client("vanishing.localhost"), "admin", deployment.AdminPassword("vanishing"))).StatusCode);
+        await using (var admin = new NpgsqlConnection(postgres.ConnectionString(postgres.AdminDatabase)))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync("DROP DATABASE odoo_vanishing WITH (FORCE)");
+        }
+
+        // The pooler queues the next statement while its logins to the dropped database fail (PgBouncer would wait
+        // 120 s): the first statement of a unit of work gets a connection attempt's time, then the tenant is marked.
+        var clock = Stopwatch.StartNew();
+        var first = await WebPlatform.SignInAsync(node.Client("vanishing.localhost"), "admin", deployment.AdminPassword("vanishing"));
+        var firstTook = clock.Elapsed;
+        clock.Restart();
+        var second = await node.Client("vanishing.localhost").GetAsync("/");
+        var secondTook = clock.Elapsed;
+
+        output.WriteLine($"first request {firstTook.TotalSeconds:0.0} s, second {secondTook.TotalMilliseconds:0} ms");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.True(first.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 }, "no Retry-After");
+        Assert.InRange(firstTook, TimeSpan.Zero, TimeSpan.FromSeconds(PostgresServer.ConnectTimeoutSeconds + 10));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.InRange(secondTook, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        Assert.Contains(await ReadyAsync(node.Client("localhost")) is var ready ? ready.GetProperty("unavailable_tenants").EnumerateArray().Select(t => t.GetProperty("code").GetString()) : [], c => c == "vanishing");
+        Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(node.Client("tbwa.localhost"), "admin", deployment.AdminPassword("tbwa"))).StatusCode);
     }
 
     private async Task CreateAsync(string code)

@@ -129,8 +129,15 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         try
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // First statement of the transaction; is_local = true: both end with the transaction.
-            await using (var context = new NpgsqlCommand(ContextSql, connection, transaction) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } })
+            // First statement of the transaction; is_local = true: both end with the transaction. Through a
+            // transaction-mode pooler it is also where the pooler logs in to the server for us, and a database that
+            // went away shows as a wait in the pooler's queue (PgBouncer: query_wait_timeout, 120 s): it gets the
+            // time of a connection attempt, no more.
+            await using (var context = new NpgsqlCommand(ContextSql, connection, transaction)
+            {
+                Parameters = { new() { Value = tenant!.Code }, new() { Value = path } },
+                CommandTimeout = PostgresServer.ConnectTimeoutSeconds,
+            })
             {
                 await context.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -143,10 +150,15 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         }
         catch (Exception e)
         {
-            var ended = e is NpgsqlException && lease.EndedWhileKept && !cancellationToken.IsCancellationRequested;
+            // A kept session that had ended (not one that timed out now: a second try would wait as long again).
+            var ended = e is NpgsqlException { InnerException: not TimeoutException } && lease.EndedWhileKept && !cancellationToken.IsCancellationRequested;
             if (transaction is not null) await transaction.DisposeAsync();
             await lease.DisposeAsync();
             if (ended && !lastAttempt) return null;
+            if (e is NpgsqlException { InnerException: TimeoutException } or PostgresException && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TenantDatabaseUnavailableException(tenant!.Code, Store(tenant, store).Database, e);
+            }
             throw;
         }
     }
