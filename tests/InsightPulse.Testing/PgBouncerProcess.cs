@@ -101,6 +101,8 @@ public sealed class PgBouncerProcess : IAsyncDisposable
             info.ArgumentList.Add(ini);
         }
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start pgbouncer.");
+        // Whatever a test forgets, the pooler goes with the test process.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillQuietly(process);
         // PgBouncer logs every connection to stderr as well: drain both pipes, or it blocks once a pipe's buffer is
         // full (that was the "15 s stall" after ~2,000 operations).
         var stderrLines = new ConcurrentQueue<string>();
@@ -158,6 +160,18 @@ public sealed class PgBouncerProcess : IAsyncDisposable
         }
         _process.Dispose();
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // already gone (or disposed)
+        }
     }
 
     /// <summary>A double-quoted auth file field (a double quote inside is doubled).</summary>

@@ -293,8 +293,10 @@ public sealed class Node(WebApplicationFactory<WebApp> factory) : IAsyncDisposab
 /// The class's platform: the lane's server emptied, PgBouncer (transaction mode, auth_query) in front of it, and
 /// <c>up --no-serve</c> run through the CLI with both URLs.
 /// </summary>
-public sealed class SupabaseDeployment : IAsyncDisposable
+public sealed class SupabaseDeployment : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public PlatformScope Scope { get; private set; } = null!;
@@ -353,7 +355,9 @@ public sealed class SupabaseDeployment : IAsyncDisposable
     /// <summary>A tenant's admin password, generated into the scope's secrets by provisioning.</summary>
     public string AdminPassword(string code) => Scope.Get<AdminPassword>().For(code).Password;
 
-    public async ValueTask DisposeAsync()
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 disposes a class fixture through this one (PgBouncer processes were
+    // left running otherwise).
+    public async Task DisposeAsync()
     {
         if (Bouncer is not null) await Bouncer.DisposeAsync();
         if (Scope is not null) await Scope.DisposeAsync();

@@ -126,7 +126,7 @@ public sealed record PlatformEnvironment(
         return new PlatformEnvironment(PlatformMode.Managed, server, cluster.Superuser, owner,
             PlatformOptions.PlatformDatabase, names.DataDatabase, description)
         {
-            Urls = [new PlatformUrlUse("managed", $"postgres://{owner.Username}:***@{server}/{PlatformOptions.PlatformDatabase}", "everything")],
+            Urls = [new PlatformUrlUse("managed cluster", $"postgres://{owner.Username}:***@{server}/{PlatformOptions.PlatformDatabase}", "everything")],
         };
     }
 
