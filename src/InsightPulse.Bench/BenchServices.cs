@@ -12,6 +12,7 @@ public static class BenchServices
         services.AddSingleton<HttpBenchmarkTenants>();
         services.AddSingleton<HttpBenchmark>();
         services.AddSingleton<VerifyBenchmark>();
+        services.AddSingleton<MigrateBenchmark>();
         return services;
     }
 }

@@ -72,6 +72,19 @@ public sealed class HttpBenchmarkTenants(
     }
 
     /// <summary>How many <c>bench_http_</c> tenants the registry holds and whether the fixed schema exists (the test checks cleanup with it).</summary>
+    /// <summary>
+    /// Exactly <paramref name="count"/> bench tenants: those a <c>--keep</c> run left when their number matches, else
+    /// the old ones dropped and new ones made (<see cref="CreateAsync"/>).
+    /// </summary>
+    public async Task EnsureAsync(int count, int projects, Action<string>? progress, CancellationToken cancellationToken)
+    {
+        var (existing, _) = await CountAsync(cancellationToken);
+        if (existing == count) return;
+        await DropAsync(progress, cancellationToken);
+        progress?.Invoke($"creating {count} bench tenant(s) (schema tenants, finance module, {projects} project(s) each)…");
+        await CreateAsync(count, projects, progress, cancellationToken);
+    }
+
     public async Task<(int Tenants, bool FixedSchemaExists)> CountAsync(CancellationToken cancellationToken)
     {
         var tenants = (await registry.ListAsync(cancellationToken)).Count(t => t.Code.StartsWith(CodePrefix, StringComparison.Ordinal));

@@ -29,13 +29,7 @@ public sealed class VerifyBenchmark(HttpBenchmarkTenants tenants, TenantVerifier
     public async Task<Result> RunAsync(Options options, Action<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var (existing, _) = await tenants.CountAsync(cancellationToken);
-        if (existing != options.Tenants)
-        {
-            await tenants.DropAsync(progress, cancellationToken);
-            progress?.Invoke($"creating {options.Tenants} bench tenant(s) (schema tenants, finance module, {options.Projects} project(s) each)…");
-            await tenants.CreateAsync(options.Tenants, options.Projects, progress, cancellationToken);
-        }
+        await tenants.EnsureAsync(options.Tenants, options.Projects, progress, cancellationToken);
         try
         {
             var codes = await verifier.ActiveTenantsAsync(cancellationToken);

@@ -16,16 +16,30 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
-    private async Task ExecuteAsync(string sql)
+    private async Task ExecuteAsync(string sql, string database = "postgres")
     {
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString(database));
         await connection.OpenAsync();
         await connection.ExecuteAsync(sql);
     }
 
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString("odoo_platform"));
+        await connection.OpenAsync();
+        return (await connection.ExecuteScalarAsync<T>(sql))!;
+    }
+
+    /// <summary>Every tenant as if last provisioned by an older build (other tenant scripts): each needs a run again.</summary>
+    private Task MakeEveryTenantStaleAsync() => ExecuteAsync("UPDATE ipai_provision_run SET scripts = 'an older build'", "odoo_platform");
+
+    private static Dictionary<string, System.Text.Json.JsonElement> Tenants(CliRun run) =>
+        run.Json().GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!);
+
     [Fact]
     public async Task Migrate_all_stops_at_the_first_failure_and_the_next_run_resumes_where_it_stopped()
     {
+        await MakeEveryTenantStaleAsync();
         await ExecuteAsync("DROP ROLE IF EXISTS fleet_stranger; CREATE ROLE fleet_stranger; ALTER SCHEMA scout OWNER TO fleet_stranger");
 
         var failed = await _platform.CliAsync("migrate", "--all", "--json");
@@ -55,6 +69,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
     [Fact]
     public async Task Keep_going_migrates_the_others_past_a_failure()
     {
+        await MakeEveryTenantStaleAsync();
         await ExecuteAsync("DROP ROLE IF EXISTS fleet_stranger; CREATE ROLE fleet_stranger; ALTER SCHEMA scout OWNER TO fleet_stranger");
 
         var run = await _platform.CliAsync("migrate", "--all", "--keep-going", "--parallel", "2", "--json");
@@ -67,6 +82,90 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_pass_with_nothing_to_apply_makes_no_provisioning_run_and_full_makes_one_per_tenant()
+    {
+        var runsBefore = await ScalarAsync<long>("SELECT count(*) FROM ipai_provision_run");
+
+        var pass = await _platform.CliAsync("migrate", "--all", "--json");
+
+        Assert.True(pass.ExitCode == 0, pass.ToString());
+        Assert.Equal(3, pass.Json().GetProperty("current").GetInt32());
+        Assert.All(Tenants(pass).Values, t => Assert.True(t.GetProperty("current").GetBoolean() && t.GetProperty("succeeded").GetBoolean()));
+        Assert.Equal(runsBefore, await ScalarAsync<long>("SELECT count(*) FROM ipai_provision_run"));
+        Assert.Equal(3, await ScalarAsync<long>(
+            "SELECT count(*) FROM ipai_fleet_run_tenant WHERE outcome = 'succeeded' AND run_id = (SELECT id FROM ipai_fleet_run ORDER BY started_at DESC LIMIT 1)"));
+
+        var full = await _platform.CliAsync("migrate", "--all", "--full", "--json");
+
+        Assert.True(full.ExitCode == 0, full.ToString());
+        Assert.Equal(0, full.Json().GetProperty("current").GetInt32());
+        Assert.Equal(runsBefore + 3, await ScalarAsync<long>("SELECT count(*) FROM ipai_provision_run"));
+    }
+
+    [Fact]
+    public async Task A_module_asked_for_after_the_last_run_makes_that_tenant_not_current()
+    {
+        // As `tenant install` leaves it when killed between recording the module and its run.
+        await ExecuteAsync("INSERT INTO ipai_tenant_module (tenant_code, module) VALUES ('platform', 'ipai_finance_ppm')", "odoo_platform");
+
+        var pass = await _platform.CliAsync("migrate", "--all", "--json");
+
+        Assert.True(pass.ExitCode == 0, pass.ToString());
+        var tenants = Tenants(pass);
+        Assert.False(tenants["platform"].GetProperty("current").GetBoolean());
+        Assert.True(tenants["platform"].GetProperty("changed").GetBoolean());
+        Assert.True(tenants["tbwa"].GetProperty("current").GetBoolean());
+        Assert.True(tenants["scout"].GetProperty("current").GetBoolean());
+        // Its run made it current again: the next pass has nothing to do.
+        var again = await _platform.CliAsync("migrate", "--all", "--json");
+        Assert.Equal(3, again.Json().GetProperty("current").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_failing_canary_stops_the_fleet_even_with_keep_going()
+    {
+        await MakeEveryTenantStaleAsync();
+        await ExecuteAsync("DROP ROLE IF EXISTS fleet_stranger; CREATE ROLE fleet_stranger; ALTER SCHEMA scout OWNER TO fleet_stranger");
+        try
+        {
+            // Registry order: platform, scout, tbwa. Canaries: the first two that need a run.
+            var run = await _platform.CliAsync("migrate", "--all", "--canary", "2", "--keep-going", "--parallel", "2", "--json");
+
+            Assert.Equal(1, run.ExitCode);
+            var tenants = Tenants(run);
+            Assert.True(tenants["platform"].GetProperty("canary").GetBoolean());
+            Assert.True(tenants["platform"].GetProperty("succeeded").GetBoolean());
+            Assert.True(tenants["scout"].GetProperty("canary").GetBoolean());
+            Assert.False(tenants["scout"].GetProperty("succeeded").GetBoolean());
+            Assert.False(tenants.ContainsKey("tbwa"), run.Output);
+        }
+        finally
+        {
+            await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {postgres.Admin.Username}");
+        }
+        var human = await _platform.CliAsync("migrate", "--all", "--canary", "1");
+        // The next run resumes: platform was done, scout is the canary now, then tbwa.
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Contains("Resumed fleet run", human.Error, StringComparison.Ordinal);
+        Assert.Contains("3 of 3 tenant(s) up to date", human.Error, StringComparison.Ordinal);
+        Assert.Matches(@"scout\s+(migrated|up to date) \(canary\)", human.Error);
+    }
+
+    [Fact]
+    public async Task Bench_migrate_times_the_pass_with_nothing_to_apply_and_the_full_pass_and_drops_its_tenants()
+    {
+        var run = await _platform.CliAsync("bench", "migrate", "--tenants", "2", "--full", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var passes = run.Json().GetProperty("passes").EnumerateArray().ToList();
+        Assert.Equal(2, passes.Count);
+        // Nothing to apply: all five (three seed, two bench) current, none ran; --full: all five ran.
+        Assert.Equal((5, 5, 0, 0), (passes[0].GetProperty("tenants").GetInt32(), passes[0].GetProperty("current").GetInt32(), passes[0].GetProperty("ran").GetInt32(), passes[0].GetProperty("failed").GetInt32()));
+        Assert.Equal((5, 0, 5, 0), (passes[1].GetProperty("tenants").GetInt32(), passes[1].GetProperty("current").GetInt32(), passes[1].GetProperty("ran").GetInt32(), passes[1].GetProperty("failed").GetInt32()));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM ipai_tenant WHERE code LIKE 'bench_http_%'"));
+    }
+
+    [Fact]
     public async Task Migrate_of_an_up_to_date_tenant_changes_nothing_and_a_usage_error_exits_2()
     {
         var run = await _platform.CliAsync("migrate", "tbwa", "--json");
@@ -75,5 +174,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.False(run.Json().GetProperty("tenants")[0].GetProperty("changed").GetBoolean());
         Assert.Equal(2, (await _platform.CliAsync("migrate")).ExitCode);
         Assert.Equal(2, (await _platform.CliAsync("migrate", "tbwa", "--all")).ExitCode);
+        Assert.Equal(2, (await _platform.CliAsync("migrate", "tbwa", "--canary", "1")).ExitCode);
+        Assert.Equal(2, (await _platform.CliAsync("migrate", "--all", "--canary", "-1")).ExitCode);
     }
 }

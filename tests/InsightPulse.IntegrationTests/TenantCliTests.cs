@@ -125,7 +125,49 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
         var scout = run.Output.IndexOf("Scout Retail Intelligence", StringComparison.Ordinal);
         var tbwa = run.Output.IndexOf("TBWA Philippines", StringComparison.Ordinal);
         Assert.True(platform >= 0 && platform < scout && scout < tbwa, run.Output);
-        Assert.Contains("3 tenant(s)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("1–3 of 3 tenant(s).", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_summarizes_tenant_databases_past_a_few_and_lists_them_when_asked()
+    {
+        foreach (var i in Enumerable.Range(1, 5))
+        {
+            Assert.Equal(0, (await _platform.CliAsync("tenant", "create", $"fleet_{i}", "--name", $"Fleet {i}")).ExitCode);
+        }
+
+        var summary = await _platform.CliAsync("status");
+        var listed = await _platform.CliAsync("status", "--databases");
+        var json = await _platform.CliAsync("status", "--json");
+
+        // Drafts: registered, their databases not made yet.
+        Assert.Contains("6 (6 missing: odoo_fleet_1, odoo_fleet_2", summary.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("database (tenant)", summary.Output, StringComparison.Ordinal);
+        Assert.Equal(6, listed.Output.Split('\n').Count(l => l.Contains("database (tenant)", StringComparison.Ordinal)));
+        Assert.Equal(6, json.Json().GetProperty("databases").EnumerateArray().Count(d => d.GetProperty("role").GetString() == "tenant"));
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_state_module_and_text_and_pages()
+    {
+        var page = await _platform.CliAsync("tenant", "list", "--limit", "1", "--offset", "1", "--json");
+        var text = await _platform.CliAsync("tenant", "list", "--search", "PHILIPPINES", "--json");
+        var module = await _platform.CliAsync("tenant", "list", "--module", "ipai_finance_ppm", "--json");
+        var drafts = await _platform.CliAsync("tenant", "list", "--state", "draft", "--json");
+        var active = await _platform.CliAsync("tenant", "list", "--state", "active", "--json");
+        var wrong = await _platform.CliAsync("tenant", "list", "--state", "gone", "--limit", "0");
+
+        static string[] Codes(CliRun run) => [.. run.Json().EnumerateArray().Select(t => t.GetProperty("code").GetString()!)];
+        Assert.Equal(["scout"], Codes(page));
+        Assert.Contains("2–2 of 3 tenant(s); the next page: --offset 2", page.Error, StringComparison.Ordinal);
+        Assert.Equal(["tbwa"], Codes(text));
+        Assert.Equal(["scout", "tbwa"], Codes(module));
+        Assert.Equal(["platform", "scout", "tbwa"], Codes(drafts)); // registered by `up --no-provision`, not provisioned
+        Assert.Empty(Codes(active));
+        Assert.Contains("no tenant matches.", active.Error, StringComparison.Ordinal);
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("--state must be one of draft, provisioning, active, suspended, archived.", wrong.Error, StringComparison.Ordinal);
+        Assert.Contains("--limit must be a whole number from 1 to 1000.", wrong.Error, StringComparison.Ordinal);
     }
 
     [Fact]

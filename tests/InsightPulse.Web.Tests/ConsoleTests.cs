@@ -54,6 +54,27 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
     }
 
     [Fact]
+    public async Task The_console_list_searches_filters_by_state_and_pages()
+    {
+        var admin = await web.AdminClientAsync("localhost", "platform");
+
+        var search = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?q=TBWA"));
+        var active = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?state=active"));
+        var beyond = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?offset=100000"));
+        var refused = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?state=gone"));
+
+        Assert.Contains("data-tenant=\"tbwa\"", search, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-tenant=\"scout\"", search, StringComparison.Ordinal);
+        Assert.Contains("value=\"TBWA\"", search, StringComparison.Ordinal); // the search box keeps what was typed
+        Assert.Contains("data-tenant=\"scout\"", active, StringComparison.Ordinal);
+        Assert.Contains("<option value=\"active\" selected>", active, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-tenant=", beyond, StringComparison.Ordinal);
+        Assert.Contains("rel=\"prev\"", beyond, StringComparison.Ordinal);
+        Assert.Contains("That filter was not understood", refused, StringComparison.Ordinal);
+        Assert.Contains("data-tenant=\"tbwa\"", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_console_lists_every_tenant_with_state_domain_stores_server_and_last_run_step_times()
     {
         var admin = await web.AdminClientAsync("localhost", "platform");

@@ -27,6 +27,37 @@ public sealed class TenantApiTests(PostgresFixture postgres, WebPlatform web) : 
     }
 
     [Fact]
+    public async Task The_list_pages_with_a_total_and_a_next_link_and_filters_by_state_module_and_text()
+    {
+        var api = Api();
+
+        var first = await api.GetAsync($"{TenantApi.Prefix}?limit=2");
+        var second = await api.GetAsync(first.Headers.GetValues("Link").Single().Split('>')[0].TrimStart('<'));
+        var finance = await api.GetAsync($"{TenantApi.Prefix}?module=ipai_finance_ppm&state=active");
+        var text = await api.GetAsync($"{TenantApi.Prefix}?q=philippines");
+        var wrong = await api.GetAsync($"{TenantApi.Prefix}?state=gone&limit=5000&offset=-1");
+        var all = await api.GetAsync($"{TenantApi.Prefix}?limit=1000");
+
+        static async Task<string[]> Codes(HttpResponseMessage response) =>
+            [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(t => t.GetProperty("code").GetString()!)];
+        var total = int.Parse(first.Headers.GetValues("X-Total-Count").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var every = await Codes(all);
+        Assert.True(total >= 3 && total == every.Length, $"{total}");
+        Assert.Equal(every[..2], await Codes(first));
+        Assert.Contains("rel=\"next\"", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        Assert.Contains("limit=2", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        Assert.Equal(every[2], (await Codes(second))[0]);
+        Assert.Equal(total.ToString(System.Globalization.CultureInfo.InvariantCulture), second.Headers.GetValues("X-Total-Count").Single());
+        Assert.Contains("tbwa", await Codes(finance));
+        Assert.DoesNotContain("platform", await Codes(finance));
+        Assert.Contains("tbwa", await Codes(text));
+        Assert.DoesNotContain("scout", await Codes(text));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        var errors = JsonDocument.Parse(await wrong.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.Equal(["limit", "offset", "state"], errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_a_token_or_with_a_wrong_one_the_api_answers_401_with_a_bearer_challenge()
     {
         var anonymous = web.Client("localhost");

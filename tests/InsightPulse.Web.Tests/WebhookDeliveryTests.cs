@@ -168,7 +168,7 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
 
         await using (var build = ServicesWithFinanceScripts(new Migration("0003_expense_cost_center.sql", "ALTER TABLE ppm_expense_report ADD COLUMN cost_center text;")))
         {
-            var migrated = await build.GetRequiredService<FleetMigrator>().MigrateAsync(["tbwa"], 1, keepGoing: false, null, CancellationToken.None);
+            var migrated = await build.GetRequiredService<FleetMigrator>().MigrateAsync(["tbwa"], new FleetMigrator.Options(), null, CancellationToken.None);
             Assert.True(migrated.Succeeded);
         }
 

@@ -17,6 +17,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(HttpBenchCommand.Create(context));
         bench.Subcommands.Add(Bi(context));
         bench.Subcommands.Add(Verify(context));
+        bench.Subcommands.Add(Migrate(context));
         root.Subcommands.Add(bench);
     }
 
@@ -129,6 +130,48 @@ internal static class BenchCommands
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Iterations} requests per chart; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). " +
                 $"Worst cold p95 {Ms(result.Charts.Max(c => c.ColdP95Ms))} ms (goal ≤ {BiBenchmarkResult.ColdP95GoalMs:0} ms).");
             return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Migrate(CliContext context)
+    {
+        var defaults = new MigrateBenchmark.Options();
+        var tenants = new Option<int>("--tenants") { Description = $"Bench tenants besides the seed's (default {defaults.Tenants:N0}).", DefaultValueFactory = _ => defaults.Tenants };
+        var parallel = new Option<int>("--parallel") { Description = $"Tenants migrated at once (default {defaults.Parallel}).", DefaultValueFactory = _ => defaults.Parallel };
+        var full = new Option<bool>("--full") { Description = "Also time `migrate --all --full` (a provisioning run for every tenant)." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the bench tenants for the next run (which reuses them when the count matches)." };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("migrate", $"`migrate --all` over the seed tenants and N bench tenants with nothing to apply, timed (goal: 1,000 tenants in at most {MigrateBenchmark.NoOpGoalSeconds:0} s).")
+        {
+            tenants, parallel, full, keep, json,
+        };
+        command.SetAction(context.Run<MigrateBenchmark>(async (benchmark, parse, ct) =>
+        {
+            var options = new MigrateBenchmark.Options(parse.GetValue(tenants), parse.GetValue(parallel), parse.GetValue(full), parse.GetValue(keep));
+            if (options.Tenants is < 1 or > 9999 || options.Parallel < 1)
+            {
+                await context.Error.WriteLineAsync("usage error: --tenants must be between 1 and 9999, --parallel 1 or more.");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson)
+            {
+                await context.Output.WriteLineAsync(CliJson.Serialize(result));
+            }
+            else
+            {
+                var table = new Table().AddColumns("pass", "tenants", "current (no run)", "ran", "failed", "seconds");
+                foreach (var pass in result.Passes)
+                {
+                    table.AddRow(new[] { pass.Name, pass.Tenants.ToString(CultureInfo.InvariantCulture), pass.Current.ToString(CultureInfo.InvariantCulture),
+                        pass.Ran.ToString(CultureInfo.InvariantCulture), pass.Failed.ToString(CultureInfo.InvariantCulture), pass.Seconds.ToString("0.000", CultureInfo.InvariantCulture) }.Select(v => new Text(v)).ToArray());
+                }
+                context.Console.Write(table);
+                await context.Output.WriteLineAsync($"PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). Goal: nothing to apply over 1,000 tenants in at most {MigrateBenchmark.NoOpGoalSeconds:0} s.");
+            }
+            return result.Passes.All(p => p.Failed == 0) ? ExitCode.Success : ExitCode.Failure;
         }));
         return command;
     }

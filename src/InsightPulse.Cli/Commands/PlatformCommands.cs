@@ -33,9 +33,10 @@ internal static class PlatformCommands
         root.Subcommands.Add(down);
 
         var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys) instead of a table." };
-        var status = new Command("status", "Show the cluster's state, port, databases and tenant count (never a secret).") { json };
+        var tenantDatabases = new Option<bool>("--databases") { Description = "List every tenant database (by default only their count and the missing ones)." };
+        var status = new Command("status", "Show the cluster's state, port, databases and tenant count (never a secret).") { json, tenantDatabases };
         status.SetAction(context.Run<PlatformStatusReader, IConfiguration, ManagedCluster>((reader, configuration, cluster, parse, ct) =>
-            StatusAsync(reader, OperatorToken.Describe(configuration, cluster.Secrets), context, parse.GetValue(json), ct)));
+            StatusAsync(reader, OperatorToken.Describe(configuration, cluster.Secrets), context, parse.GetValue(json), parse.GetValue(tenantDatabases), ct)));
         root.Subcommands.Add(status);
 
         var psql = new Command("psql", "Open psql on a platform database as the owner role, without handling a password: ./ipai psql [DATABASE] [psql options…]")
@@ -102,7 +103,10 @@ internal static class PlatformCommands
         return ExitCode.Success;
     }
 
-    private static async Task<int> StatusAsync(PlatformStatusReader reader, string operatorToken, CliContext context, bool json, CancellationToken cancellationToken)
+    /// <summary>Tenant databases listed by name before <c>status</c> summarizes them (count, and the missing ones).</summary>
+    private const int TenantDatabasesListed = 5;
+
+    private static async Task<int> StatusAsync(PlatformStatusReader reader, string operatorToken, CliContext context, bool json, bool allDatabases, CancellationToken cancellationToken)
     {
         var status = await reader.ReadAsync(cancellationToken);
         if (json)
@@ -120,7 +124,16 @@ internal static class PlatformCommands
             Row("port", status.Port?.ToString(CultureInfo.InvariantCulture));
             Row("cluster dir", status.ClusterDir);
             Row("server version", status.ServerVersion);
-            foreach (var db in status.Databases) Row($"database ({db.Role})", $"{db.Name}{(db.Exists ? "" : " (missing)")}");
+            // At fleet size one row per tenant database is hundreds of rows: past a few, a count and the missing ones.
+            var tenantDbs = status.Databases.Where(db => db.Role == "tenant").ToList();
+            var listAll = allDatabases || tenantDbs.Count <= TenantDatabasesListed;
+            foreach (var db in status.Databases.Where(db => db.Role != "tenant" || listAll)) Row($"database ({db.Role})", $"{db.Name}{(db.Exists ? "" : " (missing)")}");
+            if (!listAll)
+            {
+                var missing = tenantDbs.Where(db => !db.Exists).Select(db => db.Name).ToList();
+                Row("tenant databases", $"{tenantDbs.Count} ({(missing.Count == 0 ? "none missing" : $"{missing.Count} missing: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}")}; " +
+                    "`status --databases` lists them)");
+            }
             Row("tenants", status.TenantCount is { } count
                 ? $"{count} ({string.Join(", ", status.TenantsByState.Select(kv => $"{kv.Value} {kv.Key}"))})"
                 : null);

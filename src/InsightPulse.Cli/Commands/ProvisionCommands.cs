@@ -96,65 +96,87 @@ internal static class ProvisionCommands
         var all = new Option<bool>("--all") { Description = "Every provisioned tenant; resumes the last fleet run that did not finish." };
         var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (default 1).", DefaultValueFactory = _ => 1 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Go on after a tenant fails (default: stop at the first failure)." };
-        var migrate = new Command("migrate", "Apply this build's modules and databanks to provisioned tenants: ./ipai migrate CODE | --all [--parallel N] [--keep-going]")
+        var canary = new Option<int>("--canary") { Description = "With --all: migrate the first K tenants that need it first, one at a time; if one fails, stop the fleet." };
+        var full = new Option<bool>("--full") { Description = "With --all: provision every tenant, also those whose last run applied this build's scripts (finds and repairs drift)." };
+        var migrate = new Command("migrate", "Apply this build's modules and databanks to provisioned tenants: ./ipai migrate CODE | --all [--parallel N] [--canary K] [--keep-going] [--full]")
         {
-            tenantCode, all, parallel, keepGoing, json,
+            tenantCode, all, parallel, keepGoing, canary, full, json,
         };
         migrate.SetAction(context.Run<FleetMigrator>(async (migrator, parse, ct) =>
         {
             var one = parse.GetValue(tenantCode);
-            if ((one is null) == !parse.GetValue(all) || parse.GetValue(parallel) < 1)
+            if ((one is null) == !parse.GetValue(all) || parse.GetValue(parallel) < 1 || parse.GetValue(canary) < 0 ||
+                (one is not null && (parse.GetValue(canary) > 0 || parse.GetValue(full))))
             {
-                await context.Error.WriteLineAsync("usage error: give one tenant code or --all (not both), and --parallel of 1 or more.");
+                await context.Error.WriteLineAsync("usage error: give one tenant code or --all (not both), --parallel of 1 or more, and --canary (0 or more) or --full only with --all.");
                 return ExitCode.Usage;
             }
-            return await MigrateAsync(migrator, context, one is null ? null : [one], parse.GetValue(parallel), parse.GetValue(keepGoing), parse.GetValue(json), ct);
+            var options = new FleetMigrator.Options(parse.GetValue(parallel), parse.GetValue(keepGoing), parse.GetValue(canary), parse.GetValue(full));
+            return await MigrateAsync(migrator, context, one is null ? null : [one], options, parse.GetValue(json), ct);
         }));
         root.Subcommands.Add(migrate);
     }
 
-    private static async Task<int> MigrateAsync(FleetMigrator migrator, CliContext context, IReadOnlyList<string>? codes, int parallel, bool keepGoing, bool json, CancellationToken cancellationToken)
+    private static async Task<int> MigrateAsync(FleetMigrator migrator, CliContext context, IReadOnlyList<string>? codes, FleetMigrator.Options options, bool json, CancellationToken cancellationToken)
     {
         var total = codes?.Count ?? (await migrator.FleetAsync(cancellationToken)).Count;
+        var clock = Stopwatch.StartNew();
         FleetMigrator.FleetResult result;
         if (context.Terminal && !json)
         {
             result = null!;
-            await context.Console.Progress().StartAsync(async progress =>
-            {
-                var bar = progress.AddTask($"migrating {total} tenant(s)", maxValue: Math.Max(total, 1));
-                result = await migrator.MigrateAsync(codes, parallel, keepGoing, _ => bar.Increment(1), cancellationToken);
-            });
+            await context.Console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var bar = progress.AddTask($"migrating {total} tenant(s)", maxValue: Math.Max(total, 1));
+                    var ran = 0;
+                    result = await migrator.MigrateAsync(codes, options, outcome =>
+                    {
+                        // Tenants a run was made for, per second: the rate that the time left depends on.
+                        if (!outcome.Current && !outcome.Skipped) Interlocked.Increment(ref ran);
+                        bar.Description = $"migrating {total} tenant(s), {Rate(ran, clock.Elapsed)}";
+                        bar.Increment(1);
+                    }, cancellationToken);
+                });
         }
         else
         {
-            result = await migrator.MigrateAsync(codes, parallel, keepGoing, outcome =>
+            result = await migrator.MigrateAsync(codes, options, outcome =>
             {
-                if (!json) context.Error.WriteLine(FormatOutcome(outcome));
+                if (!json && !outcome.Current) context.Error.WriteLine(FormatOutcome(outcome));
             }, cancellationToken);
         }
+        var current = result.Tenants.Count(t => t.Current);
         if (json)
         {
             await context.Output.WriteLineAsync(CliJson.Serialize(new
             {
-                result.RunId, result.Resumed, result.Succeeded,
-                Tenants = result.Tenants.Select(t => new { t.Tenant, t.Succeeded, t.Skipped, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
+                result.RunId, result.Resumed, result.Succeeded, Current = current, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 4),
+                Tenants = result.Tenants.Select(t => new { t.Tenant, t.Succeeded, t.Skipped, t.Current, t.Canary, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
             }));
         }
         else
         {
-            if (context.Terminal) foreach (var outcome in result.Tenants) await context.Error.WriteLineAsync(FormatOutcome(outcome));
+            if (context.Terminal) foreach (var outcome in result.Tenants.Where(t => !t.Current)) await context.Error.WriteLineAsync(FormatOutcome(outcome));
             var failed = result.Tenants.Count(t => !t.Succeeded);
+            var canaryFailed = result.Tenants.Any(t => t.Canary && !t.Succeeded);
             await context.Error.WriteLineAsync(
                 $"{(result.Resumed ? "Resumed fleet run" : "Fleet run")} {result.RunId}: {result.Tenants.Count(t => t.Succeeded)} of {total} tenant(s) up to date" +
+                (current > 0 ? $" ({current} already were: their last run applied this build's scripts)" : "") +
                 (failed > 0 ? $", {failed} failed" : "") +
-                (result.Succeeded ? "." : $"; run `./ipai migrate --all` again to resume{(keepGoing ? "" : " (or add --keep-going)")}."));
+                (canaryFailed ? "; a canary failed, so no other tenant was touched" : "") +
+                $" ({PlatformCommands.Seconds(clock.Elapsed)})" +
+                (result.Succeeded ? "." : $"; run `./ipai migrate --all` again to resume{(options.KeepGoing ? "" : " (or add --keep-going)")}."));
         }
         return result.Succeeded ? ExitCode.Success : ExitCode.Failure;
     }
 
+    private static string Rate(int tenants, TimeSpan elapsed) =>
+        $"{(elapsed.TotalSeconds > 0 ? tenants / elapsed.TotalSeconds : 0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} tenant(s)/s";
+
     private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
-        $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}  {PlatformCommands.Seconds(o.Elapsed)}";
+        $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}{(o.Canary ? " (canary)" : "")}  {PlatformCommands.Seconds(o.Elapsed)}";
 
     private static RunJson ToJson(ProvisionResult result, object? verification) =>
         new(result.RunId, result.Tenant, result.Changed, result.Steps.Select(s => new StepJson(s.Step, s.Acted, s.Detail, Math.Round(s.Elapsed.TotalSeconds, 4))).ToList(), verification);

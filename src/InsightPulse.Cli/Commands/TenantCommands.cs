@@ -34,12 +34,29 @@ internal static class TenantCommands
         }));
         tenant.Subcommands.Add(create);
 
-        var list = new Command("list", "List tenants in sequence order.") { json };
-        list.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
+        var state = new Option<string>("--state") { Description = "Only tenants in this state (draft, provisioning, active, suspended, archived)." };
+        var module = new Option<string>("--module") { Description = "Only tenants that asked for this module beyond the base ones." };
+        var search = new Option<string>("--search", "-q") { Description = "Only tenants whose code, name, domain, company, database or schema contains this text." };
+        var offset = new Option<string>("--offset") { Description = "Skip this many matching tenants (the next page)." };
+        var limit = new Option<string>("--limit") { Description = $"At most this many tenants (default {TenantFilter.DefaultLimit}, at most {TenantFilter.MaxLimit})." };
+        var list = new Command("list", $"List tenants in sequence order, {TenantFilter.DefaultLimit} at a time: --state, --module, --search filter, --offset pages.") { state, module, search, offset, limit, json };
+        list.SetAction(context.Run<TenantRegistry, TenantModules>(async (registry, modules, parse, ct) =>
         {
-            var tenants = await registry.ListAsync(ct);
-            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(tenants));
-            else WriteList(context, tenants);
+            var (filter, errors) = TenantFilter.Parse(parse.GetValue(state), parse.GetValue(module), parse.GetValue(search), parse.GetValue(offset), parse.GetValue(limit));
+            if (filter is null)
+            {
+                foreach (var (field, message) in errors) await context.Error.WriteLineAsync($"usage error: --{(field == "q" ? "search" : field)} {message}");
+                return ExitCode.Usage;
+            }
+            var extra = (await modules.ListAllAsync(ct)).ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
+            var page = filter.Apply(await registry.ListAsync(ct), t => t, t => extra[t.Code]);
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(page.Items));
+            else WriteList(context, page.Items);
+            // The count goes to stderr, so that --json stays a plain array of the page.
+            await context.Error.WriteLineAsync(page.Total == 0
+                ? "no tenant matches."
+                : $"{page.Offset + 1}–{page.Offset + page.Items.Count} of {page.Total} tenant(s)" +
+                  (page.NextOffset is { } next ? $"; the next page: --offset {next}" : "."));
             return ExitCode.Success;
         }));
         tenant.Subcommands.Add(list);
@@ -99,7 +116,6 @@ internal static class TenantCommands
                 t.PrimaryDomain ?? "-", t.SupersetWorkspace ?? "-", t.Industry, t.Country }.Select(v => new Text(v)).ToArray());
         }
         context.Console.Write(table);
-        context.Console.WriteLine($"{tenants.Count} tenant(s)");
     }
 
     private static void WriteDetails(CliContext context, Tenant t)

@@ -17,7 +17,7 @@ namespace InsightPulse.Core.Bootstrap;
 /// take turns.
 /// </summary>
 public sealed class PlatformBootstrapper(
-    PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, DemoData demo)
+    PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, FleetMigrator fleet, DemoData demo)
 {
     /// <summary>
     /// Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>);
@@ -90,15 +90,16 @@ public sealed class PlatformBootstrapper(
             var loaded = await seeds.LoadAsync(cancellationToken);
             return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
         });
-        // Tenants not provisioned yet (new drafts, runs that crashed), and active tenants last provisioned by a build
-        // with other tenant scripts (a `git pull` brought new module or tenant-context scripts): this build's
-        // scripts reach them here. Active tenants already on this build's scripts are left alone.
+        // Tenants not provisioned yet (new drafts, runs that crashed), and active tenants that are not current
+        // (FleetMigrator.CurrentAsync: last provisioned by a build with other tenant scripts, after a `git pull`
+        // brought new module or tenant-context scripts; a last run that failed; a module asked for since): they get
+        // a run here. Current tenants are left alone.
         if (!options.ProvisionTenants) return results;
-        var lastScripts = await provisioner.LastScriptsAsync(cancellationToken);
+        var current = await fleet.CurrentAsync(cancellationToken);
         foreach (var tenant in await registry.ListAsync(cancellationToken))
         {
             var draft = tenant.State is TenantState.Draft or TenantState.Provisioning;
-            var behind = tenant.State == TenantState.Active && lastScripts.GetValueOrDefault(tenant.Code) != provisioner.ScriptsFingerprint;
+            var behind = tenant.State == TenantState.Active && !current.Contains(tenant.Code);
             if (!draft && !behind) continue;
             await Step($"tenant {tenant.Code}", async () =>
             {

@@ -7,13 +7,27 @@ namespace InsightPulse.Core.Provisioning;
 
 /// <summary>
 /// <c>migrate CODE|--all</c>: brings tenants up to the modules and databanks of this build by provisioning them
-/// (every step an ensure, so only what is missing runs). A fleet run keeps a ledger per tenant; it stops at the
-/// first failure unless told to keep going, and the next <c>--all</c> resumes it, skipping the tenants it finished.
+/// (every step an ensure, so only what is missing runs). <c>--all</c> first decides, in one query on the provisioning
+/// journal, which tenants need a run (<see cref="CurrentAsync"/>): a tenant whose last run succeeded with this build's
+/// scripts and asked for no module since is current, and gets no run (<see cref="Options.Full"/> runs them all, which
+/// also finds and repairs drift). Canary tenants go first (<see cref="Options.Canary"/>): if one fails, the fleet
+/// stops. A fleet run keeps a ledger per tenant; it stops at the first failure unless told to keep going, and the next
+/// <c>--all</c> resumes it, skipping the tenants it finished.
 /// </summary>
 public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry registry, TenantProvisioner provisioner)
 {
-    /// <summary>One tenant's outcome in a fleet run.</summary>
-    public sealed record TenantOutcome(string Tenant, bool Succeeded, bool Skipped, bool Changed, string? Error, TimeSpan Elapsed);
+    /// <summary>
+    /// How a fleet run goes: <paramref name="Parallel"/> tenants at once; on past a failure when
+    /// <paramref name="KeepGoing"/>; the first <paramref name="Canary"/> tenants that need a run first, alone, the fleet
+    /// stopping if one fails; <paramref name="Full"/>: a run for every tenant, current ones too.
+    /// </summary>
+    public sealed record Options(int Parallel = 1, bool KeepGoing = false, int Canary = 0, bool Full = false);
+
+    /// <summary>
+    /// One tenant's outcome in a fleet run. <paramref name="Skipped"/>: done in the run this one resumed;
+    /// <paramref name="Current"/>: its recorded run already applied this build's scripts, so it got none.
+    /// </summary>
+    public sealed record TenantOutcome(string Tenant, bool Succeeded, bool Skipped, bool Changed, string? Error, TimeSpan Elapsed, bool Current = false, bool Canary = false);
 
     /// <summary>A fleet run: its id, whether it resumed an earlier one, whether every tenant succeeded, and its tenants.</summary>
     public sealed record FleetResult(Guid RunId, bool Resumed, bool Succeeded, IReadOnlyList<TenantOutcome> Tenants);
@@ -25,13 +39,36 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
             .Select(t => t.Code)
             .ToList();
 
-    public async Task<FleetResult> MigrateAsync(
-        IReadOnlyList<string>? codes, int parallel, bool keepGoing, Action<TenantOutcome>? onTenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// The active tenants whose last provisioning run succeeded with this build's scripts
+    /// (<see cref="TenantProvisioner.ScriptsFingerprint"/>) and that asked for no module since it started: one query,
+    /// whatever the size of the fleet.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> CurrentAsync(CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT t.code FROM ipai_tenant t
+            CROSS JOIN LATERAL (
+                SELECT r.outcome, r.scripts, r.started_at FROM ipai_provision_run r
+                WHERE r.tenant_code = t.code ORDER BY r.started_at DESC LIMIT 1) last
+            WHERE t.state = 'active' AND last.outcome = 'succeeded' AND last.scripts = @fingerprint
+              AND NOT EXISTS (SELECT 1 FROM ipai_tenant_module m WHERE m.tenant_code = t.code AND m.requested_at >= last.started_at)
+            """, new { fingerprint = provisioner.ScriptsFingerprint }, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public async Task<FleetResult> MigrateAsync(
+        IReadOnlyList<string>? codes, Options options, Action<TenantOutcome>? onTenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallel, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Canary);
+        var (parallel, keepGoing) = (options.Parallel, options.KeepGoing);
         databases.Environment.RequireSession("`./ipai migrate`");
         var tenants = codes ?? await FleetAsync(cancellationToken);
         foreach (var code in codes ?? []) await registry.GetAsync(code, cancellationToken);
+        // A tenant named on the command line always gets its run; the fleet only those that need one.
+        var current = codes is null && !options.Full ? await CurrentAsync(cancellationToken) : new HashSet<string>();
 
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         Guid runId;
@@ -55,19 +92,35 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                 "INSERT INTO ipai_fleet_run (id, keep_going) VALUES (@runId, @keepGoing)", new { runId, keepGoing }, cancellationToken: cancellationToken));
         }
 
-        // Workers take tenants in registry order from one queue; after a failure (unless keepGoing) no worker takes
-        // another, so a stopped run leaves the rest untouched for the next run to resume.
         var outcomes = new List<TenantOutcome>();
-        var queue = new Queue<string>(tenants);
+        // Current tenants: succeeded in this run's ledger at once (one statement), reported, and never queued.
+        var upToDate = tenants.Where(t => current.Contains(t) && !finished.Contains(t)).ToArray();
+        if (upToDate.Length > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO ipai_fleet_run_tenant (run_id, tenant_code, outcome)
+                SELECT @runId, code, 'succeeded' FROM unnest(@codes) AS code
+                ON CONFLICT (run_id, tenant_code) DO UPDATE SET outcome = excluded.outcome, error = NULL, finished_at = clock_timestamp()
+                """, new { runId, codes = upToDate }, cancellationToken: cancellationToken));
+        }
+        foreach (var code in upToDate) Report(new TenantOutcome(code, true, false, false, null, TimeSpan.Zero, Current: true));
+        var due = tenants.Where(t => !current.Contains(t) || finished.Contains(t)).ToList();
+
+        // Workers take tenants in registry order from one queue; after a failure (unless keepGoing) no worker takes
+        // another, so a stopped run leaves the rest untouched for the next run to resume. Canaries go first, alone:
+        // the first K tenants that need a run; if one fails, no other tenant is touched.
+        var canaries = due.Where(t => !finished.Contains(t)).Take(options.Canary).ToHashSet(StringComparer.Ordinal);
+        var queue = new Queue<string>(due.Where(t => !canaries.Contains(t)));
         var stopped = false;
-        async Task WorkAsync()
+        var gate = new object();
+        async Task WorkAsync(Queue<string> work)
         {
             while (true)
             {
                 string code;
-                lock (queue)
+                lock (gate)
                 {
-                    if (stopped || !queue.TryDequeue(out code!)) return;
+                    if (stopped || !work.TryDequeue(out code!)) return;
                 }
                 if (finished.Contains(code))
                 {
@@ -79,12 +132,12 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                 try
                 {
                     var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
-                    outcome = new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed);
+                    outcome = new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed, Canary: canaries.Contains(code));
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    outcome = new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed);
-                    if (!keepGoing) lock (queue) stopped = true;
+                    outcome = new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed, Canary: canaries.Contains(code));
+                    if (!keepGoing || canaries.Contains(code)) lock (gate) stopped = true;
                 }
                 await using (var ledger = await databases.Platform.OpenConnectionAsync(CancellationToken.None))
                 {
@@ -96,7 +149,9 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                 Report(outcome);
             }
         }
-        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Math.Min(parallel, tenants.Count))).Select(_ => Task.Run(WorkAsync, cancellationToken)));
+        var canaryQueue = new Queue<string>(due.Where(canaries.Contains));
+        await WorkAsync(canaryQueue);
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Math.Min(parallel, queue.Count))).Select(_ => Task.Run(() => WorkAsync(queue), cancellationToken)));
 
         var complete = outcomes.Count(o => o.Succeeded) == tenants.Count;
         await connection.ExecuteAsync(new CommandDefinition(

@@ -58,8 +58,27 @@ public static class TenantApi
         return endpoints;
     }
 
-    private static async Task<Ok<IReadOnlyList<TenantResource>>> ListAsync(TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await overview.ListAsync(request, cancellationToken));
+    /// <summary>
+    /// A page of tenants (default <see cref="TenantFilter.DefaultLimit"/>, at most <see cref="TenantFilter.MaxLimit"/>), filtered by
+    /// <c>state</c>, <c>module</c> and text <c>q</c>; the total that matched is in <c>X-Total-Count</c>, the next page in
+    /// <c>Link: &lt;…&gt;; rel="next"</c>.
+    /// </summary>
+    private static async Task<Results<Ok<IReadOnlyList<TenantResource>>, ValidationProblem>> ListAsync(
+        TenantOverview overview, HttpRequest request, HttpResponse response, string? state, string? module, string? q, string? offset, string? limit,
+        CancellationToken cancellationToken)
+    {
+        var (filter, errors) = TenantFilter.Parse(state, module, q, offset, limit);
+        if (filter is null) return TypedResults.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        var page = await overview.ListAsync(request, filter, cancellationToken);
+        response.Headers["X-Total-Count"] = page.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (page.NextOffset is { } next)
+        {
+            var query = QueryString.Create(request.Query.Where(p => p.Key != "offset").SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v)))
+                .Append(new("offset", next.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            response.Headers.Link = $"<{Prefix}{query}>; rel=\"next\"";
+        }
+        return TypedResults.Ok(page.Items);
+    }
 
     private static async Task<Results<Ok<TenantResource>, ProblemHttpResult>> GetAsync(string code, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
         await overview.FindAsync(code, request, cancellationToken) is { } tenant ? TypedResults.Ok(tenant) : NotFound(code);

@@ -23,8 +23,13 @@ public static class ConsolePages
     public static IEndpointRouteBuilder MapOperatorConsole(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/console").RequireAuthorization(WebAuthorization.Admin).RequirePlatformHost().ExcludeFromDescription();
-        group.MapGet("/", async (PageContext page, TenantOverview overview) =>
-            ListPage(page, await overview.ListAsync(page.Http.Request, page.Http.RequestAborted)));
+        group.MapGet("/", async (PageContext page, TenantOverview overview, string? q, string? state, string? offset) =>
+        {
+            // A filter that does not parse (a hand-edited address) shows every tenant, saying so.
+            var (filter, errors) = TenantFilter.Parse(state, null, q, offset, ConsolePageSize.ToString(CultureInfo.InvariantCulture));
+            return ListPage(page, await overview.ListAsync(page.Http.Request, filter ?? new TenantFilter(Limit: ConsolePageSize), page.Http.RequestAborted),
+                filter ?? new TenantFilter(Limit: ConsolePageSize), errors.Count > 0);
+        });
         group.MapGet("/tenants/new", (PageContext page) => NewPage(page, null, null, null));
         group.MapPost("/tenants/new", async (PageContext page, IFormCollection form, TenantRegistry registry) =>
         {
@@ -103,8 +108,12 @@ public static class ConsolePages
         _ => null,
     };
 
-    private static IResult ListPage(PageContext page, IReadOnlyList<TenantResource> tenants)
+    /// <summary>Tenants per page of the console's list.</summary>
+    public const int ConsolePageSize = 50;
+
+    private static IResult ListPage(PageContext page, TenantPage<TenantResource> listed, TenantFilter filter, bool filterRefused)
     {
+        var tenants = listed.Items;
         var rows = tenants.Select(t => Html.Of($"""
             <tr data-tenant="{t.Code}">
               <td><a href="/console/tenants/{t.Code}">{t.Code}</a><br><small class="muted">{t.Name}</small></td>
@@ -115,8 +124,30 @@ public static class ConsolePages
               <td>{RunSummary(t.LastRun, t.ProvisioningQueued)}</td>
             </tr>
             """));
+        var states = Enum.GetValues<TenantState>().Select(TenantLifecycle.ToText);
+        var stateOptions = Html.Join(states.Prepend("").Select(s => Html.Of(
+            $"<option value=\"{s}\"{(filter.State is { } f && TenantLifecycle.ToText(f) == s ? " selected" : "")}>{(s.Length == 0 ? "any state" : s)}</option>")));
+        var shown = tenants.Count == 0 ? "no tenant here" : $"{listed.Offset + 1}–{listed.Offset + tenants.Count}";
+        string PageLink(int offset) => "/console?" + string.Join("&", new[]
+        {
+            filter.Text is { } text ? "q=" + Uri.EscapeDataString(text) : null,
+            filter.State is { } s ? "state=" + TenantLifecycle.ToText(s) : null,
+            "offset=" + offset.ToString(CultureInfo.InvariantCulture),
+        }.Where(p => p is not null));
+        var pager = Html.Of($"""
+            <p class="muted" data-testid="tenant-count">{shown} of {listed.Total} tenant(s)
+            {Html.When(listed.Offset > 0, Html.Of($"· <a href=\"{PageLink(Math.Max(0, listed.Offset - listed.Limit))}\" rel=\"prev\">previous</a>"))}
+            {Html.When(listed.NextOffset is not null, Html.Of($"· <a href=\"{PageLink(listed.NextOffset ?? 0)}\" rel=\"next\" data-testid=\"next-page\">next</a>"))}</p>
+            """);
         var body = Html.Of($"""
-            <div class="toolbar"><h2>{tenants.Count} tenant(s)</h2><span><a href="/console/events">Events and webhooks</a> <a class="button" href="/console/tenants/new">New tenant</a></span></div>
+            <div class="toolbar"><h2>{listed.Total} tenant(s)</h2><span><a href="/console/events">Events and webhooks</a> <a class="button" href="/console/tenants/new">New tenant</a></span></div>
+            <form class="filters" method="get" action="/console" role="search">
+              <input type="search" name="q" value="{filter.Text ?? ""}" placeholder="code, name, domain, database" aria-label="Search tenants" maxlength="200">
+              <select name="state" aria-label="State">{stateOptions}</select>
+              <button type="submit">Filter</button>
+            </form>
+            {Html.When(filterRefused, Html.Of($"<div class=\"alert\" role=\"alert\"><p>That filter was not understood: every tenant is shown.</p></div>"))}
+            {pager}
             <div class="table-wrap"><table data-testid="tenants">
               <thead><tr><th>Tenant</th><th>State</th><th>Domain</th><th>Database, schema, server</th><th>Modules</th><th>Last provisioning run (ms per step)</th></tr></thead>
               <tbody>{rows}</tbody>

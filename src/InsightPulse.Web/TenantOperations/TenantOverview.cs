@@ -13,12 +13,16 @@ public sealed class TenantOverview(
     TenantRegistry registry, TenantModules modules, ProvisioningJournal journal, PlatformDatabases databases,
     ProvisioningRunner runner, TenantHostOptions hosts, TenantAvailability availability)
 {
-    public async Task<IReadOnlyList<TenantResource>> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The page of tenants <paramref name="filter"/> asks for (<see cref="TenantFilter"/>), and how many matched in all.</summary>
+    public async Task<TenantPage<TenantResource>> ListAsync(HttpRequest request, TenantFilter filter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         var tenants = await registry.ListAsync(cancellationToken);
         var extra = (await modules.ListAllAsync(cancellationToken)).ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
+        var page = filter.Apply(tenants, t => t, t => extra[t.Code]);
         var runs = await journal.LatestRunsAsync(cancellationToken);
-        return tenants.Select(t => Resource(t, request, extra[t.Code].ToList(), runs.GetValueOrDefault(t.Code))).ToList();
+        return new TenantPage<TenantResource>(page.Total, page.Offset, page.Limit,
+            page.Items.Select(t => Resource(t, request, extra[t.Code].ToList(), runs.GetValueOrDefault(t.Code))).ToList());
     }
 
     /// <summary>One tenant, or null when there is no tenant with that code.</summary>
