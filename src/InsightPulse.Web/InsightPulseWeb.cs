@@ -15,6 +15,7 @@ using InsightPulse.Web.TenantOperations;
 using InsightPulse.Web.Users;
 using InsightPulse.Web.Verification;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
@@ -76,7 +77,10 @@ public static class InsightPulseWeb
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
 
         // Session and form keys survive restarts: kept with the local state, readable by this user only.
-        services.AddDataProtection().SetApplicationName("InsightPulse").PersistKeysToFileSystem(KeyFolder(builder.Configuration));
+        // Session and form keys in the platform database: every node reads the same ring (PostgresKeyRepository).
+        services.AddDataProtection().SetApplicationName("InsightPulse");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
+            options.XmlRepository = new PostgresKeyRepository(sp.GetRequiredService<InsightPulse.Core.Databases.PlatformDatabases>(), FormerKeyFolder(builder.Configuration))));
         services.AddAuthentication(SessionClaims.Scheme).AddCookie(SessionClaims.Scheme, options =>
         {
             options.Cookie.Name = SessionClaims.CookieName;
@@ -143,12 +147,10 @@ public static class InsightPulseWeb
         return app;
     }
 
-    private static DirectoryInfo KeyFolder(ConfigurationManager configuration)
+    /// <summary>Where a node of an earlier build kept its keys (<c>.ipai/web-keys</c>): copied into the database once.</summary>
+    private static DirectoryInfo FormerKeyFolder(ConfigurationManager configuration)
     {
         var local = configuration.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
-        var folder = Path.Combine(local.ResolveHome(), "web-keys");
-        Directory.CreateDirectory(folder);
-        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new DirectoryInfo(folder);
+        return new DirectoryInfo(Path.Combine(local.ResolveHome(), "web-keys"));
     }
 }

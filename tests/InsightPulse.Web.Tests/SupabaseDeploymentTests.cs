@@ -6,6 +6,8 @@ using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Web.Auth;
+using InsightPulse.Web.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +21,8 @@ namespace InsightPulse.Web.Tests;
 /// The document's own deployment: PgBouncer in transaction mode with <c>auth_query</c> in front of the server (the way
 /// Supabase's pooler authenticates roles created in the database), <c>POSTGRES_URL</c> through it written as the
 /// document writes it (<c>sslmode</c>, <c>supa=base-pooler.x</c>), and <c>POSTGRES_URL_NON_POOLING</c> straight to
-/// the server. <c>up</c> runs once per class through the CLI, as an operator runs it.
+/// the server. <c>up</c> runs once per class through the CLI, as an operator runs it. Several web nodes run on it, in
+/// this process: they share nothing but PostgreSQL (routing, sessions and form keys: issue 16's stateless nodes).
 /// </summary>
 [Collection(Lanes.Http)]
 public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDeployment deployment, ITestOutputHelper output) : IClassFixture<SupabaseDeployment>, IAsyncLifetime
@@ -218,6 +221,117 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
         Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(node.Client("tbwa.localhost"), "admin", deployment.AdminPassword("tbwa"))).StatusCode);
     }
 
+    [Fact]
+    public async Task Sessions_and_form_tokens_work_across_nodes_with_homes_of_their_own_and_after_a_restart()
+    {
+        // Another machine: its own local folder, holding only the role secrets `up` wrote (no key folder).
+        var elsewhere = PostgresFixture.NewTempFolder("ipai-test-node");
+        CopyFolder(Path.Combine(deployment.Scope.Home, "secrets"), Path.Combine(elsewhere, "secrets"));
+        try
+        {
+            await using var first = await deployment.StartNodeAsync(pooledOnly: false);
+            var (session, _) = await SignInCookiesAsync(first.Client("tbwa.localhost", cookies: false), deployment.AdminPassword("tbwa"));
+            var (formCookie, formToken) = await FormAsync(first.Client("tbwa.localhost", cookies: false));
+
+            await using var second = await deployment.StartNodeAsync(pooledOnly: false, home: elsewhere);
+            Assert.Equal(HttpStatusCode.OK, (await GetWithCookieAsync(second, session)).StatusCode);
+            // The first node's sign-in form, posted to the second: the form is accepted (not a 400), the wrong password refused as such.
+            var post = await PostSignInAsync(second.Client("tbwa.localhost", cookies: false), formCookie, formToken, "not-the-password");
+            Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+            Assert.Contains("Wrong login or password.", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            await first.DisposeAsync();
+            await using var restarted = await deployment.StartNodeAsync(pooledOnly: false);
+            Assert.Equal(HttpStatusCode.OK, (await GetWithCookieAsync(restarted, session)).StatusCode);
+            Assert.False(Directory.Exists(Path.Combine(elsewhere, "web-keys")));
+            // A cookie no node issued is still refused (sent to the sign-in page).
+            Assert.Equal(HttpStatusCode.Redirect, (await GetWithCookieAsync(restarted, session[..(session.IndexOf('=', StringComparison.Ordinal) + 1)] + "forged")).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_key_ring_is_the_owners_alone_and_keys_of_a_former_key_folder_are_copied_in_once()
+    {
+        // The runtime role reaches odoo_platform (the platform tenant's data), but not the keys.
+        var appPassword = (await File.ReadAllTextAsync(Path.Combine(deployment.Scope.Home, "secrets", "ipai_app.password"))).Trim();
+        await using (var app = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.ConnectionString("odoo_platform")) { Username = "ipai_app", Password = appPassword }.ConnectionString))
+        {
+            await app.OpenAsync();
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => app.ExecuteScalarAsync<long>("SELECT count(*) FROM ipai_data_protection_key"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        }
+
+        await using var platform = await deployment.Scope.OpenPlatformAsync();
+        var saved = (await platform.QueryAsync<(string Name, string Xml)>("SELECT friendly_name, xml FROM ipai_data_protection_key ORDER BY id")).ToList();
+        var folder = Directory.CreateDirectory(PostgresFixture.NewTempFolder("ipai-test-web-keys"));
+        try
+        {
+            await platform.ExecuteAsync("DELETE FROM ipai_data_protection_key");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "key-0f1e.xml"), "<key id=\"0f1e\" version=\"1\"><creationDate>2026-12-01T00:00:00Z</creationDate></key>");
+            var repository = new PostgresKeyRepository(deployment.Scope.Get<PlatformDatabases>(), folder);
+
+            var first = repository.GetAllElements();
+            File.Delete(Path.Combine(folder.FullName, "key-0f1e.xml"));
+            var second = repository.GetAllElements();
+
+            Assert.Equal("0f1e", Assert.Single(first).Attribute("id")?.Value);
+            Assert.Equal("0f1e", Assert.Single(second).Attribute("id")?.Value); // from the table now
+            Assert.Equal(["key-0f1e"], await platform.QueryAsync<string>("SELECT friendly_name FROM ipai_data_protection_key"));
+        }
+        finally
+        {
+            await platform.ExecuteAsync("DELETE FROM ipai_data_protection_key");
+            foreach (var (name, xml) in saved) await platform.ExecuteAsync("INSERT INTO ipai_data_protection_key (friendly_name, xml) VALUES (@name, @xml)", new { name, xml });
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> GetWithCookieAsync(Node node, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add("Cookie", cookie);
+        return await node.Client("tbwa.localhost", cookies: false).SendAsync(request);
+    }
+
+    /// <summary>The sign-in form's antiforgery cookie (name=value) and token.</summary>
+    private static async Task<(string Cookie, string Token)> FormAsync(HttpClient client)
+    {
+        var page = await client.GetAsync("/login");
+        var cookie = page.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith("ipai_antiforgery=", StringComparison.Ordinal));
+        var token = System.Text.RegularExpressions.Regex.Match(await page.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        return (cookie, WebUtility.HtmlDecode(token));
+    }
+
+    private static Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string formCookie, string token, string password)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["login"] = "admin", ["password"] = password }),
+        };
+        request.Headers.Add("Cookie", formCookie);
+        return client.SendAsync(request);
+    }
+
+    /// <summary>Signs in as admin; the session cookie (name=value) and the form's cookie.</summary>
+    private static async Task<(string Session, string FormCookie)> SignInCookiesAsync(HttpClient client, string password)
+    {
+        var (formCookie, token) = await FormAsync(client);
+        var signIn = await PostSignInAsync(client, formCookie, token, password);
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        var session = signIn.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith(SessionClaims.CookieName + "=", StringComparison.Ordinal));
+        return (session, formCookie);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
     private async Task CreateAsync(string code)
     {
         var create = await deployment.Scope.CliAsync("tenant", "create", code, "--name", $"{code} Inc", "--domain", $"{code}.example.com");
@@ -279,11 +393,11 @@ public sealed class Node(WebApplicationFactory<WebApp> factory) : IAsyncDisposab
 {
     public IServiceProvider Services => factory.Services;
 
-    public HttpClient Client(string host) => factory.CreateClient(new WebApplicationFactoryClientOptions
+    public HttpClient Client(string host, bool cookies = true) => factory.CreateClient(new WebApplicationFactoryClientOptions
     {
         BaseAddress = new Uri($"http://{host}"),
         AllowAutoRedirect = false,
-        HandleCookies = true,
+        HandleCookies = cookies,
     });
 
     public ValueTask DisposeAsync() => factory.DisposeAsync();
@@ -339,10 +453,14 @@ public sealed class SupabaseDeployment : IAsyncLifetime
     /// <summary>The CLI with POSTGRES_URL (the pooler) only.</summary>
     public Task<CliRun> PooledOnlyCliAsync(params string[] args) => CliRun.RunAsync(PooledOnlySettings(), args);
 
-    /// <summary>A web node on both URLs, or on the pooled URL only; started (role guard, routing table) before it returns.</summary>
-    public Task<Node> StartNodeAsync(bool pooledOnly)
+    /// <summary>
+    /// A web node on both URLs, or on the pooled URL only; started (role guard, routing table) before it returns.
+    /// <paramref name="home"/>: a local folder of its own (as on another machine) instead of the scope's.
+    /// </summary>
+    public Task<Node> StartNodeAsync(bool pooledOnly, string? home = null)
     {
-        var settings = pooledOnly ? PooledOnlySettings() : Scope.Settings;
+        var settings = new Dictionary<string, string?>(pooledOnly ? PooledOnlySettings() : Scope.Settings);
+        if (home is not null) settings["Local:Home"] = home;
         var factory = new WebApplicationFactory<WebApp>().WithWebHostBuilder(builder =>
         {
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
