@@ -166,6 +166,43 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Provision_all_drafts_onboards_every_draft_in_parallel_and_verifies_them()
+    {
+        foreach (var code in new[] { "onboard_a", "onboard_b", "onboard_c" })
+        {
+            Assert.Equal(0, (await _platform.CliAsync("tenant", "create", code, "--name", $"Onboarding {code}")).ExitCode);
+        }
+        // One of them cannot be provisioned (its schema belongs to someone else): the others are onboarded all the same.
+        await ExecuteAsync("DROP ROLE IF EXISTS fleet_stranger; CREATE ROLE fleet_stranger; CREATE SCHEMA onboard_b AUTHORIZATION fleet_stranger");
+
+        var run = await _platform.CliAsync("tenant", "provision", "--all-drafts", "--parallel", "2", "--in-process", "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        var tenants = Tenants(run);
+        Assert.Equal(["onboard_a", "onboard_b", "onboard_c"], tenants.Keys);
+        Assert.True(tenants["onboard_a"].GetProperty("succeeded").GetBoolean());
+        Assert.False(tenants["onboard_b"].GetProperty("succeeded").GetBoolean());
+        Assert.Contains("belongs to fleet_stranger", tenants["onboard_b"].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(tenants["onboard_c"].GetProperty("succeeded").GetBoolean());
+        // The gates ran for the two that became active, and passed.
+        var verified = run.Json().GetProperty("verification").EnumerateArray().ToList();
+        Assert.Equal(["onboard_a", "onboard_c"], verified.Select(v => v.GetProperty("tenant").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(verified, v => Assert.True(v.GetProperty("passed").GetBoolean(), v.ToString()));
+        Assert.Equal(2, await ScalarAsync<long>("SELECT count(*) FROM ipai_tenant WHERE code IN ('onboard_a', 'onboard_c') AND state = 'active'"));
+
+        await ExecuteAsync("DROP SCHEMA onboard_b");
+        var again = await _platform.CliAsync("tenant", "provision", "--all-drafts", "--no-verify");
+        var none = await _platform.CliAsync("tenant", "provision", "--all-drafts", "--no-verify");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("1 of 1 draft tenant(s) provisioned", again.Error, StringComparison.Ordinal);
+        Assert.True(none.ExitCode == 0, none.ToString());
+        Assert.Contains("No draft tenant: nothing to provision.", none.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await _platform.CliAsync("tenant", "provision", "tbwa", "--all-drafts")).ExitCode);
+        Assert.Equal(2, (await _platform.CliAsync("tenant", "provision")).ExitCode);
+    }
+
+    [Fact]
     public async Task Migrate_of_an_up_to_date_tenant_changes_nothing_and_a_usage_error_exits_2()
     {
         var run = await _platform.CliAsync("migrate", "tbwa", "--json");

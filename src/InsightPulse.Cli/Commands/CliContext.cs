@@ -61,6 +61,11 @@ internal sealed class CliContext
         where T1 : notnull where T2 : notnull where T3 : notnull =>
         Run<T1, T2>((first, second, parse, cancellationToken) => action(first, second, Services.GetRequiredService<T3>(), parse, cancellationToken));
 
+    /// <summary><see cref="Run{T}"/> with four services.</summary>
+    public Func<ParseResult, CancellationToken, Task<int>> Run<T1, T2, T3, T4>(Func<T1, T2, T3, T4, ParseResult, CancellationToken, Task<int>> action)
+        where T1 : notnull where T2 : notnull where T3 : notnull where T4 : notnull =>
+        Run<T1, T2, T3>((first, second, third, parse, cancellationToken) => action(first, second, third, Services.GetRequiredService<T4>(), parse, cancellationToken));
+
     /// <summary>Runs a command's action, turning every failure into exit code 1 and a message for the operator.</summary>
     public async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken cancellationToken)
     {

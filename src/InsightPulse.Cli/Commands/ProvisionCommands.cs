@@ -27,13 +27,27 @@ internal static class ProvisionCommands
         var noVerify = new Option<bool>("--no-verify") { Description = "Do not run the acceptance gates (`tenant verify`) once the tenant is active." };
         var url = new Option<string?>("--url") { Description = "The web host the gates sign in at (as `tenant verify --url`)." };
         var inProcess = new Option<bool>("--in-process") { Description = "Start a web host in this process for the gates (as `tenant verify --in-process`)." };
-        var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active; then verify it (`tenant verify`). Safe to run again.")
+        var allDrafts = new Option<bool>("--all-drafts") { Description = "Every draft tenant (and any a killed run left provisioning), instead of one code." };
+        var draftsParallel = new Option<int>("--parallel") { Description = "With --all-drafts: tenants provisioned (and verified) at once (default 2).", DefaultValueFactory = _ => 2 };
+        var optionalCode = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa (or --all-drafts).", Arity = ArgumentArity.ZeroOrOne };
+        var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active; then verify it (`tenant verify`). Safe to run again. --all-drafts onboards every draft, --parallel N at once.")
         {
-            code, json, adopt, noWait, noTemplate, noVerify, url, inProcess,
+            optionalCode, allDrafts, draftsParallel, json, adopt, noWait, noTemplate, noVerify, url, inProcess,
         };
-        provision.SetAction(context.Run<TenantProvisioner, FleetVerifier, IConfiguration>(async (provisioner, verifier, configuration, parse, ct) =>
+        provision.SetAction(context.Run<TenantProvisioner, FleetMigrator, FleetVerifier, IConfiguration>(async (provisioner, fleet, verifier, configuration, parse, ct) =>
         {
-            var tenantCode = parse.GetValue(code)!;
+            var tenantCode = parse.GetValue(optionalCode);
+            if ((tenantCode is null) == !parse.GetValue(allDrafts) || parse.GetValue(draftsParallel) < 1)
+            {
+                await context.Error.WriteLineAsync("usage error: give one tenant code or --all-drafts (not both), and --parallel of 1 or more.");
+                return ExitCode.Usage;
+            }
+            if (tenantCode is null)
+            {
+                return await ProvisionDraftsAsync(context, configuration, fleet, verifier, parse.GetValue(draftsParallel),
+                    parse.GetValue(noVerify) ? null : new VerifyCommands.Settings(parse.GetValue(url), parse.GetValue(inProcess), parse.GetValue(draftsParallel), parse.GetValue(json)),
+                    parse.GetValue(json), ct);
+            }
             var asJson = parse.GetValue(json);
             var run = await ProvisionAsync(provisioner, context, tenantCode,
                 new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), asJson, ct);
@@ -177,6 +191,37 @@ internal static class ProvisionCommands
 
     private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
         $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}{(o.Canary ? " (canary)" : "")}  {PlatformCommands.Seconds(o.Elapsed)}";
+
+    /// <summary>
+    /// <c>tenant provision --all-drafts</c>: every draft provisioned (<see cref="FleetMigrator.ProvisionDraftsAsync"/>),
+    /// then the gates of those that became active, unless <paramref name="verify"/> is null (<c>--no-verify</c>).
+    /// </summary>
+    private static async Task<int> ProvisionDraftsAsync(CliContext context, IConfiguration configuration, FleetMigrator fleet, FleetVerifier verifier, int parallel,
+        VerifyCommands.Settings? verify, bool json, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var outcomes = await fleet.ProvisionDraftsAsync(parallel, outcome => { if (!json) context.Error.WriteLine(FormatOutcome(outcome)); }, cancellationToken);
+        var provisioned = outcomes.Where(o => o.Succeeded).Select(o => o.Tenant).ToList();
+        if (!json)
+        {
+            await context.Error.WriteLineAsync(outcomes.Count == 0
+                ? "No draft tenant: nothing to provision."
+                : $"{provisioned.Count} of {outcomes.Count} draft tenant(s) provisioned, {parallel} at once ({PlatformCommands.Seconds(clock.Elapsed)}).");
+        }
+        IReadOnlyList<InsightPulse.Core.Verification.TenantVerification> verified = [];
+        Uri? site = null;
+        if (verify is not null && provisioned.Count > 0) (verified, site) = await VerifyCommands.VerifyAsync(context, configuration, verifier, provisioned, verify, cancellationToken);
+        if (json)
+        {
+            await context.Output.WriteLineAsync(CliJson.Serialize(new
+            {
+                Seconds = Math.Round(clock.Elapsed.TotalSeconds, 4),
+                Tenants = outcomes.Select(t => new { t.Tenant, t.Succeeded, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
+                Verification = verify is null ? null : verified.Select(v => VerifyCommands.ToJson(v, site!)),
+            }));
+        }
+        return outcomes.All(o => o.Succeeded) && verified.All(v => v.Passed) ? ExitCode.Success : ExitCode.Failure;
+    }
 
     private static RunJson ToJson(ProvisionResult result, object? verification) =>
         new(result.RunId, result.Tenant, result.Changed, result.Steps.Select(s => new StepJson(s.Step, s.Acted, s.Detail, Math.Round(s.Elapsed.TotalSeconds, 4))).ToList(), verification);

@@ -40,6 +40,51 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
             .ToList();
 
     /// <summary>
+    /// <c>tenant provision --all-drafts</c>: provisions every draft tenant (and every tenant a killed run left
+    /// provisioning), <paramref name="parallel"/> at once, each on its own (one tenant's failure does not stop the
+    /// others: onboarding many companies at once should not hang on one bad record). Outcomes in registry order.
+    /// </summary>
+    public async Task<IReadOnlyList<TenantOutcome>> ProvisionDraftsAsync(int parallel, Action<TenantOutcome>? onTenant, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        provisioner.RequireSession("`./ipai tenant provision --all-drafts`");
+        var drafts = (await registry.ListAsync(cancellationToken)).Where(t => t.State is TenantState.Draft or TenantState.Provisioning).Select(t => t.Code).ToList();
+        var queue = new Queue<string>(drafts);
+        var outcomes = new List<TenantOutcome>();
+        async Task WorkAsync()
+        {
+            while (true)
+            {
+                string code;
+                lock (queue)
+                {
+                    if (!queue.TryDequeue(out code!)) return;
+                }
+                var outcome = await RunOneAsync(code, canary: false, cancellationToken);
+                lock (outcomes) outcomes.Add(outcome);
+                onTenant?.Invoke(outcome);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Math.Min(parallel, drafts.Count))).Select(_ => Task.Run(WorkAsync, cancellationToken)));
+        return [.. outcomes.OrderBy(o => drafts.IndexOf(o.Tenant))];
+    }
+
+    /// <summary>One tenant's provisioning run as a fleet outcome; a failure is its message, never an exception.</summary>
+    private async Task<TenantOutcome> RunOneAsync(string code, bool canary, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
+            return new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed, Canary: canary);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed, Canary: canary);
+        }
+    }
+
+    /// <summary>
     /// The active tenants whose last provisioning run succeeded with this build's scripts
     /// (<see cref="TenantProvisioner.ScriptsFingerprint"/>) and that asked for no module since it started: one query,
     /// whatever the size of the fleet.
@@ -127,18 +172,8 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                     Report(new TenantOutcome(code, true, Skipped: true, false, null, TimeSpan.Zero));
                     continue;
                 }
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                TenantOutcome outcome;
-                try
-                {
-                    var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
-                    outcome = new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed, Canary: canaries.Contains(code));
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    outcome = new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed, Canary: canaries.Contains(code));
-                    if (!keepGoing || canaries.Contains(code)) lock (gate) stopped = true;
-                }
+                var outcome = await RunOneAsync(code, canaries.Contains(code), cancellationToken);
+                if (!outcome.Succeeded && (!keepGoing || outcome.Canary)) lock (gate) stopped = true;
                 await using (var ledger = await databases.Platform.OpenConnectionAsync(CancellationToken.None))
                 {
                     await ledger.ExecuteAsync("""
