@@ -10,23 +10,26 @@ namespace InsightPulse.Core.Provisioning;
 /// </summary>
 public sealed class ProvisioningJournal(PlatformDatabases databases)
 {
-    /// <summary>The latest run of every tenant that has one, by tenant code.</summary>
-    public Task<IReadOnlyDictionary<string, ProvisionRun>> LatestRunsAsync(CancellationToken cancellationToken) =>
-        ReadAsync(null, cancellationToken);
+    /// <summary>The latest run of each of <paramref name="codes"/> that has one (a page of a listing), by tenant code.</summary>
+    public Task<IReadOnlyDictionary<string, ProvisionRun>> LatestRunsAsync(IReadOnlyCollection<string> codes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        return ReadAsync([.. codes], cancellationToken);
+    }
 
     /// <summary>The latest run of tenant <paramref name="code"/>, or null when it was never provisioned.</summary>
     public async Task<ProvisionRun?> LatestRunAsync(string code, CancellationToken cancellationToken) =>
-        (await ReadAsync(code, cancellationToken)).GetValueOrDefault(code);
+        (await ReadAsync([code], cancellationToken)).GetValueOrDefault(code);
 
-    private async Task<IReadOnlyDictionary<string, ProvisionRun>> ReadAsync(string? code, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, ProvisionRun>> ReadAsync(string[] codes, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var runs = (await connection.QueryAsync<RunRow>(new CommandDefinition("""
             SELECT DISTINCT ON (tenant_code) id, tenant_code AS TenantCode, started_at AS StartedAt, finished_at AS FinishedAt, outcome, error
             FROM ipai_provision_run
-            WHERE @code::text IS NULL OR tenant_code = @code
+            WHERE tenant_code = ANY (@codes)
             ORDER BY tenant_code, started_at DESC
-            """, new { code }, cancellationToken: cancellationToken))).ToList();
+            """, new { codes }, cancellationToken: cancellationToken))).ToList();
         if (runs.Count == 0) return new Dictionary<string, ProvisionRun>(StringComparer.Ordinal);
         var steps = (await connection.QueryAsync<StepRow>(new CommandDefinition("""
             SELECT run_id AS RunId, position, step, started_at AS StartedAt, finished_at AS FinishedAt, outcome, detail, error

@@ -20,7 +20,7 @@ public sealed class TenantOverview(
         var tenants = await registry.ListAsync(cancellationToken);
         var extra = (await modules.ListAllAsync(cancellationToken)).ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
         var page = filter.Apply(tenants, t => t, t => extra[t.Code]);
-        var runs = await journal.LatestRunsAsync(cancellationToken);
+        var runs = await journal.LatestRunsAsync([.. page.Items.Select(t => t.Code)], cancellationToken);
         return new TenantPage<TenantResource>(page.Total, page.Offset, page.Limit,
             page.Items.Select(t => Resource(t, request, extra[t.Code].ToList(), runs.GetValueOrDefault(t.Code))).ToList());
     }
