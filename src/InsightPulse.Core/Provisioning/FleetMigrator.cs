@@ -47,26 +47,16 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
     public async Task<IReadOnlyList<TenantOutcome>> ProvisionDraftsAsync(int parallel, Action<TenantOutcome>? onTenant, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
-        provisioner.RequireSession("`./ipai tenant provision --all-drafts`");
+        databases.Environment.RequireSession("`./ipai tenant provision --all-drafts`");
         var drafts = (await registry.ListAsync(cancellationToken)).Where(t => t.State is TenantState.Draft or TenantState.Provisioning).Select(t => t.Code).ToList();
-        var queue = new Queue<string>(drafts);
-        var outcomes = new List<TenantOutcome>();
-        async Task WorkAsync()
+        var outcomes = new TenantOutcome[drafts.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, drafts.Count), options, async (i, token) =>
         {
-            while (true)
-            {
-                string code;
-                lock (queue)
-                {
-                    if (!queue.TryDequeue(out code!)) return;
-                }
-                var outcome = await RunOneAsync(code, canary: false, cancellationToken);
-                lock (outcomes) outcomes.Add(outcome);
-                onTenant?.Invoke(outcome);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Math.Min(parallel, drafts.Count))).Select(_ => Task.Run(WorkAsync, cancellationToken)));
-        return [.. outcomes.OrderBy(o => drafts.IndexOf(o.Tenant))];
+            outcomes[i] = await RunOneAsync(drafts[i], canary: false, token);
+            onTenant?.Invoke(outcomes[i]);
+        });
+        return outcomes;
     }
 
     /// <summary>One tenant's provisioning run as a fleet outcome; a failure is its message, never an exception.</summary>

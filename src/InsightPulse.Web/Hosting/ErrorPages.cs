@@ -15,10 +15,7 @@ public static class ErrorPages
         {
             // This tenant's database is missing or does not answer: 503 with Retry-After (and, when it is the tenant's
             // own trouble, the next requests get it at once instead of waiting for a connection timeout each).
-            var availability = context.RequestServices.GetRequiredService<TenantAvailability>();
-            var retryAfter = unavailable.OfThisTenant
-                ? availability.RetryAfterSeconds(availability.Report(unavailable.TenantCode, unavailable.Database, unavailable.Reason))
-                : context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value.RetryAfterSeconds;
+            var retryAfter = context.RequestServices.GetRequiredService<TenantAvailability>().RetryAfterSeconds(unavailable);
             return TenantResolutionMiddleware.Unavailable(context, RequestTenant.Find(context)?.Name ?? unavailable.TenantCode, retryAfter);
         }
         var (status, title, message) = error switch

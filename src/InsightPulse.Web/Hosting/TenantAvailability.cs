@@ -24,6 +24,9 @@ public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider
     /// <summary>The tenants unavailable now, by code.</summary>
     public IReadOnlyList<TenantOutage> Outages => [.. _outages.Values.OrderBy(o => o.TenantCode, StringComparer.Ordinal)];
 
+    /// <summary>The outage of tenant <paramref name="tenantCode"/> as last recorded (retry time not checked), or null.</summary>
+    public TenantOutage? Find(string tenantCode) => _outages.GetValueOrDefault(tenantCode);
+
     /// <summary>Records that <paramref name="tenantCode"/>'s database cannot be reached, for <see cref="WebOptions.RetryAfterSeconds"/>.</summary>
     public TenantOutage Report(string tenantCode, string database, string reason)
     {
@@ -58,6 +61,16 @@ public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider
             return null;
         }
         return Report(tenant.Code, outage.Database, outage.Reason);
+    }
+
+    /// <summary>
+    /// The <c>Retry-After</c> of a request that failed with <paramref name="failure"/>: when the trouble is the tenant's
+    /// own, it is recorded (the next requests get their 503 at once) and the seconds until its retry; else the default.
+    /// </summary>
+    public int RetryAfterSeconds(TenantDatabaseUnavailableException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.OfThisTenant ? RetryAfterSeconds(Report(failure.TenantCode, failure.Database, failure.Reason)) : options.Value.RetryAfterSeconds;
     }
 
     /// <summary>Seconds until the next try, for <c>Retry-After</c> (at least 1).</summary>

@@ -26,9 +26,9 @@ public static class ConsolePages
         group.MapGet("/", async (PageContext page, TenantOverview overview, string? q, string? state, string? offset) =>
         {
             // A filter that does not parse (a hand-edited address) shows every tenant, saying so.
-            var (filter, errors) = TenantFilter.Parse(state, null, q, offset, ConsolePageSize.ToString(CultureInfo.InvariantCulture));
-            return ListPage(page, await overview.ListAsync(page.Http.Request, filter ?? new TenantFilter(Limit: ConsolePageSize), page.Http.RequestAborted),
-                filter ?? new TenantFilter(Limit: ConsolePageSize), errors.Count > 0);
+            var (parsed, errors) = TenantFilter.Parse(state, null, q, offset, ConsolePageSize.ToString(CultureInfo.InvariantCulture));
+            var filter = parsed ?? new TenantFilter(Limit: ConsolePageSize);
+            return ListPage(page, await overview.ListAsync(page.Http.Request, filter, page.Http.RequestAborted), filter, errors.Count > 0);
         });
         group.MapGet("/tenants/new", (PageContext page) => NewPage(page, null, null, null));
         group.MapPost("/tenants/new", async (PageContext page, IFormCollection form, TenantRegistry registry) =>

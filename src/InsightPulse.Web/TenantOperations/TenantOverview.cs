@@ -38,7 +38,7 @@ public sealed class TenantOverview(
         ArgumentNullException.ThrowIfNull(tenant);
         return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun) with
         {
-            Unavailable = availability.Outages.FirstOrDefault(o => o.TenantCode == tenant.Code) is { } outage ? $"{outage.Reason} (since {outage.Since:u})" : null,
+            Unavailable = availability.Find(tenant.Code) is { } outage ? $"{outage.Reason} (since {outage.Since:u})" : null,
         };
     }
 
