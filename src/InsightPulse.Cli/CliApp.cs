@@ -54,6 +54,7 @@ public static class CliApp
         VerifyCommands.Add(root, tenant, context);
         ArchiveCommands.Add(tenant, context);
         TenantStateCommands.Add(tenant, context);
+        ServerCommands.Add(root, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);

@@ -10,6 +10,7 @@ using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
+using InsightPulse.Core.Servers;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Core.Verification;
@@ -54,6 +55,8 @@ public static class ServiceCollectionExtensions
         }) { Timeout = Timeout.InfiniteTimeSpan }));
         services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<TenantRegistry>();
+        services.AddSingleton<ServerRegistry>();
+        services.AddSingleton<ServerPlacement>();
         services.AddSingleton<TenantSeedLoader>();
         services.AddSingleton(ModuleCatalog.Embedded);
         services.AddSingleton(sp => new AdminPassword(sp.GetRequiredService<ManagedCluster>().Secrets, configuration["ODOO_ADMIN_PASSWORD"]));

@@ -206,7 +206,7 @@ public sealed class RegistryConstraintTests(PostgresFixture postgres, SharedPlat
         Assert.Equal(
             ["id", "code", "name", "sequence", "active", "state", "db_name", "supabase_schema", "primary_domain", "superset_workspace",
              "superset_base_url", "company_name", "industry", "country", "admin_email", "admin_phone", "onboarded_date", "notes",
-             "create_date", "write_date"],
+             "create_date", "write_date", "server"],
             columns);
     }
 }

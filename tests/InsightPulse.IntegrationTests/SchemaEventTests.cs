@@ -1,3 +1,4 @@
+using InsightPulse.Core.Databases;
 using Dapper;
 using InsightPulse.Core.Events;
 using Npgsql;
@@ -115,7 +116,7 @@ public sealed class SchemaEventTests(PostgresFixture postgres) : IAsyncLifetime
     {
         Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "platform", "--no-verify")).ExitCode);
         var outbox = _platform.Get<SchemaEventOutbox>();
-        var store = new EventStore("platform", EventStore.SchemaStore, "postgres", "public");
+        var store = new EventStore("platform", EventStore.SchemaStore, FleetServer.Home, "postgres", "public");
         var rows = new[] { Guid.NewGuid(), Guid.NewGuid() };
         const string Insert = """
             INSERT INTO public.ipai_migration_event (id, tenant_code, scope, migration_id, installs_scope, checksum)

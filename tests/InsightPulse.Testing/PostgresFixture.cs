@@ -16,6 +16,9 @@ namespace InsightPulse.Testing;
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private ManagedCluster? _cluster;
+
+    /// <summary>A throwaway cluster even when IPAI_TEST_POSTGRES_URL is set (a second server beside the lane's: <see cref="SecondServer"/>).</summary>
+    public bool AlwaysManaged { get; init; }
     private string? _home;
     private FileStream? _externalLock;
 
@@ -26,7 +29,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var external = Environment.GetEnvironmentVariable("IPAI_TEST_POSTGRES_URL");
-        if (!string.IsNullOrWhiteSpace(external))
+        if (!string.IsNullOrWhiteSpace(external) && !AlwaysManaged)
         {
             var url = PostgresUrl.Parse(external);
             // Every lane, of every test process, empties this one server: they take it in turn.

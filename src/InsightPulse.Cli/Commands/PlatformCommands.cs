@@ -127,7 +127,7 @@ internal static class PlatformCommands
             // At fleet size one row per tenant database is hundreds of rows: past a few, a count and the missing ones.
             var tenantDbs = status.Databases.Where(db => db.Role == "tenant").ToList();
             var listAll = allDatabases || tenantDbs.Count <= TenantDatabasesListed;
-            foreach (var db in status.Databases.Where(db => db.Role != "tenant" || listAll)) Row($"database ({db.Role})", $"{db.Name}{(db.Exists ? "" : " (missing)")}");
+            foreach (var db in status.Databases.Where(db => db.Role != "tenant" || listAll)) Row($"database ({db.Role})", $"{db.Name}{(db.Server == FleetServer.Home ? "" : $" on {db.Server}")}{(db.Exists ? "" : " (missing)")}");
             if (!listAll)
             {
                 var missing = tenantDbs.Where(db => !db.Exists).Select(db => db.Name).ToList();
@@ -137,11 +137,32 @@ internal static class PlatformCommands
             Row("tenants", status.TenantCount is { } count
                 ? $"{count} ({string.Join(", ", status.TenantsByState.Select(kv => $"{kv.Value} {kv.Key}"))})"
                 : null);
+            if (status.TenantsByServer.Count > 1 || status.TenantsByServer.Keys.Any(k => k != FleetServer.Home))
+            {
+                Row("tenants per server", string.Join(", ", status.TenantsByServer.Select(kv => $"{kv.Key} {kv.Value}")) + " (`./ipai server list`)");
+            }
             Row("operator token", operatorToken);
             if (status.Problem is not null) Row("problem", status.Problem);
             context.Console.Write(table);
         }
         return status.Problem is null ? ExitCode.Success : ExitCode.Failure;
+    }
+
+    /// <summary>The fleet server of the tenant whose database is <paramref name="database"/>; home for any other name, or when the registry cannot be read (before `up`).</summary>
+    private static async Task<string> ServerOfDatabaseAsync(PlatformDatabases databases, string database, CancellationToken cancellationToken)
+    {
+        if (database == databases.Environment.PlatformDatabase || database == databases.Environment.DataDatabase) return FleetServer.Home;
+        try
+        {
+            await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT server FROM ipai_tenant WHERE db_name = @database AND server IS NOT NULL LIMIT 1", connection);
+            command.Parameters.AddWithValue("database", database);
+            return await command.ExecuteScalarAsync(cancellationToken) as string ?? FleetServer.Home;
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return FleetServer.Home;
+        }
     }
 
     /// <summary>Runs the real psql with the connection in its environment (PGPASSWORD reaches only that child).</summary>
@@ -157,7 +178,10 @@ internal static class PlatformCommands
         }
         var info = new ProcessStartInfo("psql") { UseShellExecute = false };
         foreach (var arg in rest) info.ArgumentList.Add(arg);
-        foreach (var (key, value) in environment.Server.LibpqEnvironment(database, environment.Owner, "ipai psql")) info.Environment[key] = value;
+        // A tenant's database is opened on the fleet server it lives on.
+        var server = await ServerOfDatabaseAsync(databases, database, cancellationToken);
+        var address = server == FleetServer.Home ? environment.Server : databases.ServerNamed(server).Address!;
+        foreach (var (key, value) in address.LibpqEnvironment(database, databases.OwnerOn(server), "ipai psql")) info.Environment[key] = value;
         Process process;
         try
         {

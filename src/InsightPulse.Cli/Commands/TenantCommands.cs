@@ -36,13 +36,14 @@ internal static class TenantCommands
 
         var state = new Option<string>("--state") { Description = "Only tenants in this state (draft, provisioning, active, suspended, archived)." };
         var module = new Option<string>("--module") { Description = "Only tenants that asked for this module beyond the base ones." };
+        var server = new Option<string>("--server") { Description = "Only tenants whose database is on this fleet server (`./ipai server list`)." };
         var search = new Option<string>("--search", "-q") { Description = "Only tenants whose code, name, domain, company, database or schema contains this text." };
         var offset = new Option<string>("--offset") { Description = "Skip this many matching tenants (the next page)." };
         var limit = new Option<string>("--limit") { Description = $"At most this many tenants (default {TenantFilter.DefaultLimit}, at most {TenantFilter.MaxLimit})." };
-        var list = new Command("list", $"List tenants in sequence order, {TenantFilter.DefaultLimit} at a time: --state, --module, --search filter, --offset pages.") { state, module, search, offset, limit, json };
+        var list = new Command("list", $"List tenants in sequence order, {TenantFilter.DefaultLimit} at a time: --state, --module, --server, --search filter, --offset pages.") { state, module, server, search, offset, limit, json };
         list.SetAction(context.Run<TenantRegistry, TenantModules>(async (registry, modules, parse, ct) =>
         {
-            var (filter, errors) = TenantFilter.Parse(parse.GetValue(state), parse.GetValue(module), parse.GetValue(search), parse.GetValue(offset), parse.GetValue(limit));
+            var (filter, errors) = TenantFilter.Parse(parse.GetValue(state), parse.GetValue(module), parse.GetValue(search), parse.GetValue(offset), parse.GetValue(limit), parse.GetValue(server));
             if (filter is null)
             {
                 foreach (var (field, message) in errors) await context.Error.WriteLineAsync($"usage error: --{(field == "q" ? "search" : field)} {message}");
@@ -109,10 +110,10 @@ internal static class TenantCommands
 
     private static void WriteList(CliContext context, IReadOnlyList<Tenant> tenants)
     {
-        var table = new Table().AddColumns("code", "name", "state", "active", "db_name", "schema", "domain", "workspace", "industry", "country");
+        var table = new Table().AddColumns("code", "name", "state", "active", "server", "db_name", "schema", "domain", "workspace", "industry", "country");
         foreach (var t in tenants)
         {
-            table.AddRow(new[] { t.Code, t.Name, TenantLifecycle.ToText(t.State), t.Active ? "yes" : "no", t.DbName, t.SupabaseSchema,
+            table.AddRow(new[] { t.Code, t.Name, TenantLifecycle.ToText(t.State), t.Active ? "yes" : "no", t.Server ?? "-", t.DbName, t.SupabaseSchema,
                 t.PrimaryDomain ?? "-", t.SupersetWorkspace ?? "-", t.Industry, t.Country }.Select(v => new Text(v)).ToArray());
         }
         context.Console.Write(table);
@@ -128,6 +129,7 @@ internal static class TenantCommands
         Row("state", TenantLifecycle.ToText(t.State));
         Row("active", t.Active ? "yes" : "no");
         Row("sequence", t.Sequence.ToString(CultureInfo.InvariantCulture));
+        Row("server", t.Server ?? "not placed yet (its first provisioning run places it)");
         Row("db_name", t.DbName);
         Row("supabase_schema", t.SupabaseSchema);
         Row("primary_domain", t.PrimaryDomain);

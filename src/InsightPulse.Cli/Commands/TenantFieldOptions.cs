@@ -37,9 +37,13 @@ internal sealed class TenantFieldOptions
             : Fail(r, "--onboarded-date takes a date as yyyy-mm-dd."),
     };
     private readonly Option<string> _notes = new("--notes") { Description = "Free notes." };
+    private readonly Option<string> _server = new("--server")
+    {
+        Description = "Fleet server for its database (`./ipai server list`); unset: the least loaded active server when it is first provisioned. Fixed once provisioning started (`tenant move` then).",
+    };
 
     private IEnumerable<Option> All => [Name, _sequence, _active, _dbName, _schema, _domain, _workspace, _supersetBaseUrl,
-        _companyName, _industry, _country, _adminEmail, _adminPhone, _onboardedDate, _notes];
+        _companyName, _industry, _country, _adminEmail, _adminPhone, _onboardedDate, _notes, _server];
 
     public void AddTo(Command command)
     {
@@ -71,6 +75,7 @@ internal sealed class TenantFieldOptions
         if (Given(parse, _adminPhone)) tenant = tenant with { AdminPhone = Optional(_adminPhone) };
         if (Given(parse, _onboardedDate)) tenant = tenant with { OnboardedDate = parse.GetValue(_onboardedDate) };
         if (Given(parse, _notes)) tenant = tenant with { Notes = Optional(_notes) };
+        if (Given(parse, _server)) tenant = tenant with { Server = Optional(_server) };
         return tenant;
     }
 

@@ -104,7 +104,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     public async Task<IReadOnlyList<DatasetColumn>?> FindColumnsAsync(Tenant tenant, string store, string relation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var database = store == "database" ? databases.Get(tenant.DbName, databases.Environment.Owner) : databases.Data;
+        var database = store == "database" ? databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName) : databases.Data;
         var schema = StoreSchema(tenant, store);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return Plain(await connection.QueryAsync<(string? Name, string? Type)>(new CommandDefinition(CatalogueColumns,
@@ -236,7 +236,7 @@ public sealed class BiWorkspaceInstaller(PlatformDatabases databases, TenantModu
     internal async Task<int> RegisterAsync(Tenant tenant, List<(string Slug, string Title, string? Description, Guid EmbeddedUuid, string[] AllowedDomains)> dashboards, CancellationToken cancellationToken)
     {
         if (dashboards.Count == 0) return 0;
-        await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         var written = 0;

@@ -133,14 +133,16 @@ public sealed class ExternalBiWorkspace(
     internal string ConnectionUri(Tenant tenant, string store, string password)
     {
         var environment = databases.Environment;
-        var (host, port) = (environment.Server.Host, environment.Server.Port);
+        // A tenant database on another fleet server is reached there; the schema store is in the data database at home.
+        var server = store == "database" && tenant.DatabaseServer != FleetServer.Home ? databases.ServerNamed(tenant.DatabaseServer).Address! : environment.Server;
+        var (host, port) = (server.Host, server.Port);
         if (options.Value.ExternalDatabaseHost is { Length: > 0 } external)
         {
             var colon = external.LastIndexOf(':');
             (host, port) = colon > 0 && int.TryParse(external[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? (external[..colon], p) : (external, port);
         }
         var database = store == "database" ? tenant.DbName : environment.DataDatabase;
-        var ssl = environment.Server.SslMode == Npgsql.SslMode.Disable ? "disable" : environment.Server.SslMode == Npgsql.SslMode.Require ? "require" : "prefer";
+        var ssl = server.SslMode == Npgsql.SslMode.Disable ? "disable" : server.SslMode == Npgsql.SslMode.Require ? "require" : "prefer";
         return SqlAlchemyUri.Format(host, port, database, source.Names.BiRole, password, $"-c app.tenant_id={tenant.Code}", ssl);
     }
 

@@ -5,6 +5,7 @@ using InsightPulse.Core.Demo;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
+using InsightPulse.Core.Servers;
 using InsightPulse.Core.Tenants;
 using Npgsql;
 
@@ -164,19 +165,14 @@ public sealed class PlatformBootstrapper(
 
     /// <summary>
     /// Managed: the owner (not a superuser, so FORCE'd RLS binds it too), and in both modes the runtime and BI
-    /// roles, which log in, own nothing, and never bypass RLS.
+    /// roles, which log in, own nothing, and never bypass RLS (<see cref="ServerRoles"/>).
     /// </summary>
     private async Task<(bool, string)> EnsureRolesAsync(NpgsqlConnection admin, PlatformEnvironment environment, PlatformOptions names, CancellationToken cancellationToken)
     {
-        var acted = new List<string>();
-        var roles = new List<(string Role, string Attributes)>
-        {
-            (names.AppRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
-            (names.BiRole, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"),
-        };
+        var roles = new List<(string Role, string Attributes)> { (names.AppRole, ServerRoles.LoginAttributes), (names.BiRole, ServerRoles.LoginAttributes) };
         if (environment.Mode == PlatformMode.Managed)
         {
-            roles.Insert(0, (names.OwnerRole, "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"));
+            roles.Insert(0, (names.OwnerRole, ServerRoles.OwnerAttributes));
         }
         else
         {
@@ -187,45 +183,9 @@ public sealed class PlatformBootstrapper(
                 return (false, $"{environment.Owner.Username} cannot create roles: create {names.AppRole} and {names.BiRole} (LOGIN NOBYPASSRLS) yourself");
             }
         }
-        var secrets = source.Cluster.Secrets;
-        foreach (var (role, attributes) in roles)
-        {
-            var (password, created) = secrets.GetOrCreate(PlatformEnvironment.RoleSecret(role));
-            var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
-            if (!exists)
-            {
-                await admin.ExecuteAsync(new CommandDefinition(
-                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
-                acted.Add($"created {role}");
-            }
-            else if (created)
-            {
-                // The secret was lost (e.g. .ipai/secrets deleted): the new one becomes the role's password.
-                await admin.ExecuteAsync(new CommandDefinition(
-                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
-                acted.Add($"reset the password of {role}");
-            }
-        }
-        if (environment.Mode == PlatformMode.Managed && await EnsureOperatorRoleAsync(admin, names, cancellationToken)) acted.Add($"created {names.OperatorRole}");
+        var acted = new List<string>(await ServerRoles.EnsureAsync(admin, source.Cluster.Secrets, roles, resetExisting: false, cancellationToken));
+        if (environment.Mode == PlatformMode.Managed && await ServerRoles.EnsureOperatorRoleAsync(admin, names, names.OwnerRole, cancellationToken)) acted.Add($"created {names.OperatorRole}");
         return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{string.Join(", ", roles.Select(r => r.Role))} exist");
-    }
-
-    /// <summary>The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>); the owner may SET ROLE to it.</summary>
-    private static async Task<bool> EnsureOperatorRoleAsync(NpgsqlConnection admin, PlatformOptions names, CancellationToken cancellationToken)
-    {
-        var role = names.OperatorRole;
-        if (await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken)))
-        {
-            return false;
-        }
-        await admin.ExecuteAsync(new CommandDefinition($"""
-            CREATE ROLE {Sql.Identifier(role)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
-            GRANT pg_read_all_data TO {Sql.Identifier(role)};
-            GRANT {Sql.Identifier(role)} TO {Sql.Identifier(names.OwnerRole)};
-            """, cancellationToken: cancellationToken));
-        return true;
     }
 
     private static async Task<(bool, string)> EnsurePlatformDatabaseAsync(NpgsqlConnection admin, PlatformEnvironment environment, string owner, PlatformOptions names, CancellationToken cancellationToken)

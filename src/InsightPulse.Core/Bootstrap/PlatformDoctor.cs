@@ -96,30 +96,33 @@ public sealed class PlatformDoctor(
     private async Task<IEnumerable<DoctorFinding>> ConnectivityAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
         var environment = databases.Environment;
-        var existing = await DatabaseNamesAsync(cancellationToken);
-        var names = new[] { environment.PlatformDatabase, environment.DataDatabase }
-            .Concat(tenants.Where(t => Stored.Contains(t.State)).Select(t => t.DbName).Where(existing.Contains).Order(StringComparer.Ordinal))
-            .Distinct().ToList();
+        var existing = await DatabaseNamesAsync(tenants, cancellationToken);
+        var names = new List<(string Server, string Name)> { (FleetServer.Home, environment.PlatformDatabase), (FleetServer.Home, environment.DataDatabase) };
+        names.AddRange(tenants.Where(t => Stored.Contains(t.State)).Select(t => (t.DatabaseServer, t.DbName)).Where(existing.Contains).OrderBy(d => d.DbName, StringComparer.Ordinal));
+        names = names.Distinct().ToList();
         var findings = new List<DoctorFinding>();
-        foreach (var name in names)
+        foreach (var (server, name) in names)
         {
+            var where = server == FleetServer.Home ? environment.Description : $"server {server}";
             try
             {
-                await using var connection = await databases.Get(name, environment.Owner).OpenConnectionAsync(cancellationToken);
+                await using var connection = await databases.GetAsOwner(server, name).OpenConnectionAsync(cancellationToken);
                 await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                findings.Add(new(Checks.Connectivity, DoctorLevel.Error, $"database {name} on {environment.Description}: {PostgresErrors.Describe(e)}",
-                    environment.Mode == PlatformMode.Managed ? "./ipai up" : $"./ipai psql {name} -c 'SELECT 1'"));
+                findings.Add(new(Checks.Connectivity, DoctorLevel.Error, $"database {name} on {where}: {PostgresErrors.Describe(e)}",
+                    environment.Mode == PlatformMode.Managed && server == FleetServer.Home ? "./ipai up" : $"./ipai psql {name} -c 'SELECT 1'"));
             }
             finally
             {
-                await databases.ForgetTenantDatabaseAsync(name);
+                await databases.ForgetTenantDatabaseAsync(server, name);
             }
         }
+        var servers = names.Select(n => n.Server).Distinct().Count();
         findings.Add(new(Checks.Connectivity, DoctorLevel.Ok,
-            $"{names.Count - findings.Count} of {names.Count} database(s) answer on {environment.Description} ({string.Join(", ", names.Take(5))}{(names.Count > 5 ? ", …" : "")})"));
+            $"{names.Count - findings.Count} of {names.Count} database(s) answer on {environment.Description}{(servers > 1 ? $" and {servers - 1} other server(s)" : "")} " +
+            $"({string.Join(", ", names.Take(5).Select(n => n.Name))}{(names.Count > 5 ? ", …" : "")})"));
         return findings;
     }
 
@@ -264,7 +267,8 @@ public sealed class PlatformDoctor(
     {
         var environment = databases.Environment;
         var findings = new List<DoctorFinding>();
-        var existing = await DatabaseNamesAsync(cancellationToken);
+        var existing = await DatabaseNamesAsync(tenants, cancellationToken);
+        var existingAtHome = existing.Where(d => d.Server == FleetServer.Home).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         IReadOnlyList<string> schemas;
         HashSet<string> ownedSchemas;
         await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
@@ -284,9 +288,10 @@ public sealed class PlatformDoctor(
                 "SELECT name FROM ipai_tenant_resource WHERE kind = 'database'", cancellationToken: cancellationToken))).ToList();
         }
 
-        var registeredDatabases = tenants.Select(t => t.DbName).Append(environment.PlatformDatabase).Append(environment.DataDatabase).ToHashSet(StringComparer.Ordinal);
+        var registeredDatabases = tenants.Where(t => t.DatabaseServer == FleetServer.Home).Select(t => t.DbName).Append(environment.PlatformDatabase).Append(environment.DataDatabase).ToHashSet(StringComparer.Ordinal);
         var psqlData = $"./ipai psql {environment.DataDatabase}";
-        foreach (var name in existing.Where(d => d.StartsWith(Tenant.DatabasePrefix, StringComparison.Ordinal)).Concat(recorded.Where(existing.Contains))
+        // Orphans are looked for at home, where every tenant database lived before the fleet grew (and where `tenant move` leaves an archived copy until --purge).
+        foreach (var name in existingAtHome.Where(d => d.StartsWith(Tenant.DatabasePrefix, StringComparison.Ordinal)).Concat(recorded.Where(existingAtHome.Contains))
             .Where(d => !registeredDatabases.Contains(d) && Sql.IsPlainIdentifier(d)).Distinct().Order(StringComparer.Ordinal))
         {
             findings.Add(new(Checks.OrphanDatabase, DoctorLevel.Warn, $"database {name} looks like a tenant's but no registry row names it",
@@ -304,9 +309,10 @@ public sealed class PlatformDoctor(
         foreach (var tenant in tenants.Where(t => Stored.Contains(t.State)))
         {
             var fix = $"./ipai tenant provision {tenant.Code}";
-            if (!existing.Contains(tenant.DbName))
+            if (!existing.Contains((tenant.DatabaseServer, tenant.DbName)))
             {
-                findings.Add(new(Checks.StoreMissing, DoctorLevel.Error, $"tenant {tenant.Code} is {tenant.State.ToString().ToLowerInvariant()} but its database {tenant.DbName} does not exist", fix));
+                findings.Add(new(Checks.StoreMissing, DoctorLevel.Error,
+                    $"tenant {tenant.Code} is {tenant.State.ToString().ToLowerInvariant()} but its database {tenant.DbName} does not exist on server {tenant.DatabaseServer}", fix));
             }
             if (!schemaSet.Contains(tenant.SupabaseSchema))
             {
@@ -327,7 +333,7 @@ public sealed class PlatformDoctor(
     /// <summary>Template databases this build would not use (another build's scripts), and half-built ones a crash left (<c>*_build</c>).</summary>
     private async Task<IEnumerable<DoctorFinding>> TemplatesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
-        var templates = (await DatabaseNamesAsync(cancellationToken)).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var templates = (await DatabaseNamesAsync([], cancellationToken)).Select(d => d.Name).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (templates.Count == 0) return [];
         var current = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tenant in tenants.Where(t => t.State != TenantState.Archived)) current.Add(await provisioner.TemplateNameAsync(tenant, cancellationToken));
@@ -396,9 +402,25 @@ public sealed class PlatformDoctor(
         return findings;
     }
 
-    private async Task<HashSet<string>> DatabaseNamesAsync(CancellationToken cancellationToken)
+    /// <summary>The databases of the home server and of every server <paramref name="tenants"/> live on (a server that does not answer lists none).</summary>
+    private async Task<HashSet<(string Server, string Name)>> DatabaseNamesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-        return (await data.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        var names = new HashSet<(string Server, string Name)>();
+        foreach (var server in tenants.Select(t => t.DatabaseServer).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+                foreach (var name in await connection.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken)))
+                {
+                    names.Add((server, name));
+                }
+            }
+            catch (Exception e) when (server != FleetServer.Home && e is NpgsqlException or TimeoutException)
+            {
+                // Its tenants' databases are reported missing, and connectivity names the server.
+            }
+        }
+        return names;
     }
 }

@@ -15,8 +15,13 @@ public sealed record PlatformStatus
     public IReadOnlyList<DatabaseStatus> Databases { get; init; } = [];
     public int? TenantCount { get; init; }
     public IReadOnlyDictionary<string, int> TenantsByState { get; init; } = new Dictionary<string, int>();
+    /// <summary>Tenants per fleet server (<c>unplaced</c>: drafts not provisioned yet).</summary>
+    public IReadOnlyDictionary<string, int> TenantsByServer { get; init; } = new Dictionary<string, int>();
     public string? Problem { get; init; }
 }
 
-/// <summary>One database the platform uses: its part (platform, data, tenant) and whether it exists.</summary>
-public sealed record DatabaseStatus(string Name, string Role, bool Exists);
+/// <summary>One database the platform uses: its part (platform, data, tenant), whether it exists, and the fleet server it is on.</summary>
+public sealed record DatabaseStatus(string Name, string Role, bool Exists)
+{
+    public string Server { get; init; } = Databases.FleetServer.Home;
+}

@@ -55,21 +55,40 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
             await using var platform = await databases.Platform.OpenConnectionAsync(cancellationToken);
             var hasRegistry = await platform.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT to_regclass('ipai_tenant') IS NOT NULL", cancellationToken: cancellationToken));
             if (!hasRegistry) return status with { Problem = "the platform migrations have not run: run `make up`" };
-            var tenants = (await platform.QueryAsync<(string State, string DbName)>(new CommandDefinition(
-                "SELECT state, db_name FROM ipai_tenant ORDER BY db_name", cancellationToken: cancellationToken))).ToList();
-            foreach (var db in tenants.Select(t => t.DbName).Distinct().Where(d => d != environment.PlatformDatabase))
+            // (to_jsonb: the server column's value, or null on a platform database from before the fleet's servers.)
+            var tenants = (await platform.QueryAsync<(string State, string DbName, string? Server)>(new CommandDefinition(
+                "SELECT state, db_name, to_jsonb(t) ->> 'server' FROM ipai_tenant t ORDER BY db_name", cancellationToken: cancellationToken))).ToList();
+            var existingOn = new Dictionary<string, HashSet<string>?>(StringComparer.Ordinal) { [FleetServer.Home] = existing };
+            foreach (var db in tenants.Where(t => t.DbName != environment.PlatformDatabase).Select(t => (Server: t.Server ?? FleetServer.Home, t.DbName)).Distinct())
             {
-                databasesList.Add(new DatabaseStatus(db, "tenant", existing.Contains(db)));
+                if (!existingOn.TryGetValue(db.Server, out var onServer)) existingOn[db.Server] = onServer = await DatabaseNamesAsync(db.Server, cancellationToken);
+                databasesList.Add(new DatabaseStatus(db.DbName, "tenant", onServer?.Contains(db.DbName) == true) { Server = db.Server });
             }
             return status with
             {
                 TenantCount = tenants.Count,
                 TenantsByState = tenants.GroupBy(t => t.State).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+                TenantsByServer = tenants.GroupBy(t => t.Server ?? (t.State == "draft" ? "unplaced" : FleetServer.Home)).OrderBy(g => g.Key != FleetServer.Home).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Count()),
             };
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             return status with { Server = source.Mode == PlatformMode.Managed ? status.Server : "unreachable", Problem = PostgresErrors.Describe(e) };
+        }
+    }
+
+    /// <summary>The databases of fleet server <paramref name="server"/>, or null when it does not answer.</summary>
+    private async Task<HashSet<string>?> DatabaseNamesAsync(string server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+            return (await connection.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or UnknownServerException)
+        {
+            return null;
         }
     }
 }

@@ -5,15 +5,18 @@ using Npgsql;
 namespace InsightPulse.Core.Databases;
 
 /// <summary>
-/// Data sources (connection pools) of the platform's server, one per database and login (<see cref="Get"/>), and the
-/// tenant-affine pools tenant data is reached through (<see cref="GetAffine"/>, each on a data source of its own),
-/// created on first use and disposed with this object. The owner's pool on the platform database reaches the
-/// tenant registry.
+/// Data sources (connection pools) of the fleet's servers, one per server, database and login (<see cref="Get(string, string, PostgresLogin)"/>),
+/// and the tenant-affine pools tenant data is reached through (<see cref="GetAffine(string, string, PostgresLogin)"/>,
+/// each on a data source of its own), created on first use and disposed with this object. The owner's pool on the
+/// platform database reaches the tenant registry. A server is named as in <c>ipai_server</c>; the overloads without a
+/// server name mean the home server (<see cref="FleetServer.Home"/>).
 /// </summary>
 public sealed class PlatformDatabases(PlatformEnvironmentSource environment, TimeProvider time) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<(string Database, string User), NpgsqlDataSource> _sources = new();
-    private readonly ConcurrentDictionary<(string Database, string User), Lazy<TenantAffinePool>> _affinePools = new();
+    private readonly ConcurrentDictionary<(string Server, string Database, string User), NpgsqlDataSource> _sources = new();
+    private readonly ConcurrentDictionary<(string Server, string Database, string User), Lazy<TenantAffinePool>> _affinePools = new();
+    private volatile Dictionary<string, FleetServer>? _servers;
+    private readonly Lock _serversLoad = new();
 
     public PlatformEnvironment Environment => environment.Current;
 
@@ -23,21 +26,91 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     /// <summary>The shared data database as the owner role.</summary>
     public NpgsqlDataSource Data => Get(Environment.DataDatabase, Environment.Owner);
 
-    public NpgsqlDataSource Get(string database, PostgresLogin login)
+    /// <summary>A pool of the home server (the platform's own).</summary>
+    public NpgsqlDataSource Get(string database, PostgresLogin login) => Get(FleetServer.Home, database, login);
+
+    /// <summary>The pool of <paramref name="database"/> on fleet server <paramref name="server"/> as <paramref name="login"/>.</summary>
+    public NpgsqlDataSource Get(string server, string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        return _sources.GetOrAdd((database, login.Username), _ => Build(Settings(database, login).ConnectionString));
+        return _sources.GetOrAdd((server, database, login.Username), key => Build(Settings(key.Server, database, login).ConnectionString));
     }
+
+    /// <summary>The owner's pool of <paramref name="database"/> on <paramref name="server"/> (the owner there: <see cref="OwnerOn"/>).</summary>
+    public NpgsqlDataSource GetAsOwner(string server, string database) => Get(server, database, OwnerOn(server));
+
+    /// <summary>
+    /// The owner's pool of the database where <c>CREATE DATABASE</c> and catalogue queries run on <paramref name="server"/>:
+    /// the shared data database at home, the server's maintenance database elsewhere.
+    /// </summary>
+    public NpgsqlDataSource Maintenance(string server) =>
+        server == FleetServer.Home ? Data : GetAsOwner(server, ServerNamed(server).MaintenanceDatabase);
+
+    /// <summary>
+    /// The login that owns what the platform creates on <paramref name="server"/>: the platform's owner at home; on an
+    /// added server the owner role (<see cref="PlatformOptions.OwnerRole"/>) that <c>server add</c> created there, with
+    /// the secret <see cref="PlatformEnvironment.OwnerSecret"/>.
+    /// </summary>
+    public PostgresLogin OwnerOn(string server) => server == FleetServer.Home
+        ? Environment.Owner
+        : new PostgresLogin(environment.Names.OwnerRole, environment.Cluster.Secrets.ReadRequired(PlatformEnvironment.OwnerSecret));
+
+    /// <summary>The owner role's name on <paramref name="server"/> (what <c>CREATE DATABASE … OWNER</c> names).</summary>
+    public string OwnerRoleOn(string server) => server == FleetServer.Home ? environment.OwnerRole : environment.Names.OwnerRole;
+
+    /// <summary>The tenant-affine pool of one database and login on the home server.</summary>
+    public TenantAffinePool GetAffine(string database, PostgresLogin login) => GetAffine(FleetServer.Home, database, login);
 
     /// <summary>
     /// The tenant-affine pool of one database and login (<see cref="TenantAffinePool"/>), on a pool of its own set up
-    /// as <see cref="Get"/> sets one up: how tenant data is reached (<c>TenantDataAccess</c>).
+    /// as <see cref="Get(string, string, PostgresLogin)"/> sets one up: how tenant data is reached (<c>TenantDataAccess</c>).
     /// </summary>
-    public TenantAffinePool GetAffine(string database, PostgresLogin login)
+    public TenantAffinePool GetAffine(string server, string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        return _affinePools.GetOrAdd((database, login.Username), _ => new Lazy<TenantAffinePool>(() =>
-            new TenantAffinePool(Build(Settings(database, login).ConnectionString), time))).Value;
+        return _affinePools.GetOrAdd((server, database, login.Username), key => new Lazy<TenantAffinePool>(() =>
+            new TenantAffinePool(Build(Settings(key.Server, database, login).ConnectionString), time))).Value;
+    }
+
+    /// <summary>
+    /// The fleet server <paramref name="name"/> as <c>ipai_server</c> lists it. The list is read once and again only
+    /// when a name is missing from it (a server added since), so that finding a tenant's server costs nothing on the
+    /// request path; servers are never renamed or readdressed in place.
+    /// </summary>
+    public FleetServer ServerNamed(string name)
+    {
+        if (_servers is { } known && known.TryGetValue(name, out var server)) return server;
+        lock (_serversLoad)
+        {
+            if (_servers is { } again && again.TryGetValue(name, out server)) return server;
+            _servers = LoadServers();
+            return _servers.TryGetValue(name, out server) ? server : throw UnknownServerException.Of(name);
+        }
+    }
+
+    /// <summary>Forgets the list of servers (after <c>server add</c> or <c>drain</c> in this process).</summary>
+    public void ForgetServers() => _servers = null;
+
+    private Dictionary<string, FleetServer> LoadServers()
+    {
+        using var connection = Platform.OpenConnection();
+        using var command = new NpgsqlCommand(FleetServerColumns.Select, connection);
+        try
+        {
+            using var reader = command.ExecuteReader();
+            var servers = new Dictionary<string, FleetServer>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                var server = FleetServerColumns.Read(reader);
+                servers[server.Name] = server;
+            }
+            return servers;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // A platform database from before the fleet's servers: everything is at home.
+            return new Dictionary<string, FleetServer>(StringComparer.Ordinal) { [FleetServer.Home] = FleetServerColumns.HomeOnly };
+        }
     }
 
     /// <summary>
@@ -70,10 +143,12 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     /// (Supabase's pooler, when POSTGRES_URL_NON_POOLING is given beside it); every other login's pool (the owner's
     /// DDL, migrations, provisioning, registry) goes to <see cref="PlatformEnvironment.Server"/>.
     /// </summary>
-    private NpgsqlConnectionStringBuilder Settings(string database, PostgresLogin login)
+    private NpgsqlConnectionStringBuilder Settings(string serverName, string database, PostgresLogin login)
     {
         var runtimeRole = environment.Names.RuntimeRoles().Contains(login.Username);
-        var server = runtimeRole ? Environment.RequestServer : Environment.Server;
+        var server = serverName == FleetServer.Home
+            ? runtimeRole ? Environment.RequestServer : Environment.Server
+            : ServerNamed(serverName).Address!;
         var settings = new NpgsqlConnectionStringBuilder(server.ConnectionString(database, login));
         Configure(settings, server, runtimeRole);
         return settings;
@@ -123,38 +198,42 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     }
 
     /// <summary>Disposes the pools of one database and login (plain and tenant-affine: their idle connections close), e.g. before that database is renamed or dropped.</summary>
-    public Task ForgetAsync(string database, PostgresLogin login)
+    public Task ForgetAsync(string database, PostgresLogin login) => ForgetAsync(FleetServer.Home, database, login);
+
+    /// <summary>Disposes the pools of one database and login on <paramref name="server"/>.</summary>
+    public Task ForgetAsync(string server, string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        return ForgetAsync(database, login.Username);
+        return ForgetAsync((server, database, login.Username));
     }
 
-    private async Task ForgetAsync(string database, string user)
+    private async Task ForgetAsync((string Server, string Database, string User) key)
     {
-        if (_sources.TryRemove((database, user), out var source)) await source.DisposeAsync();
-        if (_affinePools.TryRemove((database, user), out var affine) && affine.IsValueCreated) await affine.Value.DisposeAsync();
+        if (_sources.TryRemove(key, out var source)) await source.DisposeAsync();
+        if (_affinePools.TryRemove(key, out var affine) && affine.IsValueCreated) await affine.Value.DisposeAsync();
     }
+
+    private bool IsPlatformOrData(string server, string database) =>
+        server == FleetServer.Home && (database == Environment.PlatformDatabase || database == Environment.DataDatabase);
 
     /// <summary>
     /// Disposes the owner's pool of a tenant's own database (never the platform or data database's). One pool per
     /// tenant database would add up to more connections than the server allows when a process provisions, migrates
     /// or lints many tenants, so work on a tenant database lets its pool go when it ends.
     /// </summary>
-    public Task ForgetTenantDatabaseAsync(string database) =>
-        database == Environment.PlatformDatabase || database == Environment.DataDatabase
-            ? Task.CompletedTask
-            : ForgetAsync(database, Environment.Owner);
+    public Task ForgetTenantDatabaseAsync(string server, string database) =>
+        IsPlatformOrData(server, database) ? Task.CompletedTask : ForgetAsync(server, database, OwnerOn(server));
 
     /// <summary>
     /// Disposes every pool of a tenant's own database, whatever its login (never the platform or data database's):
     /// a process that verifies hundreds of tenant databases as several roles lets each database's pools go when done.
     /// </summary>
-    public async Task ForgetTenantDatabaseEverywhereAsync(string database)
+    public async Task ForgetTenantDatabaseEverywhereAsync(string server, string database)
     {
-        if (database == Environment.PlatformDatabase || database == Environment.DataDatabase) return;
-        foreach (var key in _sources.Keys.Concat(_affinePools.Keys).Where(k => k.Database == database).Distinct().ToList())
+        if (IsPlatformOrData(server, database)) return;
+        foreach (var key in _sources.Keys.Concat(_affinePools.Keys).Where(k => k.Server == server && k.Database == database).Distinct().ToList())
         {
-            await ForgetAsync(key.Database, key.User);
+            await ForgetAsync(key);
         }
     }
 
@@ -171,8 +250,9 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     {
         foreach (var key in _sources.Keys.Concat(_affinePools.Keys).Distinct().ToList())
         {
-            await ForgetAsync(key.Database, key.User);
+            await ForgetAsync(key);
         }
+        _servers = null;
         environment.Reset();
     }
 

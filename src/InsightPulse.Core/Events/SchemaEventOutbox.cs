@@ -49,16 +49,17 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
         // The CTE's SELECT sees the table as it was before the INSERT: the marks left over.
         var leftover = (await connection.QueryAsync<(string TenantCode, string Store)>(new CommandDefinition("""
             WITH marked AS (
-                INSERT INTO ipai_schema_event_store (tenant_code, store, database, schema)
-                SELECT * FROM unnest(@tenants::text[], @kinds::text[], @databases::text[], @schemas::text[])
-                ON CONFLICT (tenant_code, store) DO UPDATE SET database = excluded.database, schema = excluded.schema
-                WHERE (ipai_schema_event_store.database, ipai_schema_event_store.schema) IS DISTINCT FROM (excluded.database, excluded.schema)
+                INSERT INTO ipai_schema_event_store (tenant_code, store, server, database, schema)
+                SELECT * FROM unnest(@tenants::text[], @kinds::text[], @servers::text[], @databases::text[], @schemas::text[])
+                ON CONFLICT (tenant_code, store) DO UPDATE SET server = excluded.server, database = excluded.database, schema = excluded.schema
+                WHERE (ipai_schema_event_store.server, ipai_schema_event_store.database, ipai_schema_event_store.schema)
+                    IS DISTINCT FROM (excluded.server, excluded.database, excluded.schema)
             )
             SELECT tenant_code, store FROM ipai_schema_event_store WHERE (tenant_code, store) IN (SELECT * FROM unnest(@tenants::text[], @kinds::text[]))
             """, new
         {
             tenants = stores.Select(s => s.TenantCode).ToArray(), kinds = stores.Select(s => s.Store).ToArray(),
-            databases = stores.Select(s => s.Database).ToArray(), schemas = stores.Select(s => s.Schema).ToArray(),
+            servers = stores.Select(s => s.Server).ToArray(), databases = stores.Select(s => s.Database).ToArray(), schemas = stores.Select(s => s.Schema).ToArray(),
         }, cancellationToken: cancellationToken))).ToHashSet();
         return stores.Where(s => leftover.Contains((s.TenantCode, s.Store))).ToList();
     }
@@ -68,7 +69,7 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<EventStore>(new CommandDefinition(
-            "SELECT tenant_code AS TenantCode, store, database, schema FROM ipai_schema_event_store ORDER BY marked_at, tenant_code, store",
+            "SELECT tenant_code AS TenantCode, store, server, database, schema FROM ipai_schema_event_store ORDER BY marked_at, tenant_code, store",
             cancellationToken: cancellationToken))).ToList();
     }
 
@@ -181,7 +182,7 @@ public sealed class SchemaEventOutbox(PlatformDatabases databases)
     {
         try
         {
-            return await databases.Get(store.Database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            return await databases.GetAsOwner(store.Server, store.Database).OpenConnectionAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {

@@ -74,9 +74,9 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         }
         var report = new IsolationReport(await CheckAsync(stores, cancellationToken));
         // A lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
-        foreach (var database in stores.Select(s => s.Database).Distinct(StringComparer.Ordinal))
+        foreach (var (server, database) in stores.Select(s => (s.Server, s.Database)).Distinct())
         {
-            await databases.ForgetTenantDatabaseAsync(database);
+            await databases.ForgetTenantDatabaseAsync(server, database);
         }
         return report;
     }
@@ -118,18 +118,22 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     private async Task<IReadOnlyList<IsolationFinding>> CheckAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken, SharedFindings? shared = null)
     {
         var findings = new List<IsolationFinding>();
-        findings.AddRange(await SharedAsync(shared, "server", async () =>
+        // Each server the stores live on (home always: the shared data database is there).
+        foreach (var server in stores.Select(s => s.Server).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
         {
-            await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-            return await CheckServerAsync(data, cancellationToken);
-        }));
-        var contextChecked = new HashSet<string>(StringComparer.Ordinal);
+            findings.AddRange(await SharedAsync(shared, "server\n" + server, async () =>
+            {
+                await using var maintenance = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+                return await CheckServerAsync(maintenance, cancellationToken);
+            }));
+        }
+        var contextChecked = new HashSet<(string, string)>();
         foreach (var store in stores)
         {
-            var checkContext = contextChecked.Add(store.Database);
+            var checkContext = contextChecked.Add((store.Server, store.Database));
             // Only a store several tenants share is asked for again in one run.
             findings.AddRange(store.Tenants.Count > 1
-                ? await SharedAsync(shared, $"{store.Database}\n{store.Schema}\n{checkContext}", () => CheckStoreAsync(store, checkContext, cancellationToken))
+                ? await SharedAsync(shared, $"{store.Server}\n{store.Database}\n{store.Schema}\n{checkContext}", () => CheckStoreAsync(store, checkContext, cancellationToken))
                 : await CheckStoreAsync(store, checkContext, cancellationToken));
         }
         return findings.OrderBy(f => f.Level).ThenBy(f => f.Database, StringComparer.Ordinal).ThenBy(f => f.ObjectName, StringComparer.Ordinal)
@@ -143,7 +147,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     private async Task<IReadOnlyList<IsolationFinding>> CheckStoreAsync(TenantStoreRef store, bool checkContext, CancellationToken cancellationToken)
     {
         var findings = new List<IsolationFinding>();
-        await using var connection = await OpenAsync(store.Database, cancellationToken);
+        await using var connection = await OpenAsync(store.Server, store.Database, cancellationToken);
         if (connection is null)
         {
             findings.Add(new(IsolationLevel.Info, Names.StoreMissing, store.TenantText, store.Database, store.Schema,
@@ -196,11 +200,11 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         }
     }
 
-    private async Task<NpgsqlConnection?> OpenAsync(string database, CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection?> OpenAsync(string server, string database, CancellationToken cancellationToken)
     {
         try
         {
-            return await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            return await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {

@@ -28,6 +28,21 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         };
     }
 
+    /// <summary>
+    /// Throws <see cref="RuntimeRoleUnsafeException"/> when <paramref name="role"/> is a superuser, has BYPASSRLS or is a
+    /// member of such a role on fleet server <paramref name="server"/> (a server added after the full check at start).
+    /// </summary>
+    public async Task EnsureSafeOnAsync(string role, string server, CancellationToken cancellationToken)
+    {
+        await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+        var problems = await AttributeProblemsAsync(connection, role, cancellationToken);
+        if (problems.Count == 0) return;
+        throw new RuntimeRoleUnsafeException($"Role {role} must not be able to bypass row-level security, but on server {server}: {string.Join(" ", problems)}")
+        {
+            Problems = problems,
+        };
+    }
+
     /// <summary>Each reason <paramref name="role"/> could bypass row-level security, with its fix; empty when safe.</summary>
     public async Task<IReadOnlyList<string>> ProblemsAsync(string role, CancellationToken cancellationToken) =>
         (await CheckAsync(role, cancellationToken)).Problems;
@@ -38,48 +53,74 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         var quoted = Sql.Identifier(role);
         var problems = new List<string>();
         var unreachable = new List<UnreachableDatabase>();
-        HashSet<string> connectable;
-        await using (var connection = await databases.Data.OpenConnectionAsync(cancellationToken))
-        {
-            problems.AddRange(await AttributeProblemsAsync(connection, role, cancellationToken));
-            // Asked first, so that a missing database costs nothing: through a pooler, a login to one waits for its timeout.
-            connectable = (await connection.QueryAsync<string>(new CommandDefinition(
-                "SELECT datname FROM pg_database WHERE datallowconn", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
-        }
-        if (problems.Count > 0 && problems[0].Contains("does not exist", StringComparison.Ordinal)) return new RuntimeRoleCheck(problems, unreachable);
         var tenants = await registry.ListAsync(cancellationToken);
-        // One catalogue query per database, for all of its stores (a fleet of schema tenants is one query, not one per tenant).
-        foreach (var stores in TenantStoreRef.Of(tenants, databases.Environment.DataDatabase).GroupBy(s => s.Database, StringComparer.Ordinal))
+        var stores = TenantStoreRef.Of(tenants, databases.Environment.DataDatabase);
+        // Each server the stores live on, home first (the shared data database): the role's attributes there, and
+        // which of its databases take connections.
+        foreach (var server in stores.Select(s => s.Server).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
         {
-            var codes = stores.SelectMany(s => s.Tenants).Distinct(StringComparer.Ordinal).ToArray();
-            if (!connectable.Contains(stores.Key))
-            {
-                unreachable.Add(new UnreachableDatabase(stores.Key, codes, $"database {stores.Key} does not exist (or takes no connections)"));
-                continue;
-            }
-            IReadOnlyList<OwnedObject> owned;
+            var serverStores = stores.Where(s => s.Server == server).ToList();
+            HashSet<string> connectable;
             try
             {
-                await using var connection = await databases.Get(stores.Key, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
-                owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), role, cancellationToken);
+                await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+                var attributes = await AttributeProblemsAsync(connection, role, cancellationToken);
+                problems.AddRange(server == FleetServer.Home ? attributes : attributes.Select(p => $"on server {server}, {p}"));
+                // Asked first, so that a missing database costs nothing: through a pooler, a login to one waits for its timeout.
+                connectable = (await connection.QueryAsync<string>(new CommandDefinition(
+                    "SELECT datname FROM pg_database WHERE datallowconn", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
             }
-            catch (Exception e) when (stores.Key != databases.Environment.DataDatabase && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (server != FleetServer.Home && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
             {
-                unreachable.Add(new UnreachableDatabase(stores.Key, codes, PostgresErrors.Describe(e)));
-                await databases.ForgetTenantDatabaseAsync(stores.Key);
+                // A server that does not answer: its tenants are unavailable, the node still starts.
+                foreach (var database in serverStores.GroupBy(s => s.Database, StringComparer.Ordinal))
+                {
+                    unreachable.Add(new UnreachableDatabase(database.Key, [.. database.SelectMany(s => s.Tenants).Distinct(StringComparer.Ordinal)],
+                        $"server {server} does not answer: {PostgresErrors.Describe(e)}"));
+                }
                 continue;
             }
-            // A check over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
-            await databases.ForgetTenantDatabaseAsync(stores.Key);
-            foreach (var o in owned)
+            if (problems.Count > 0 && problems[^1].Contains("does not exist", StringComparison.Ordinal)) return new RuntimeRoleCheck(problems, unreachable);
+            // One catalogue query per database, for all of its stores (a fleet of schema tenants is one query, not one per tenant).
+            foreach (var database in serverStores.GroupBy(s => s.Database, StringComparer.Ordinal))
             {
-                problems.Add($"it owns (or is a member of {o.Owner}, the owner of) {o.Kind} {o.Name} in {stores.Key}; " +
-                    (o.Owner == role
-                        ? $"fix: `ALTER {o.Kind.ToUpperInvariant()} {o.Name} OWNER TO <owner role>;` (the owner role runs migrations, the runtime role owns nothing)."
-                        : $"fix: `REVOKE {Sql.Identifier(o.Owner)} FROM {quoted};`."));
+                await CheckDatabaseAsync(server, database.Key, [.. database], connectable, role, quoted, problems, unreachable, cancellationToken);
             }
         }
         return new RuntimeRoleCheck(problems, unreachable);
+    }
+
+    /// <summary>The objects of one database's stores that <paramref name="role"/> owns (problems), or why the database could not be checked.</summary>
+    private async Task CheckDatabaseAsync(string server, string database, IReadOnlyList<TenantStoreRef> stores, HashSet<string> connectable, string role, string quoted,
+        List<string> problems, List<UnreachableDatabase> unreachable, CancellationToken cancellationToken)
+    {
+        var codes = stores.SelectMany(s => s.Tenants).Distinct(StringComparer.Ordinal).ToArray();
+        if (!connectable.Contains(database))
+        {
+            unreachable.Add(new UnreachableDatabase(database, codes, $"database {database} does not exist (or takes no connections)"));
+            return;
+        }
+        IReadOnlyList<OwnedObject> owned;
+        try
+        {
+            await using var connection = await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
+            owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), role, cancellationToken);
+        }
+        catch (Exception e) when (database != databases.Environment.DataDatabase && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+        {
+            unreachable.Add(new UnreachableDatabase(database, codes, PostgresErrors.Describe(e)));
+            await databases.ForgetTenantDatabaseAsync(server, database);
+            return;
+        }
+        // A check over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
+        await databases.ForgetTenantDatabaseAsync(server, database);
+        foreach (var o in owned)
+        {
+            problems.Add($"it owns (or is a member of {o.Owner}, the owner of) {o.Kind} {o.Name} in {database}; " +
+                (o.Owner == role
+                    ? $"fix: `ALTER {o.Kind.ToUpperInvariant()} {o.Name} OWNER TO <owner role>;` (the owner role runs migrations, the runtime role owns nothing)."
+                    : $"fix: `REVOKE {Sql.Identifier(o.Owner)} FROM {quoted};`."));
+        }
     }
 
     /// <summary>Superuser, BYPASSRLS, or membership in a role that is either.</summary>

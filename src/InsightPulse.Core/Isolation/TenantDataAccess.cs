@@ -17,6 +17,7 @@ namespace InsightPulse.Core.Isolation;
 public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnvironmentSource source, RuntimeRoleGuard guard)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<RuntimeRoleCheck>>> _checked = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Role, string Server), Lazy<Task>> _checkedServers = new();
 
     // A role's password, read from its secret file once (not once per unit of work).
     private readonly ConcurrentDictionary<string, PostgresLogin> _logins = new(StringComparer.Ordinal);
@@ -145,7 +146,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             {
                 await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
             }
-            var (database, schema) = Store(tenant, store);
+            var (_, database, schema) = Store(tenant, store);
             return new TenantUnitOfWork(tenant.Code, store, database, schema, lease, transaction);
         }
         catch (Exception e)
@@ -177,18 +178,19 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             throw new TenantContextRequiredException($"Tenant '{tenant.Code}' is a draft and has no data yet: provision it first (`./ipai tenant provision {tenant.Code}`).");
         }
         await EnsureRoleCheckedAsync(role, cancellationToken);
-        var (database, schema) = Store(tenant, store);
+        var (server, database, schema) = Store(tenant, store);
+        if (server != FleetServer.Home) await EnsureRoleCheckedOnAsync(role, server, cancellationToken);
         var path = Sql.Identifier(schema); // validated and quoted: the search path is the tenant's schema only
         var login = _logins.GetOrAdd(role, r => new PostgresLogin(r, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(r))));
         try
         {
-            return (await databases.GetAffine(database, login).OpenAsync(tenant.Code, cancellationToken), path);
+            return (await databases.GetAffine(server, database, login).OpenAsync(tenant.Code, cancellationToken), path);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
         {
             // The role's password changed (secret rotated): read it again next time, with a new pool.
             _logins.TryRemove(new KeyValuePair<string, PostgresLogin>(role, login));
-            await databases.ForgetAsync(database, login);
+            await databases.ForgetAsync(server, database, login);
             throw;
         }
         catch (Exception e) when (TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
@@ -199,9 +201,10 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         }
     }
 
-    private (string Database, string Schema) Store(Tenant tenant, TenantStore store) => store == TenantStore.Database
-        ? (tenant.DbName, "public")
-        : (databases.Environment.DataDatabase, tenant.SupabaseSchema);
+    /// <summary>Where a tenant's store is: its own database on its fleet server, or its schema of the shared data database at home.</summary>
+    private (string Server, string Database, string Schema) Store(Tenant tenant, TenantStore store) => store == TenantStore.Database
+        ? (tenant.DatabaseServer, tenant.DbName, "public")
+        : (FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema);
 
     private static void RequireCode(string? code)
     {
@@ -220,6 +223,24 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     /// the web host calls it before serving, every unit of work before its first query.
     /// </summary>
     public Task<RuntimeRoleCheck> EnsureRuntimeRoleSafeAsync(CancellationToken cancellationToken) => EnsureRoleCheckedAsync(source.Names.AppRole, cancellationToken);
+
+    /// <summary>
+    /// The role's attributes on a fleet server, checked once per process before its first unit of work there: the
+    /// check at start covers the servers tenants were on then; a server added since is checked here.
+    /// </summary>
+    private async Task EnsureRoleCheckedOnAsync(string role, string server, CancellationToken cancellationToken)
+    {
+        var check = _checkedServers.GetOrAdd((role, server), key => new Lazy<Task>(() => guard.EnsureSafeOnAsync(key.Role, key.Server, CancellationToken.None)));
+        try
+        {
+            await check.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _checkedServers.TryRemove(new KeyValuePair<(string, string), Lazy<Task>>((role, server), check));
+            throw;
+        }
+    }
 
     private async Task<RuntimeRoleCheck> EnsureRoleCheckedAsync(string role, CancellationToken cancellationToken)
     {

@@ -53,12 +53,7 @@ public sealed record PostgresServer(string Host, int Port, SslMode SslMode = Ssl
             ["PGUSER"] = login.Username + LoginSuffix,
             ["PGPASSWORD"] = login.Password,
             ["PGDATABASE"] = database,
-            ["PGSSLMODE"] = SslMode switch
-            {
-                SslMode.VerifyCA => "verify-ca",
-                SslMode.VerifyFull => "verify-full",
-                var mode => mode.ToString().ToLowerInvariant(),
-            },
+            ["PGSSLMODE"] = PostgresUrl.SslModeText(SslMode),
             ["PGAPPNAME"] = applicationName,
         };
     }

@@ -87,16 +87,7 @@ public sealed record PostgresUrl
             var value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
             if (key == "sslmode")
             {
-                sslMode = value switch
-                {
-                    "disable" => SslMode.Disable,
-                    "allow" => SslMode.Allow,
-                    "prefer" => SslMode.Prefer,
-                    "require" => SslMode.Require,
-                    "verify-ca" => SslMode.VerifyCA,
-                    "verify-full" => SslMode.VerifyFull,
-                    _ => throw new FormatException($"{variable} has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
-                };
+                sslMode = ParseSslMode(value, variable);
             }
             else if (key == "pgbouncer")
             {
@@ -132,4 +123,24 @@ public sealed record PostgresUrl
         };
         return result with { SslMode = sslMode, IgnoredParameters = ignored, PoolerEvidence = evidence, ConnectionLimit = connectionLimit };
     }
+
+    /// <summary>An <c>sslmode</c> as libpq writes it (the URL's parameter, PGSSLMODE, <c>ipai_server.sslmode</c>).</summary>
+    public static SslMode ParseSslMode(string value, string source) => value switch
+    {
+        "disable" => SslMode.Disable,
+        "allow" => SslMode.Allow,
+        "prefer" => SslMode.Prefer,
+        "require" => SslMode.Require,
+        "verify-ca" => SslMode.VerifyCA,
+        "verify-full" => SslMode.VerifyFull,
+        _ => throw new FormatException($"{source} has sslmode={Sql.Printable(value)}: use disable, prefer, require, verify-ca or verify-full."),
+    };
+
+    /// <summary>The libpq spelling of <paramref name="mode"/> (<see cref="ParseSslMode"/> reads it back).</summary>
+    public static string SslModeText(SslMode mode) => mode switch
+    {
+        SslMode.VerifyCA => "verify-ca",
+        SslMode.VerifyFull => "verify-full",
+        _ => mode.ToString().ToLowerInvariant(),
+    };
 }

@@ -38,14 +38,16 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
     }
 
     /// <summary>
-    /// The template <paramref name="name"/>, built with <paramref name="build"/> (which gets the new database) if it
-    /// does not exist yet. Returns true when this call built it.
+    /// The template <paramref name="name"/> on fleet server <paramref name="server"/> (each server has its own
+    /// templates: PostgreSQL copies a database within one server only), built with <paramref name="build"/> (which gets
+    /// the new database) if it does not exist yet, owned by the owner role there. Returns true when this call built it.
     /// </summary>
-    public async Task<bool> EnsureAsync(string name, string owner, Func<NpgsqlDataSource, Task> build, Action? beforeRename, CancellationToken cancellationToken)
+    public async Task<bool> EnsureAsync(string server, string name, Func<NpgsqlDataSource, Task> build, Action? beforeRename, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
         if (!name.StartsWith(Prefix, StringComparison.Ordinal)) throw new ArgumentException($"A template's name starts with {Prefix}.", nameof(name));
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
+        var owner = databases.OwnerRoleOn(server);
+        await using var data = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
         if (await ExistsAsync(data, name, cancellationToken)) return false;
 
         await using (await AdvisoryLock.AcquireAsync(data, "ipai:template:" + name, cancellationToken))
@@ -56,9 +58,9 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
             await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE IF EXISTS {Sql.Identifier(building)} WITH (FORCE)", cancellationToken: cancellationToken));
             await data.ExecuteAsync(new CommandDefinition(
                 $"CREATE DATABASE {Sql.Identifier(building)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
-            var source = databases.Get(building, databases.Environment.Owner);
+            var source = databases.GetAsOwner(server, building);
             await build(source);
-            await databases.ForgetAsync(building, databases.Environment.Owner);
+            await databases.ForgetAsync(server, building, databases.OwnerOn(server));
             beforeRename?.Invoke();
             await data.ExecuteAsync(new CommandDefinition(
                 $"ALTER DATABASE {Sql.Identifier(building)} RENAME TO {Sql.Identifier(name)}", cancellationToken: cancellationToken));

@@ -36,8 +36,6 @@ public sealed class TenantArchiver(
 
     private PlatformEnvironment Environment => databases.Environment;
 
-    private string OwnerRole => source.OwnerRole;
-
     private bool SharesPlatformDatabase(Tenant tenant) => tenant.DbName == Environment.PlatformDatabase;
 
     /// <summary>
@@ -127,15 +125,16 @@ public sealed class TenantArchiver(
         var folder = Path.Combine(Path.GetFullPath(archiveRoot), $"{tenant.Code}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}");
         if (Directory.Exists(folder)) throw new ProvisioningException($"{folder} exists already: wait a second and run again.");
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var reader = await ReaderRoleAsync(cancellationToken);
+        var reader = await ReaderRoleAsync(FleetServer.Home, cancellationToken);
         var parts = new List<TenantArchiveManifest.Part>();
-        if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DbName, cancellationToken))
+        if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DatabaseServer, tenant.DbName, cancellationToken))
         {
-            parts.Add(await DumpAsync("database", tenant.DbName, tenant.DbName, null, folder, "database.dump", reader, cancellationToken));
+            var databaseReader = tenant.DatabaseServer == FleetServer.Home ? reader : await ReaderRoleAsync(tenant.DatabaseServer, cancellationToken);
+            parts.Add(await DumpAsync("database", tenant.DbName, tenant.DatabaseServer, tenant.DbName, null, folder, "database.dump", databaseReader, cancellationToken));
         }
         if (tenant.SupabaseSchema != "public" && await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken))
         {
-            parts.Add(await DumpAsync("schema", tenant.SupabaseSchema, Environment.DataDatabase, tenant.SupabaseSchema, folder, "schema.dump", reader, cancellationToken));
+            parts.Add(await DumpAsync("schema", tenant.SupabaseSchema, FleetServer.Home, Environment.DataDatabase, tenant.SupabaseSchema, folder, "schema.dump", reader, cancellationToken));
         }
         if (SharesPlatformDatabase(tenant))
         {
@@ -159,21 +158,21 @@ public sealed class TenantArchiver(
     }
 
     private async Task<TenantArchiveManifest.Part> DumpAsync(
-        string kind, string name, string database, string? schema, string folder, string file, string? reader, CancellationToken cancellationToken)
+        string kind, string name, string server, string database, string? schema, string folder, string file, string? reader, CancellationToken cancellationToken)
     {
         var path = Path.Combine(folder, file);
         var arguments = new List<string> { "--format=custom", "--file=" + path, "--no-password" };
         if (schema is not null) arguments.Add("--schema=" + schema); // a plain identifier (validated by the registry): no pattern characters
         if (reader is not null) arguments.Add("--role=" + reader);
         arguments.Add(database);
-        await RunAsync("pg_dump", arguments, database, cancellationToken);
+        await RunAsync("pg_dump", arguments, server, database, cancellationToken);
         // The archive must be readable before anything is dropped.
-        var listing = await RunAsync("pg_restore", ["--list", path], database, cancellationToken);
+        var listing = await RunAsync("pg_restore", ["--list", path], server, database, cancellationToken);
         if (!listing.Output.Contains(" TABLE ", StringComparison.Ordinal) && !listing.Output.Contains(" SCHEMA ", StringComparison.Ordinal))
         {
             throw new ProvisioningException($"pg_restore --list found nothing in {path}: the archive is not usable, nothing was dropped.");
         }
-        var tables = await ChecksumsAsync(database, schema ?? "public", null, reader, cancellationToken);
+        var tables = await ChecksumsAsync(server, database, schema ?? "public", null, reader, cancellationToken);
         return new TenantArchiveManifest.Part(kind, name, file, await Sha256Async(path, cancellationToken), tables);
     }
 
@@ -193,7 +192,7 @@ public sealed class TenantArchiver(
             await writer.WriteAsync(await export.ReadToEndAsync(cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);
-        var tables = await ChecksumsAsync(Environment.PlatformDatabase, "public", tenant.Code, reader, cancellationToken);
+        var tables = await ChecksumsAsync(FleetServer.Home, Environment.PlatformDatabase, "public", tenant.Code, reader, cancellationToken);
         var digest = new System.Text.StringBuilder();
         foreach (var file in Directory.GetFiles(Path.Combine(folder, Folder)).Order(StringComparer.Ordinal))
         {
@@ -207,11 +206,12 @@ public sealed class TenantArchiver(
     {
         var dropped = new List<string>();
         await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-        if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DbName, cancellationToken))
+        if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DatabaseServer, tenant.DbName, cancellationToken))
         {
-            await databases.ForgetAsync(tenant.DbName, Environment.Owner);
-            await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(tenant.DbName)} WITH (FORCE)", cancellationToken: cancellationToken));
-            dropped.Add($"database {tenant.DbName}");
+            await databases.ForgetTenantDatabaseEverywhereAsync(tenant.DatabaseServer, tenant.DbName);
+            await using var maintenance = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken);
+            await maintenance.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(tenant.DbName)} WITH (FORCE)", cancellationToken: cancellationToken));
+            dropped.Add(tenant.DatabaseServer == FleetServer.Home ? $"database {tenant.DbName}" : $"database {tenant.DbName} on server {tenant.DatabaseServer}");
         }
         if (tenant.SupabaseSchema != "public" && await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken))
         {
@@ -253,19 +253,19 @@ public sealed class TenantArchiver(
         switch (part.Kind)
         {
             case "database":
-                if (await DatabaseExistsAsync(tenant.DbName, cancellationToken)) throw new ProvisioningException($"Database {tenant.DbName} exists: drop it (or deprovision the tenant) before restoring.");
+                if (await DatabaseExistsAsync(tenant.DatabaseServer, tenant.DbName, cancellationToken)) throw new ProvisioningException($"Database {tenant.DbName} exists: drop it (or deprovision the tenant) before restoring.");
                 await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "database", tenant.DbName, null, adopted: false, cancellationToken);
-                await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
+                await using (var maintenance = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken))
                 {
-                    await data.ExecuteAsync(new CommandDefinition(
-                        $"CREATE DATABASE {Sql.Identifier(tenant.DbName)} OWNER {Sql.Identifier(OwnerRole)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
+                    await maintenance.ExecuteAsync(new CommandDefinition(
+                        $"CREATE DATABASE {Sql.Identifier(tenant.DbName)} OWNER {Sql.Identifier(databases.OwnerRoleOn(tenant.DatabaseServer))} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
                 }
-                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + tenant.DbName, path], tenant.DbName, cancellationToken);
+                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + tenant.DbName, path], tenant.DatabaseServer, tenant.DbName, cancellationToken);
                 break;
             case "schema":
                 if (await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken)) throw new ProvisioningException($"Schema {tenant.SupabaseSchema} exists: drop it (or deprovision the tenant) before restoring.");
                 await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "schema", tenant.SupabaseSchema, null, adopted: false, cancellationToken);
-                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + Environment.DataDatabase, path], Environment.DataDatabase, cancellationToken);
+                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + Environment.DataDatabase, path], FleetServer.Home, Environment.DataDatabase, cancellationToken);
                 break;
             case "rows":
                 await ImportSharedRowsAsync(tenant.Code, Path.Combine(archive, "platform_rows"), cancellationToken);
@@ -303,16 +303,17 @@ public sealed class TenantArchiver(
 
     private async Task<(int Tables, long Rows)> VerifyAsync(Tenant tenant, TenantArchiveManifest manifest, CancellationToken cancellationToken)
     {
-        var reader = await ReaderRoleAsync(cancellationToken);
         var tables = 0;
         long rows = 0;
         foreach (var part in manifest.Parts)
         {
+            var server = part.Kind == "database" ? tenant.DatabaseServer : FleetServer.Home;
+            var reader = await ReaderRoleAsync(server, cancellationToken);
             var actual = part.Kind switch
             {
-                "database" => await ChecksumsAsync(tenant.DbName, "public", null, reader, cancellationToken),
-                "schema" => await ChecksumsAsync(Environment.DataDatabase, tenant.SupabaseSchema, null, reader, cancellationToken),
-                _ => await ChecksumsAsync(Environment.PlatformDatabase, "public", tenant.Code, reader, cancellationToken),
+                "database" => await ChecksumsAsync(server, tenant.DbName, "public", null, reader, cancellationToken),
+                "schema" => await ChecksumsAsync(server, Environment.DataDatabase, tenant.SupabaseSchema, null, reader, cancellationToken),
+                _ => await ChecksumsAsync(server, Environment.PlatformDatabase, "public", tenant.Code, reader, cancellationToken),
             };
             var expected = part.Tables.ToDictionary(t => t.Table, StringComparer.Ordinal);
             var differences = actual.Where(t => !expected.TryGetValue(t.Table, out var e) || e != t).Select(t => t.Table)
@@ -332,10 +333,10 @@ public sealed class TenantArchiver(
     /// Row count and checksum of every table of a schema (only the tenant's rows when <paramref name="tenantCode"/>
     /// is given and the table has tenant_id), read as <paramref name="reader"/> so RLS hides nothing.
     /// </summary>
-    private async Task<IReadOnlyList<TenantArchiveManifest.TableChecksum>> ChecksumsAsync(
-        string database, string schema, string? tenantCode, string? reader, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<TenantArchiveManifest.TableChecksum>> ChecksumsAsync(
+        string server, string database, string schema, string? tenantCode, string? reader, CancellationToken cancellationToken)
     {
-        await using var connection = await databases.Get(database, Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true)", cancellationToken: cancellationToken));
         if (reader is not null) await connection.ExecuteAsync(new CommandDefinition($"SET LOCAL ROLE {Sql.Identifier(reader)}", cancellationToken: cancellationToken));
@@ -362,10 +363,10 @@ public sealed class TenantArchiver(
     /// The role that reads every row: none (the owner itself) when the owner is superuser or has BYPASSRLS, else the
     /// operator role when the owner may SET ROLE to it.
     /// </summary>
-    private async Task<string?> ReaderRoleAsync(CancellationToken cancellationToken)
+    internal async Task<string?> ReaderRoleAsync(string server, CancellationToken cancellationToken)
     {
         var operatorRole = source.Names.OperatorRole;
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
         var (bypasses, canSwitch) = await connection.QuerySingleAsync<(bool, bool)>(new CommandDefinition("""
             SELECT r.rolsuper OR r.rolbypassrls,
                    CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @operatorRole) THEN pg_has_role(current_user, @operatorRole, 'MEMBER') ELSE false END
@@ -373,9 +374,10 @@ public sealed class TenantArchiver(
             """, new { operatorRole }, cancellationToken: cancellationToken));
         if (bypasses) return null;
         if (canSwitch) return operatorRole;
+        var owner = databases.OwnerRoleOn(server);
         throw new ProvisioningException(
-            $"Archiving reads every row, and {Environment.Owner.Username} is bound by row-level security.",
-            $"as a superuser, `CREATE ROLE {operatorRole} NOLOGIN BYPASSRLS; GRANT pg_read_all_data TO {operatorRole}; GRANT {operatorRole} TO {Environment.Owner.Username};`.");
+            $"Archiving reads every row, and {owner} is bound by row-level security{(server == FleetServer.Home ? "" : $" on server {server}")}.",
+            $"as a superuser there, `CREATE ROLE {operatorRole} NOLOGIN BYPASSRLS; GRANT pg_read_all_data TO {operatorRole}; GRANT {operatorRole} TO {owner};`.");
     }
 
     /// <summary>Module tables of the platform database that hold tenant rows, in creation order (dependencies first).</summary>
@@ -411,9 +413,9 @@ public sealed class TenantArchiver(
             "SELECT kind || ' ' || name FROM ipai_tenant_resource WHERE tenant_code = @code", new { code }, cancellationToken: cancellationToken))).ToList();
     }
 
-    private async Task<bool> DatabaseExistsAsync(string database, CancellationToken cancellationToken)
+    internal async Task<bool> DatabaseExistsAsync(string server, string database, CancellationToken cancellationToken)
     {
-        await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database }, cancellationToken: cancellationToken));
     }
@@ -425,13 +427,14 @@ public sealed class TenantArchiver(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { schema }, cancellationToken: cancellationToken));
     }
 
-    private async Task<ProcessRunner.Result> RunAsync(string program, IEnumerable<string> arguments, string database, CancellationToken cancellationToken)
+    private async Task<ProcessRunner.Result> RunAsync(string program, IEnumerable<string> arguments, string server, string database, CancellationToken cancellationToken)
     {
         ProcessRunner.Result result;
         try
         {
+            var address = server == FleetServer.Home ? Environment.Server : databases.ServerNamed(server).Address!;
             result = await ProcessRunner.RunAsync(program, arguments, null,
-                Environment.Server.LibpqEnvironment(database, Environment.Owner, "ipai archive"), null, cancellationToken);
+                address.LibpqEnvironment(database, databases.OwnerOn(server), "ipai archive"), null, cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -6,6 +6,7 @@ using InsightPulse.Core.Events;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Servers;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using Npgsql;
@@ -30,6 +31,7 @@ public sealed class TenantProvisioner(
     BiWorkspaceInstaller biWorkspace,
     ExternalBiWorkspace externalBiWorkspace,
     SchemaEventOutbox outbox,
+    ServerPlacement placement,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
@@ -45,6 +47,7 @@ public sealed class TenantProvisioner(
     /// </summary>
     public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false);
 
+    /// <summary>The owner role at home, which owns the tenant schemas of the shared data database.</summary>
     private string OwnerRole => source.OwnerRole;
 
     private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
@@ -83,7 +86,9 @@ public sealed class TenantProvisioner(
         }
         finally
         {
-            await databases.ForgetTenantDatabaseAsync(tenant.DbName);
+            // A draft was placed by this run: its pools are on the server the registry now names.
+            var server = tenant.Server ?? (await registry.FindAsync(tenant.Code, CancellationToken.None))?.DatabaseServer ?? FleetServer.Home;
+            await databases.ForgetTenantDatabaseAsync(server, tenant.DbName);
         }
     }
 
@@ -166,8 +171,11 @@ public sealed class TenantProvisioner(
                 case TenantState.Suspended:
                     throw new ProvisioningException($"Tenant '{code}' is suspended: resume it before provisioning.");
                 case TenantState.Draft or TenantState.Archived:
+                    // A draft is placed before anything of it exists, so that a run that crashes resumes on the same server.
+                    var placed = tenant.Server is null;
+                    if (placed) tenant = await registry.PlaceAsync(code, await placement.ChooseAsync(tenant.DbName, cancellationToken), cancellationToken);
                     tenant = await registry.SetStateAsync(code, TenantState.Provisioning, cancellationToken);
-                    return (true, $"{tenant.DisplayName}: {TenantLifecycle.ToText(startState)} -> provisioning");
+                    return (true, $"{tenant.DisplayName}: {TenantLifecycle.ToText(startState)} -> provisioning{(placed ? $", placed on server {tenant.Server}" : "")}");
                 default:
                     return (false, $"{tenant.DisplayName} is {TenantLifecycle.ToText(tenant.State)}");
             }
@@ -208,8 +216,8 @@ public sealed class TenantProvisioner(
     /// <summary>The tenant's two stores, whose outboxes its runs write (a schema tenant's database store is the platform database).</summary>
     private IReadOnlyList<EventStore> EventStoresOf(Tenant tenant) =>
     [
-        new(tenant.Code, EventStore.DatabaseStore, tenant.DbName, "public"),
-        new(tenant.Code, EventStore.SchemaStore, databases.Environment.DataDatabase, tenant.SupabaseSchema),
+        new(tenant.Code, EventStore.DatabaseStore, tenant.DatabaseServer, tenant.DbName, "public"),
+        new(tenant.Code, EventStore.SchemaStore, FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema),
     ];
 
     /// <summary>Relays what it can after a failed step; when the relay fails as well, the marks stay and the dispatcher relays later.</summary>
@@ -280,7 +288,10 @@ public sealed class TenantProvisioner(
         var database = tenant.DbName;
         if (database == databases.Environment.PlatformDatabase) return (false, $"shares the platform database {database}");
         var did = new List<string>();
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
+        var server = tenant.DatabaseServer;
+        var ownerRole = databases.OwnerRoleOn(server);
+        var on = server == FleetServer.Home ? "" : $" on server {server}";
+        await using var data = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
         var owner = await data.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = @database", new { database }, cancellationToken: cancellationToken));
         var recordedFor = await ResourceOwnerAsync("database", database, cancellationToken);
@@ -295,9 +306,9 @@ public sealed class TenantProvisioner(
             await RecordResourceAsync(tenant.Code, "database", database, runId, adopted: false, cancellationToken);
             faults.Hit("database:recorded");
             await data.ExecuteAsync(new CommandDefinition(
-                $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} ENCODING 'UTF8' TEMPLATE {Sql.Identifier(template ?? "template0")}",
+                $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(ownerRole)} ENCODING 'UTF8' TEMPLATE {Sql.Identifier(template ?? "template0")}",
                 cancellationToken: cancellationToken));
-            did.Add(template is null ? $"created database {database}" : $"created database {database} from {template}");
+            did.Add(template is null ? $"created database {database}{on}" : $"created database {database}{on} from {template}");
             faults.Hit("database:created");
         }
         else if (recordedFor is null)
@@ -310,9 +321,9 @@ public sealed class TenantProvisioner(
                     $"(`pg_dump -Fc -d {database} -f {database}.dump`), then drop it (`./ipai psql postgres -c 'DROP DATABASE {database}'`) and provision again. " +
                     "(A database this platform created and a run left half-done is not refused: the next run resumes it.)");
             }
-            if (owner != OwnerRole)
+            if (owner != ownerRole)
             {
-                throw new ProvisioningException($"Database '{database}' belongs to {owner}: `ALTER DATABASE {database} OWNER TO {OwnerRole};` as a superuser, then adopt it.");
+                throw new ProvisioningException($"Database '{database}'{on} belongs to {owner}: `ALTER DATABASE {database} OWNER TO {ownerRole};` as a superuser, then adopt it.");
             }
             await RecordResourceAsync(tenant.Code, "database", database, runId, adopted: true, cancellationToken);
             did.Add($"adopted existing database {database}");
@@ -331,7 +342,7 @@ public sealed class TenantProvisioner(
             }
             did.Add("granted CONNECT to the platform's roles only");
         }
-        return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"database {database} exists");
+        return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"database {database} exists{on}");
     }
 
     /// <summary>
@@ -344,7 +355,7 @@ public sealed class TenantProvisioner(
         var name = DatabaseTemplates.NameFor(TenantContextMigrations, modules);
         try
         {
-            var built = await templates.EnsureAsync(name, OwnerRole, async template =>
+            var built = await templates.EnsureAsync(tenant.DatabaseServer, name, async template =>
             {
                 await EnsureTenantContextAsync(template, cancellationToken);
                 foreach (var module in modules)
@@ -393,7 +404,7 @@ public sealed class TenantProvisioner(
     private async Task<(bool, string)> EnsureModulesAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
-        var tenantDatabase = databases.Get(tenant.DbName, databases.Environment.Owner);
+        var tenantDatabase = databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName);
         var did = new List<string>(await EnsureTenantContextAsync(tenantDatabase, cancellationToken));
         var first = true;
         // A repaired table was dropped with CASCADE, which also took the foreign keys of modules that depend on it:
@@ -467,7 +478,7 @@ public sealed class TenantProvisioner(
     private async Task<(bool, string)> EnsureAdminAsync(Tenant tenant, Task<(string Password, string Source, string Hash)>? hashAhead, CancellationToken cancellationToken)
     {
         var (password, passwordSource) = adminPassword.For(tenant.Code);
-        await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         var hash = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(

@@ -30,6 +30,12 @@ public sealed record Tenant
     public DateTimeOffset CreateDate { get; init; }
     public DateTimeOffset WriteDate { get; init; }
 
+    /// <summary>
+    /// The fleet server its own database lives on (<c>ipai_server</c>); null for a draft not placed yet, which its first
+    /// provisioning run places (<see cref="DatabaseServer"/>).
+    /// </summary>
+    public string? Server { get; init; }
+
     /// <summary>A new tenant with the defaults: database <c>odoo_&lt;code&gt;</c>, schema and workspace <c>&lt;code&gt;</c>.</summary>
     public static Tenant New(string code, string name) => new()
     {
@@ -39,6 +45,13 @@ public sealed record Tenant
         SupabaseSchema = code,
         SupersetWorkspace = code,
     };
+
+    /// <summary>
+    /// The server its database is on: <see cref="Server"/>, or home when null (a draft not placed yet, where nothing of it
+    /// exists yet; a row written by hand, as the seed's SQL does, lives at home).
+    /// </summary>
+    [JsonIgnore]
+    public string DatabaseServer => Server ?? Databases.FleetServer.Home;
 
     /// <summary>Shown as <c>[code] name</c>, as the seed's add-on did.</summary>
     [JsonIgnore]

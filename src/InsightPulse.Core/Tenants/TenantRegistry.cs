@@ -12,7 +12,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
     private const string Columns = """
         id, code, name, sequence, active, state, db_name, supabase_schema, primary_domain, superset_workspace,
         superset_base_url, company_name, industry, country, admin_email, admin_phone, onboarded_date, notes,
-        create_date, write_date
+        create_date, write_date, server
         """;
 
     public Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken) =>
@@ -56,15 +56,16 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await EnsureNoConflictAsync(connection, transaction, tenant, cancellationToken);
+        if (tenant.Server is not null) await EnsureServerTakesAsync(connection, transaction, tenant, cancellationToken);
         try
         {
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition($"""
                 INSERT INTO ipai_tenant (code, name, sequence, active, state, db_name, supabase_schema, primary_domain,
                     superset_workspace, superset_base_url, company_name, industry, country, admin_email, admin_phone,
-                    onboarded_date, notes)
+                    onboarded_date, notes, server)
                 VALUES (@Code, @Name, @Sequence, @Active, @StateText, @DbName, @SupabaseSchema, @PrimaryDomain,
                     @SupersetWorkspace, @SupersetBaseUrl, @CompanyName, @Industry, @Country, @AdminEmail, @AdminPhone,
-                    @OnboardedDate, @Notes)
+                    @OnboardedDate, @Notes, @Server)
                 RETURNING {Columns}
                 """, Parameters(tenant), transaction, cancellationToken: cancellationToken));
             await reader.ReadAsync(cancellationToken);
@@ -84,7 +85,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
     public Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, CancellationToken cancellationToken) =>
         UpdateAsync(code, change, null, null, cancellationToken);
 
-    private async Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, string? schemaChange, string? checksum, CancellationToken cancellationToken)
+    private async Task<Tenant> UpdateAsync(string code, Func<Tenant, Tenant> change, string? schemaChange, string? checksum, CancellationToken cancellationToken, bool allowServerChange = false)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var connection = await OpenAsync(cancellationToken);
@@ -99,6 +100,12 @@ public sealed class TenantRegistry(PlatformDatabases databases)
                 updated.DbName != current.DbName ? "db_name" : "supabase_schema",
                 $"tenant '{code}' is {TenantLifecycle.ToText(current.State)}: its database and schema are fixed once provisioning started.")]);
         }
+        if (current.State != TenantState.Draft && updated.Server != current.Server && !allowServerChange)
+        {
+            throw new TenantValidationException([new ValidationError("server",
+                $"tenant '{code}' is {TenantLifecycle.ToText(current.State)} on server {current.Server}: move it with `./ipai tenant move {code} --to SERVER`.")]);
+        }
+        if (updated.Server is not null && updated.Server != current.Server) await EnsureServerTakesAsync(connection, transaction, updated, cancellationToken);
         if (updated.State != current.State) TenantLifecycle.EnsureCanMove(current.Code, current.State, updated.State);
         await EnsureNoConflictAsync(connection, transaction, updated, cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition($"""
@@ -106,7 +113,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
                 db_name = @DbName, supabase_schema = @SupabaseSchema, primary_domain = @PrimaryDomain,
                 superset_workspace = @SupersetWorkspace, superset_base_url = @SupersetBaseUrl,
                 company_name = @CompanyName, industry = @Industry, country = @Country, admin_email = @AdminEmail,
-                admin_phone = @AdminPhone, onboarded_date = @OnboardedDate, notes = @Notes, write_date = now()
+                admin_phone = @AdminPhone, onboarded_date = @OnboardedDate, notes = @Notes, server = @Server, write_date = now()
             WHERE id = @Id
             RETURNING {Columns}
             """, Parameters(updated), transaction, cancellationToken: cancellationToken));
@@ -186,6 +193,42 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>
+    /// Refuses to place a tenant on a server that is not in the fleet or is draining (under the server row's share
+    /// lock, so that a <c>server drain</c> committing meanwhile waits for this placement, and then sees it).
+    /// </summary>
+    private static async Task EnsureServerTakesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var server = tenant.Server!;
+        if (tenant.DbName == PlatformOptions.PlatformDatabase && server != FleetServer.Home)
+        {
+            throw new TenantValidationException([new ValidationError("server",
+                $"tenant '{tenant.Code}' keeps its database rows in the platform database {PlatformOptions.PlatformDatabase}, which lives on the home server: it cannot be placed on {server}.")]);
+        }
+        var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT state FROM ipai_server WHERE name = @server FOR SHARE", new { server }, transaction, cancellationToken: cancellationToken));
+        if (state is null)
+        {
+            throw new TenantValidationException([new ValidationError("server", UnknownServerException.Of(server).Message)]);
+        }
+        if (state != "active")
+        {
+            throw new TenantValidationException([new ValidationError("server",
+                $"server {server} is {state}: it takes no new tenant. Choose another (`./ipai server list`), or leave --server out to place the tenant on the least loaded one.")]);
+        }
+    }
+
+    /// <summary>
+    /// Places a draft on <paramref name="server"/> (its first provisioning run does, before it creates anything), under the row lock.
+    /// A tenant already placed keeps its server.
+    /// </summary>
+    public Task<Tenant> PlaceAsync(string code, string server, CancellationToken cancellationToken) =>
+        UpdateAsync(code, t => t.Server is null ? t with { Server = server } : t, null, null, cancellationToken);
+
+    /// <summary>Records that <paramref name="code"/>'s database now lives on <paramref name="server"/> (the cut-over of <c>tenant move</c>).</summary>
+    public Task<Tenant> SwitchServerAsync(string code, string server, CancellationToken cancellationToken) =>
+        UpdateAsync(code, t => t with { Server = server }, null, null, cancellationToken, allowServerChange: true);
+
     /// <summary>Refuses a code, domain, schema or own database that another tenant holds, naming that tenant.</summary>
     private static async Task EnsureNoConflictAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Tenant tenant, CancellationToken cancellationToken)
     {
@@ -212,7 +255,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
     {
         t.Id, t.Code, t.Name, t.Sequence, t.Active, StateText = TenantLifecycle.ToText(t.State), t.DbName, t.SupabaseSchema,
         t.PrimaryDomain, t.SupersetWorkspace, t.SupersetBaseUrl, t.CompanyName, t.Industry, t.Country, t.AdminEmail,
-        t.AdminPhone, t.OnboardedDate, t.Notes,
+        t.AdminPhone, t.OnboardedDate, t.Notes, t.Server,
     };
 
     private static Tenant Read(DbDataReader r) => new()
@@ -237,6 +280,7 @@ public sealed class TenantRegistry(PlatformDatabases databases)
         Notes = Nullable(r, "notes"),
         CreateDate = r.GetFieldValue<DateTimeOffset>(r.GetOrdinal("create_date")),
         WriteDate = r.GetFieldValue<DateTimeOffset>(r.GetOrdinal("write_date")),
+        Server = Nullable(r, "server"),
     };
 
     private static string? Nullable(DbDataReader r, string column)

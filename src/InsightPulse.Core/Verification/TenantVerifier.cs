@@ -128,13 +128,14 @@ public sealed class TenantVerifier(
         {
             return (VerificationGate.Skipped, $"shares the platform database {tenant.DbName} (a schema tenant): no database of its own to check");
         }
-        await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
+        await using var data = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken);
         var found = await data.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT datname FROM pg_database WHERE datname = @database", new { database = tenant.DbName }, cancellationToken: cancellationToken));
         var query = $"SELECT datname FROM pg_database WHERE datname = '{tenant.DbName}'";
+        var on = $" on server {tenant.DatabaseServer}";
         return found is null
-            ? Fail($"{query} returned no row: the database is missing (`./ipai tenant provision {tenant.Code}` creates it)")
-            : Pass($"{query} → {found}");
+            ? Fail($"{query} returned no row{on}: the database is missing (`./ipai tenant provision {tenant.Code}` creates it)")
+            : Pass($"{query} → {found}{on}");
     }
 
     /// <summary>Every module at this build's version, every script of this build applied unchanged, the last run's fingerprint this build's.</summary>
@@ -142,7 +143,7 @@ public sealed class TenantVerifier(
     {
         var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
         var problems = new List<string>();
-        await using var tenantDatabase = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var tenantDatabase = await databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName).OpenConnectionAsync(cancellationToken);
         await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
         var journals = new Dictionary<ModuleTarget, Dictionary<(string, string), string>>
         {
@@ -205,10 +206,10 @@ public sealed class TenantVerifier(
         }
         var evidence = new List<string>();
         var leaks = new List<string>();
-        foreach (var (database, schema) in StoresOf(tenant))
+        foreach (var (server, database, schema) in StoresOf(tenant))
         {
             // As the runtime role, through whatever it may read: what the web runtime would see in another tenant's context.
-            await using var connection = await databases.Get(database, RuntimeLogin()).OpenConnectionAsync(cancellationToken);
+            await using var connection = await databases.Get(server, database, RuntimeLogin()).OpenConnectionAsync(cancellationToken);
             var tables = (await connection.QueryAsync<string>(new CommandDefinition($$"""
                 WITH {{IsolationLint.SchemaRelations}}
                 SELECT c.relname FROM schema_relations r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -218,7 +219,7 @@ public sealed class TenantVerifier(
                 """, new { schemas = new[] { schema } }, cancellationToken: cancellationToken))).ToList();
             if (tables.Count == 0) continue;
             var count = string.Join(" + ", tables.Select(t => $"(SELECT count(*) FROM {Sql.Identifier(schema)}.{Sql.Identifier(t)} WHERE tenant_id = @code)"));
-            await using var owner = await databases.Get(database, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+            await using var owner = await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
             var own = await CountAsync(owner, count, tenant.Code, tenant.Code, cancellationToken);
             var other = await CountAsync(connection, count, ProbeTenant, tenant.Code, cancellationToken);
             var none = await CountAsync(connection, count, "", tenant.Code, cancellationToken);
@@ -240,7 +241,7 @@ public sealed class TenantVerifier(
     /// <summary>Row-level security on the tenant's users: a row for it written from another tenant's context is refused (WITH CHECK), and no context reads nothing.</summary>
     private async Task<(string, string)> RlsAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        await using var connection = await databases.Get(tenant.DbName, RuntimeLogin()).OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.Get(tenant.DatabaseServer, tenant.DbName, RuntimeLogin()).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
@@ -301,9 +302,9 @@ public sealed class TenantVerifier(
     private PostgresLogin RuntimeLogin() =>
         new(source.Names.AppRole, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(source.Names.AppRole)));
 
-    private IEnumerable<(string Database, string Schema)> StoresOf(Tenant tenant)
+    private IEnumerable<(string Server, string Database, string Schema)> StoresOf(Tenant tenant)
     {
-        yield return (tenant.DbName, "public");
-        yield return (databases.Environment.DataDatabase, tenant.SupabaseSchema);
+        yield return (tenant.DatabaseServer, tenant.DbName, "public");
+        yield return (FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema);
     }
 }

@@ -60,14 +60,14 @@ public static class TenantApi
 
     /// <summary>
     /// A page of tenants (default <see cref="TenantFilter.DefaultLimit"/>, at most <see cref="TenantFilter.MaxLimit"/>), filtered by
-    /// <c>state</c>, <c>module</c> and text <c>q</c>; the total that matched is in <c>X-Total-Count</c>, the next page in
+    /// <c>state</c>, <c>module</c>, <c>server</c> and text <c>q</c>; the total that matched is in <c>X-Total-Count</c>, the next page in
     /// <c>Link: &lt;…&gt;; rel="next"</c>.
     /// </summary>
     private static async Task<Results<Ok<IReadOnlyList<TenantResource>>, ValidationProblem>> ListAsync(
-        TenantOverview overview, HttpRequest request, HttpResponse response, string? state, string? module, string? q, string? offset, string? limit,
+        TenantOverview overview, HttpRequest request, HttpResponse response, string? state, string? module, string? q, string? offset, string? limit, string? server,
         CancellationToken cancellationToken)
     {
-        var (filter, errors) = TenantFilter.Parse(state, module, q, offset, limit);
+        var (filter, errors) = TenantFilter.Parse(state, module, q, offset, limit, server);
         if (filter is null) return TypedResults.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
         var page = await overview.ListAsync(request, filter, cancellationToken);
         response.Headers["X-Total-Count"] = page.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -119,7 +119,7 @@ public static class ConsolePages
               <td><a href="/console/tenants/{t.Code}">{t.Code}</a><br><small class="muted">{t.Name}</small></td>
               <td>{StateBadge(t.State)}{Html.When(t.Unavailable is not null, Html.Of($"<br><span class=\"badge suspended\" title=\"{t.Unavailable}\" data-testid=\"unavailable\">unreachable</span>"))}</td>
               <td>{Links(t)}</td>
-              <td><small>{t.DbName}<br>schema {t.SupabaseSchema}<br>{t.Server}</small></td>
+              <td><small>{t.DbName}<br>schema {t.SupabaseSchema}<br>server {t.Server ?? "not placed yet"}</small></td>
               <td><small>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</small></td>
               <td>{RunSummary(t.LastRun, t.ProvisioningQueued)}</td>
             </tr>
@@ -233,7 +233,7 @@ public static class ConsolePages
                 <dt>Name</dt><dd>{t.Name}</dd>
                 <dt>Open the site</dt><dd>{Links(t)}</dd>
                 <dt>Hosts</dt><dd data-testid="tenant-hosts">{string.Join(", ", t.Hosts)}</dd>
-                <dt>Database</dt><dd>{t.DbName} on {t.Server}</dd>
+                <dt>Database</dt><dd>{t.DbName} on server {t.Server ?? "(placed when first provisioned)"}</dd>
                 <dt>Schema</dt><dd>{t.SupabaseSchema}</dd>
                 <dt>Modules</dt><dd>{(t.Modules.Count == 0 ? "base" : "base + " + string.Join(", ", t.Modules))}</dd>
                 <dt>Industry, country</dt><dd>{t.Industry}, {t.Country}</dd>

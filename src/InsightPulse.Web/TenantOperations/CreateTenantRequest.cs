@@ -2,7 +2,10 @@ using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.TenantOperations;
 
-/// <summary>A new tenant, as the console's form and <c>POST /api/v1/tenants</c> give it; the registry validates it.</summary>
+/// <summary>
+/// A new tenant, as the console's form and <c>POST /api/v1/tenants</c> give it; the registry validates it. <see cref="Server"/>:
+/// the fleet server for its database (unset: the least loaded one when it is first provisioned).
+/// </summary>
 public sealed record CreateTenantRequest(
     string? Code,
     string? Name,
@@ -11,7 +14,8 @@ public sealed record CreateTenantRequest(
     string? Industry = null,
     string? Country = null,
     string? AdminEmail = null,
-    string? AdminPhone = null)
+    string? AdminPhone = null,
+    string? Server = null)
 {
     /// <summary>The registry record with its defaults (database <c>odoo_&lt;code&gt;</c>, schema <c>&lt;code&gt;</c>); blank fields are absent.</summary>
     public Tenant ToTenant() => Tenant.New(Code?.Trim() ?? "", Name?.Trim() ?? "") with
@@ -22,6 +26,7 @@ public sealed record CreateTenantRequest(
         Country = Blank(Country) ?? "PH",
         AdminEmail = Blank(AdminEmail),
         AdminPhone = Blank(AdminPhone),
+        Server = Blank(Server),
     };
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -10,7 +10,7 @@ namespace InsightPulse.Web.TenantOperations;
 /// extra modules, the addresses it is served at and its last provisioning run with per-step times.
 /// </summary>
 public sealed class TenantOverview(
-    TenantRegistry registry, TenantModules modules, ProvisioningJournal journal, PlatformDatabases databases,
+    TenantRegistry registry, TenantModules modules, ProvisioningJournal journal,
     ProvisioningRunner runner, TenantHostOptions hosts, TenantAvailability availability)
 {
     /// <summary>The page of tenants <paramref name="filter"/> asks for (<see cref="TenantFilter"/>), and how many matched in all.</summary>
@@ -36,7 +36,7 @@ public sealed class TenantOverview(
     public TenantResource Resource(Tenant tenant, HttpRequest request, IReadOnlyList<string> tenantModules, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), databases.Environment.Server.ToString(), tenantModules, runner.IsBusy(tenant.Code), lastRun) with
+        return TenantResource.From(tenant, Hosts(tenant), Urls(tenant, request), tenantModules, runner.IsBusy(tenant.Code), lastRun) with
         {
             Unavailable = availability.Find(tenant.Code) is { } outage ? $"{outage.Reason} (since {outage.Since:u})" : null,
         };

@@ -3,7 +3,10 @@ using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.TenantOperations;
 
-/// <summary>A tenant as the operator API and console show it: registry fields, where it is stored and served (host names and URLs), its last run.</summary>
+/// <summary>
+/// A tenant as the operator API and console show it: registry fields, where it is stored (its database's fleet server,
+/// null for a draft not placed yet) and served (host names and URLs), its last run.
+/// </summary>
 public sealed record TenantResource(
     string Code,
     string Name,
@@ -13,7 +16,7 @@ public sealed record TenantResource(
     IReadOnlyList<string> Urls,
     string DbName,
     string SupabaseSchema,
-    string Server,
+    string? Server,
     IReadOnlyList<string> Modules,
     string Industry,
     string Country,
@@ -25,10 +28,10 @@ public sealed record TenantResource(
     /// <summary>Why this node cannot reach the tenant's database now (its host answers 503); null when it can.</summary>
     public string? Unavailable { get; init; }
 
-    public static TenantResource From(Tenant tenant, IReadOnlyList<string> hosts, IReadOnlyList<string> urls, string server, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
+    public static TenantResource From(Tenant tenant, IReadOnlyList<string> hosts, IReadOnlyList<string> urls, IReadOnlyList<string> modules, bool queued, ProvisionRun? lastRun)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         return new TenantResource(tenant.Code, tenant.Name, TenantLifecycle.ToText(tenant.State), tenant.PrimaryDomain, hosts, urls, tenant.DbName,
-            tenant.SupabaseSchema, server, modules, tenant.Industry, tenant.Country, tenant.CompanyName, tenant.AdminEmail, queued, lastRun);
+            tenant.SupabaseSchema, tenant.Server, modules, tenant.Industry, tenant.Country, tenant.CompanyName, tenant.AdminEmail, queued, lastRun);
     }
 }

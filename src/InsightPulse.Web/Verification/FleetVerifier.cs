@@ -30,13 +30,13 @@ public sealed class FleetVerifier(TenantVerifier verifier, SiteGates gates, Tena
         var shared = new IsolationLint.SharedFindings(tenants);
         // The databases of one tenant each: their pools go when that tenant is done (another tenant's gates may still use a shared one's).
         var ownDatabaseOf = tenants.GroupBy(t => t.DbName, StringComparer.Ordinal).Where(g => g.Count() == 1)
-            .ToDictionary(g => g.Single().Code, g => g.Key, StringComparer.Ordinal);
+            .ToDictionary(g => g.Single().Code, g => (g.Single().DatabaseServer, g.Key), StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, codes.Count), options, async (i, token) =>
         {
             var result = await verifier.VerifyAsync(codes[i], (t, ct) => gates.RunAsync(t, site, ct), token, shared);
             // A fleet of tenant databases must not keep a pool per database and role (the server's connections run out).
-            if (ownDatabaseOf.TryGetValue(codes[i], out var database)) await databases.ForgetTenantDatabaseEverywhereAsync(database);
+            if (ownDatabaseOf.TryGetValue(codes[i], out var own)) await databases.ForgetTenantDatabaseEverywhereAsync(own.DatabaseServer, own.Key);
             await verifier.Log.RecordAsync(result, site.ToString(), token);
             results[i] = result;
             done?.Invoke(result);

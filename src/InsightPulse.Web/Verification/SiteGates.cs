@@ -164,7 +164,7 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
     private async Task CreateUserAsync(Tenant tenant, string login, string password, CancellationToken cancellationToken)
     {
         var hash = PasswordHash.OfGeneratedSecret(password);
-        await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(cancellationToken);
+        await using var connection = await databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName).OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await TenantContext.SetAsync(connection, transaction, tenant.Code, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -178,7 +178,7 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
     {
         try
         {
-            await using var connection = await databases.Get(tenant.DbName, databases.Environment.Owner).OpenConnectionAsync(CancellationToken.None);
+            await using var connection = await databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName).OpenConnectionAsync(CancellationToken.None);
             await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
             await TenantContext.SetAsync(connection, transaction, tenant.Code, CancellationToken.None);
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM res_users WHERE login = @login", new { login }, transaction));

@@ -17,7 +17,7 @@ public static class Layers
         // Core: schema-change events and webhooks (the registry writes lifecycle events in its transactions)
         ["InsightPulse.Core.Events"],
         // Core: the registry and what a tenant can install
-        ["InsightPulse.Core.Tenants", "InsightPulse.Core.Modules"],
+        ["InsightPulse.Core.Tenants", "InsightPulse.Core.Modules", "InsightPulse.Core.Servers"],
         // Core: the only way to tenant data
         ["InsightPulse.Core.Isolation"],
         // Core: capabilities on top of it

@@ -1,0 +1,67 @@
+using Dapper;
+using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Postgres;
+using Npgsql;
+
+namespace InsightPulse.Core.Servers;
+
+/// <summary>
+/// The platform's roles on one PostgreSQL server, made through an admin connection (<c>up</c> at home, <c>server add</c>
+/// elsewhere): the owner (not a superuser, so FORCE'd RLS binds it too; CREATEDB for tenant databases), the runtime and
+/// BI roles (log in, own nothing, never bypass RLS) and the operator's reading role. Every server gets the same
+/// passwords, from the secrets in <c>.ipai/secrets/</c>, so that a node reaches any server with one set of secrets.
+/// </summary>
+public static class ServerRoles
+{
+    public const string LoginAttributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
+    public const string OwnerAttributes = "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+
+    /// <summary>
+    /// Creates the missing roles among <paramref name="roles"/> with their secret's password; a role whose secret was
+    /// created just now (lost, or a new server: <paramref name="resetExisting"/>) gets it as its password. Returns what it did.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> EnsureAsync(NpgsqlConnection admin, SecretStore secrets, IEnumerable<(string Role, string Attributes)> roles,
+        bool resetExisting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        ArgumentNullException.ThrowIfNull(roles);
+        var acted = new List<string>();
+        foreach (var (role, attributes) in roles)
+        {
+            var (password, created) = secrets.GetOrCreate(PlatformEnvironment.RoleSecret(role));
+            if (!await ExistsAsync(admin, role, cancellationToken))
+            {
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"CREATE ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
+                acted.Add($"created {role}");
+            }
+            else if (created || resetExisting)
+            {
+                // The secret was lost (e.g. .ipai/secrets deleted), or the server is new to the fleet: the secret becomes the role's password.
+                await admin.ExecuteAsync(new CommandDefinition(
+                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
+                acted.Add($"set the password of {role}");
+            }
+        }
+        return acted;
+    }
+
+    /// <summary>The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>), granted to <paramref name="owner"/>; true when created.</summary>
+    public static async Task<bool> EnsureOperatorRoleAsync(NpgsqlConnection admin, PlatformOptions names, string owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var role = names.OperatorRole;
+        if (await ExistsAsync(admin, role, cancellationToken)) return false;
+        await admin.ExecuteAsync(new CommandDefinition($"""
+            CREATE ROLE {Sql.Identifier(role)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+            GRANT pg_read_all_data TO {Sql.Identifier(role)};
+            GRANT {Sql.Identifier(role)} TO {Sql.Identifier(owner)};
+            """, cancellationToken: cancellationToken));
+        return true;
+    }
+
+    public static Task<bool> ExistsAsync(NpgsqlConnection admin, string role, CancellationToken cancellationToken) =>
+        admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Web.Api;
+
+namespace InsightPulse.Web.Tests;
+
+/// <summary>
+/// The web runtime over a fleet of two servers: a tenant whose database lives on a second managed cluster is routed
+/// by its host to that server (sign-in, pages), whether it was there when the node started or placed there after;
+/// the operator API shows and filters by each tenant's server.
+/// </summary>
+[Collection(Lanes.Http)]
+public sealed class FleetServerWebTests(PostgresFixture postgres, WebPlatform web, SecondServer second)
+    : IClassFixture<WebPlatform>, IClassFixture<SecondServer>, IAsyncLifetime
+{
+    public async Task InitializeAsync() => await web.GetAsync(postgres, async scope =>
+    {
+        await second.Postgres.ResetAsync();
+        await RunAsync(scope, "server", "add", "pg2", "--url", second.Postgres.Url("postgres"));
+        await RunAsync(scope, "tenant", "create", "acme", "--name", "Acme", "--server", "pg2");
+        await RunAsync(scope, "tenant", "provision", "acme", "--no-verify");
+    });
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task RunAsync(PlatformScope scope, params string[] args)
+    {
+        var run = await scope.CliAsync(args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    [Fact]
+    public async Task A_tenant_on_the_second_server_signs_in_and_is_served_from_there()
+    {
+        var client = await web.AdminClientAsync("acme.localhost", "acme");
+        var home = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("Acme", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tenant_placed_on_the_second_server_after_the_node_started_is_served_too()
+    {
+        await RunAsync(web.Scope, "tenant", "create", "late", "--name", "Late Corp", "--server", "pg2");
+        await RunAsync(web.Scope, "tenant", "provision", "late", "--no-verify");
+
+        // The node learns of it from the registry's notification; give it a moment.
+        HttpResponseMessage? response = null;
+        for (var i = 0; i < 50 && response?.StatusCode != HttpStatusCode.OK; i++)
+        {
+            if (i > 0) await Task.Delay(100);
+            response = await web.Client("late.localhost").GetAsync("/login");
+        }
+        Assert.Equal(HttpStatusCode.OK, response!.StatusCode);
+        var client = await web.AdminClientAsync("late.localhost", "late");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_operator_api_shows_each_tenants_server_and_filters_by_it()
+    {
+        var api = web.Client("localhost");
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", web.Scope.Get<ManagedCluster>().Secrets.ReadRequired(OperatorToken.SecretName));
+
+        using var onPg2 = JsonDocument.Parse(await api.GetStringAsync($"{TenantApi.Prefix}?server=pg2"));
+        Assert.Contains("acme", onPg2.RootElement.EnumerateArray().Select(t => t.GetProperty("code").GetString()));
+        Assert.All(onPg2.RootElement.EnumerateArray(), t => Assert.Equal("pg2", t.GetProperty("server").GetString()));
+        using var tbwa = JsonDocument.Parse(await api.GetStringAsync($"{TenantApi.Prefix}/tbwa"));
+        Assert.Equal("home", tbwa.RootElement.GetProperty("server").GetString());
+        var bad = await api.GetAsync($"{TenantApi.Prefix}?server=Not-A-Name");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("server", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var unknown = await api.PostAsync(TenantApi.Prefix, new StringContent("""{"code":"nowhere","name":"Nowhere","server":"pg9"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("pg9", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
