@@ -55,6 +55,7 @@ public static class CliApp
         ArchiveCommands.Add(tenant, context);
         TenantStateCommands.Add(tenant, context);
         ServerCommands.Add(root, context);
+        MoveCommands.Add(tenant, context);
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);

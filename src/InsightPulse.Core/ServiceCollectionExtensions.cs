@@ -78,6 +78,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatasetRefresh>();
         services.AddSingleton<TenantProvisioner>();
         services.AddSingleton<TenantArchiver>();
+        services.AddSingleton<TenantMover>();
         services.AddSingleton<FleetMigrator>();
         services.AddSingleton<TenantVerifier>();
         services.AddSingleton<VerificationLog>();

@@ -79,13 +79,12 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
     {
         var admin = await web.AdminClientAsync("localhost", "platform");
         var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/console"));
-        var server = web.Services.GetRequiredService<PlatformDatabases>().Environment.Server.ToString();
         foreach (var code in new[] { "platform", "tbwa", "scout" })
         {
             var row = Row(page, code);
             Assert.Contains("badge active", row, StringComparison.Ordinal);
             Assert.Contains(code == "platform" ? "href=\"http://localhost/\"" : $"href=\"http://{code}.localhost/\"", row, StringComparison.Ordinal);
-            Assert.Contains(server, row, StringComparison.Ordinal);
+            Assert.Contains("server home", row, StringComparison.Ordinal);
             Assert.Matches(@"<span>record <b>\d+</b></span><span>schema <b>\d+</b></span>", row);
         }
         Assert.Contains("odoo_tbwa", Row(page, "tbwa"), StringComparison.Ordinal);

@@ -59,6 +59,40 @@ public sealed class FleetServerWebTests(PostgresFixture postgres, WebPlatform we
     }
 
     [Fact]
+    public async Task A_tenant_frozen_by_a_move_answers_a_retryable_503_and_is_served_from_its_new_server_once_the_move_finishes()
+    {
+        await RunAsync(web.Scope, "tenant", "create", "mover", "--name", "Mover Inc", "--server", "pg2");
+        await RunAsync(web.Scope, "tenant", "provision", "mover", "--no-verify");
+        var signedIn = await web.AdminClientAsync("mover.localhost", "mover");
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/")).StatusCode);
+
+        // A move killed right after the freeze: the tenant's database takes no runtime login, the registry still names pg2.
+        var killed = await CliProcess.RunAsync(web.Scope.Settings, new Dictionary<string, string> { [Core.Provisioning.FaultInjection.Variable] = "move:frozen" },
+            "tenant", "move", "mover", "--to", "home");
+        Assert.Contains("killing the process at move:frozen", killed.Error, StringComparison.Ordinal);
+        // A sign-in needs its database: a retryable 503 (the form itself too, once the node has marked the tenant unavailable).
+        var client = web.Client("mover.localhost");
+        var form = await client.GetAsync("/login");
+        var frozen = form.StatusCode == HttpStatusCode.ServiceUnavailable ? form : await WebPlatform.SignInAsync(client, "admin", web.AdminPasswordOf("mover"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, frozen.StatusCode);
+        Assert.NotNull(frozen.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await web.Client("mover.localhost").GetAsync("/login")).StatusCode);
+        // The other tenants on that server are served meanwhile.
+        Assert.Equal(HttpStatusCode.OK, (await (await web.AdminClientAsync("acme.localhost", "acme")).GetAsync("/")).StatusCode);
+
+        await RunAsync(web.Scope, "tenant", "move", "mover", "--to", "home");
+        // Served again once the node heard the switch and the 503's Retry-After passed.
+        HttpResponseMessage? after = null;
+        for (var i = 0; i < 150 && after?.StatusCode != HttpStatusCode.OK; i++)
+        {
+            if (i > 0) await Task.Delay(200);
+            after = await web.Client("mover.localhost").GetAsync("/login");
+        }
+        Assert.Equal(HttpStatusCode.OK, after!.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await (await web.AdminClientAsync("mover.localhost", "mover")).GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_operator_api_shows_each_tenants_server_and_filters_by_it()
     {
         var api = web.Client("localhost");

@@ -22,8 +22,13 @@ public sealed class TenantDatabaseUnavailableException : OperatorException
         Reason = PostgresErrors.Describe(inner);
         // 08P01 is how PgBouncer answers a login to a database whose server logins keep failing (server_login_retry).
         OfThisTenant = inner is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.ProtocolViolation }
-            or NpgsqlException { InnerException: TimeoutException } or TimeoutException;
+            or NpgsqlException { InnerException: TimeoutException } or TimeoutException
+            || IsConnectRevoked(inner);
     }
+
+    /// <summary>CONNECT on the database revoked from the role: a tenant frozen while <c>tenant move</c> copies it (only a login meets this).</summary>
+    public static bool IsConnectRevoked(Exception error) =>
+        error is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e && e.MessageText.StartsWith("permission denied for database", StringComparison.Ordinal);
 
     /// <summary>
     /// Whether the failure is this tenant's own (its database is missing, takes no connections, or a login to it timed
@@ -41,6 +46,8 @@ public sealed class TenantDatabaseUnavailableException : OperatorException
     /// </summary>
     public static bool IsConnectionFailure(Exception error) => error switch
     {
+        // CONNECT revoked from the runtime roles: the tenant is frozen (`tenant move`).
+        PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } => IsConnectRevoked(error),
         PostgresException e => e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.CannotConnectNow
             or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ConnectionFailure or PostgresErrorCodes.AdminShutdown
             or PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.ProtocolViolation,

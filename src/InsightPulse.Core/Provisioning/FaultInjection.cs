@@ -24,6 +24,12 @@ public sealed class FaultInjection(string? armedPoint)
         "after:active",
     ];
 
+    /// <summary>The points of <c>tenant move</c>, in the order a move meets them (<see cref="TenantMover"/>).</summary>
+    public static readonly IReadOnlyList<string> MovePoints =
+    [
+        "move:frozen", "move:target_created", "move:copied", "move:verified", "move:switched", "move:retired",
+    ];
+
     public static FaultInjection FromEnvironment() => new(Environment.GetEnvironmentVariable(Variable));
 
     public void Hit(string point)

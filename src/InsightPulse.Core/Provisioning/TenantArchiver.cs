@@ -157,6 +157,30 @@ public sealed class TenantArchiver(
         return folder;
     }
 
+    /// <summary>
+    /// Copies database <paramref name="database"/> from fleet server <paramref name="from"/> into the empty database of
+    /// the same name on <paramref name="to"/> (<c>tenant move</c>): <c>pg_dump</c> read as a role that bypasses RLS,
+    /// into a file of a private temporary folder, then <c>pg_restore</c> as the owner there in one transaction.
+    /// </summary>
+    internal async Task CopyDatabaseAsync(string from, string to, string database, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("ipai-move-");
+        try
+        {
+            File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var path = Path.Combine(folder.FullName, "database.dump");
+            var arguments = new List<string> { "--format=custom", "--file=" + path, "--no-password" };
+            if (await ReaderRoleAsync(from, cancellationToken) is { } reader) arguments.Add("--role=" + reader);
+            arguments.Add(database);
+            await RunAsync("pg_dump", arguments, from, database, cancellationToken);
+            await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + database, path], to, database, cancellationToken);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private async Task<TenantArchiveManifest.Part> DumpAsync(
         string kind, string name, string server, string database, string? schema, string folder, string file, string? reader, CancellationToken cancellationToken)
     {

@@ -329,20 +329,27 @@ public sealed class TenantProvisioner(
             did.Add($"adopted existing database {database}");
         }
         // Only the platform's roles may connect (also completes a run killed right after CREATE DATABASE).
-        var appRole = source.Names.AppRole;
-        var connectable = await data.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT NOT has_database_privilege('public', @database, 'CONNECT') AND (NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @appRole) OR has_database_privilege(@appRole, @database, 'CONNECT'))",
-            new { database, appRole }, cancellationToken: cancellationToken));
-        if (!connectable)
-        {
-            await data.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
-            foreach (var role in await RuntimeRoleGuard.ExistingRuntimeRolesAsync(data, source.Names, cancellationToken))
-            {
-                await data.ExecuteAsync(new CommandDefinition($"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
-            }
-            did.Add("granted CONNECT to the platform's roles only");
-        }
+        if (await GrantConnectAsync(data, database, source.Names, cancellationToken)) did.Add("granted CONNECT to the platform's roles only");
         return did.Count > 0 ? (true, string.Join("; ", did)) : (false, $"database {database} exists{on}");
+    }
+
+    /// <summary>
+    /// Makes <paramref name="database"/> connectable by the platform's runtime roles only (PUBLIC's CONNECT revoked);
+    /// true when it had to change something. <paramref name="maintenance"/>: a connection to the database's server.
+    /// </summary>
+    internal static async Task<bool> GrantConnectAsync(NpgsqlConnection maintenance, string database, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var roles = await RuntimeRoleGuard.ExistingRuntimeRolesAsync(maintenance, names, cancellationToken);
+        var connectable = await maintenance.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT NOT has_database_privilege('public', @database, 'CONNECT') AND bool_and(has_database_privilege(r, @database, 'CONNECT')) IS NOT false FROM unnest(@roles::text[]) r",
+            new { database, roles = roles.ToArray() }, cancellationToken: cancellationToken));
+        if (connectable) return false;
+        await maintenance.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
+        foreach (var role in roles)
+        {
+            await maintenance.ExecuteAsync(new CommandDefinition($"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+        }
+        return true;
     }
 
     /// <summary>

@@ -108,6 +108,7 @@ public sealed class ServerRegistry(PlatformDatabases databases, PlatformEnvironm
             acted.AddRange(await ServerRoles.EnsureAsync(connection, secrets,
                 [(names.OwnerRole, ServerRoles.OwnerAttributes), (names.AppRole, ServerRoles.LoginAttributes), (names.BiRole, ServerRoles.LoginAttributes)],
                 resetExisting: existing is null, cancellationToken));
+            if (await ServerRoles.EnsureSignalAsync(connection, names.OwnerRole, cancellationToken)) acted.Add($"granted {names.OwnerRole} pg_signal_backend");
             try
             {
                 if (await ServerRoles.EnsureOperatorRoleAsync(connection, names, names.OwnerRole, cancellationToken)) acted.Add($"created {names.OperatorRole}");

@@ -61,6 +61,21 @@ public static class ServerRoles
         return true;
     }
 
+    /// <summary>
+    /// Lets <paramref name="owner"/> end other roles' sessions (<c>pg_signal_backend</c>): <c>tenant move</c> ends the
+    /// runtime roles' sessions on a database it freezes, and <c>DROP DATABASE … WITH (FORCE)</c> needs it. True when granted now.
+    /// </summary>
+    public static async Task<bool> EnsureSignalAsync(NpgsqlConnection admin, string owner, CancellationToken cancellationToken)
+    {
+        if (await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT pg_has_role(@owner, 'pg_signal_backend', 'MEMBER')", new { owner }, cancellationToken: cancellationToken)))
+        {
+            return false;
+        }
+        await admin.ExecuteAsync(new CommandDefinition($"GRANT pg_signal_backend TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+        return true;
+    }
+
     public static Task<bool> ExistsAsync(NpgsqlConnection admin, string role, CancellationToken cancellationToken) =>
         admin.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role }, cancellationToken: cancellationToken));
