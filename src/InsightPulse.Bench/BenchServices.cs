@@ -13,6 +13,7 @@ public static class BenchServices
         services.AddSingleton<HttpBenchmark>();
         services.AddSingleton<VerifyBenchmark>();
         services.AddSingleton<MigrateBenchmark>();
+        services.AddSingleton<MoveBenchmark>();
         return services;
     }
 }

@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
     {
         services.TryAddSingleton(configuration);
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section);
         services.AddSingleton(sp =>
         {

@@ -18,6 +18,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Bi(context));
         bench.Subcommands.Add(Verify(context));
         bench.Subcommands.Add(Migrate(context));
+        bench.Subcommands.Add(Move(context));
         root.Subcommands.Add(bench);
     }
 
@@ -129,6 +130,33 @@ internal static class BenchCommands
                 $"Guest tokens: {result.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture)} issued and verified per second on one thread (goal ≥ {BiBenchmarkResult.TokenGoal:N0}). " +
                 $"{result.Rows:N0} rows, {result.Tenants} tenants, {result.Iterations} requests per chart; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s). " +
                 $"Worst cold p95 {Ms(result.Charts.Max(c => c.ColdP95Ms))} ms (goal ≤ {BiBenchmarkResult.ColdP95GoalMs:0} ms).");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Move(CliContext context)
+    {
+        var defaults = new MoveBenchmark.Options();
+        var rows = new Option<int>("--rows") { Description = $"Rows in the tenant's database (default {defaults.Rows:N0}).", DefaultValueFactory = _ => defaults.Rows };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("move", "`tenant move` of a tenant with N rows from home to a throwaway second server: total time and unavailability window.") { rows, json };
+        command.SetAction(context.Run<MoveBenchmark>(async (benchmark, parse, ct) =>
+        {
+            if (parse.GetValue(rows) is < 1 or > 100_000_000)
+            {
+                await context.Error.WriteLineAsync("usage error: --rows must be between 1 and 100,000,000.");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(new MoveBenchmark.Options(parse.GetValue(rows)), message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(result));
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"moved {result.RowsVerified:N0} rows in {result.Tables} tables ({result.DatabaseBytes / (1024.0 * 1024.0):0} MB): {result.MoveSeconds:0.00} s in all, " +
+                    $"unavailable {result.UnavailableSeconds:0.00} s ({result.RowsPerSecond:N0} rows/s); PostgreSQL {result.ServerVersion}, {result.Processors} processor(s)."));
+            }
             return ExitCode.Success;
         }));
         return command;

@@ -91,6 +91,15 @@ internal static class ServerCommands
         activate.SetAction(context.Run<ServerRegistry>((registry, parse, ct) =>
             ReportAsync(context, registry.ActivateAsync(parse.GetValue(name)!, ct), parse.GetValue(json), "is active: new tenants may be placed on it")));
         server.Subcommands.Add(activate);
+
+        var remove = new Command("remove", "Take a server out of the fleet: only when no tenant is placed on it (the platform's roles stay there).") { name };
+        remove.SetAction(context.Run<ServerRegistry>(async (registry, parse, ct) =>
+        {
+            await registry.RemoveAsync(parse.GetValue(name)!, ct);
+            await context.Error.WriteLineAsync($"Server {parse.GetValue(name)} is out of the fleet.");
+            return ExitCode.Success;
+        }));
+        server.Subcommands.Add(remove);
     }
 
     /// <summary>

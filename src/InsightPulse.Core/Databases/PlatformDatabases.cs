@@ -11,8 +11,9 @@ namespace InsightPulse.Core.Databases;
 /// platform database reaches the tenant registry. A server is named as in <c>ipai_server</c>; the overloads without a
 /// server name mean the home server (<see cref="FleetServer.Home"/>).
 /// </summary>
-public sealed class PlatformDatabases(PlatformEnvironmentSource environment, TimeProvider time) : IAsyncDisposable
+public sealed class PlatformDatabases(PlatformEnvironmentSource environment, TimeProvider time, Microsoft.Extensions.Options.IOptions<ConnectionOptions> connections) : IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<string, Lazy<ConnectionBudget?>> _budgets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Server, string Database, string User), NpgsqlDataSource> _sources = new();
     private readonly ConcurrentDictionary<(string Server, string Database, string User), Lazy<TenantAffinePool>> _affinePools = new();
     private volatile Dictionary<string, FleetServer>? _servers;
@@ -68,8 +69,53 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     public TenantAffinePool GetAffine(string server, string database, PostgresLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        return _affinePools.GetOrAdd((server, database, login.Username), key => new Lazy<TenantAffinePool>(() =>
-            new TenantAffinePool(Build(Settings(key.Server, database, login).ConnectionString), time))).Value;
+        return _affinePools.GetOrAdd((server, database, login.Username), key => new Lazy<TenantAffinePool>(() => NewAffine(key.Server, database, login))).Value;
+    }
+
+    /// <summary>
+    /// A tenant-affine pool under its server's budget (<see cref="BudgetOf"/>): a tenant database's pools do not pool
+    /// underneath (each connection holds a slot until it closes); the shared data database's pool, whose sessions move
+    /// between tenants through Npgsql's pool, reserves its size in the budget. No budget behind a transaction pooler
+    /// (it bounds the server's sessions itself) or for the owner's pools.
+    /// </summary>
+    private TenantAffinePool NewAffine(string server, string database, PostgresLogin login)
+    {
+        var settings = Settings(server, database, login);
+        var budget = environment.Names.RuntimeRoles().Contains(login.Username) ? BudgetOf(server) : null;
+        if (budget is null) return new TenantAffinePool(Build(settings.ConnectionString), time);
+        var cap = connections.Value.TenantCapFor(budget.Capacity);
+        if (server == FleetServer.Home && database == Environment.DataDatabase)
+        {
+            settings.MaxPoolSize = Math.Max(1, budget.Reserve(Math.Min(settings.MaxPoolSize, budget.Capacity / 2)));
+            return new TenantAffinePool(Build(settings.ConnectionString), time, null, cap);
+        }
+        settings.Pooling = false;
+        return new TenantAffinePool(Build(settings.ConnectionString), time, budget, cap);
+    }
+
+    /// <summary>
+    /// The connection budget of fleet server <paramref name="server"/> in this process (<see cref="ConnectionOptions"/>),
+    /// made on first use (reading the server's <c>max_connections</c> once when no budget is configured); null behind a
+    /// transaction-mode pooler.
+    /// </summary>
+    public ConnectionBudget? BudgetOf(string server) => _budgets.GetOrAdd(server, name => new Lazy<ConnectionBudget?>(() =>
+    {
+        var address = name == FleetServer.Home ? Environment.RequestServer : ServerNamed(name).Address!;
+        if (address.BehindTransactionPooler) return null;
+        var options = connections.Value;
+        var capacity = options.Budget ?? ConnectionOptions.DefaultBudget(MaxConnections(name));
+        return new ConnectionBudget(name, capacity, TimeSpan.FromSeconds(options.WaitSeconds));
+    })).Value;
+
+    /// <summary>The budgets made so far, for <c>/readyz</c> and the benchmarks.</summary>
+    public IReadOnlyList<ConnectionBudgetStats> BudgetStats =>
+        [.. _budgets.Values.Where(b => b.IsValueCreated && b.Value is not null).Select(b => b.Value!.Stats).OrderBy(s => s.Server != FleetServer.Home).ThenBy(s => s.Server, StringComparer.Ordinal)];
+
+    private int MaxConnections(string server)
+    {
+        using var connection = Maintenance(server).OpenConnection();
+        using var command = new NpgsqlCommand("SELECT current_setting('max_connections')::int", connection);
+        return (int)command.ExecuteScalar()!;
     }
 
     /// <summary>
@@ -253,6 +299,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
             await ForgetAsync(key);
         }
         _servers = null;
+        _budgets.Clear();
         environment.Reset();
     }
 

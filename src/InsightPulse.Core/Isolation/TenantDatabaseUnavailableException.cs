@@ -46,6 +46,7 @@ public sealed class TenantDatabaseUnavailableException : OperatorException
     /// </summary>
     public static bool IsConnectionFailure(Exception error) => error switch
     {
+        ConnectionBudgetExhaustedException => true,
         // CONNECT revoked from the runtime roles: the tenant is frozen (`tenant move`).
         PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } => IsConnectRevoked(error),
         PostgresException e => e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.CannotConnectNow

@@ -160,6 +160,33 @@ public sealed class ServerRegistry(PlatformDatabases databases, PlatformEnvironm
         }
     }
 
+    /// <summary>
+    /// Takes server <paramref name="name"/> out of the fleet: only when no tenant is placed on it (move them first) and
+    /// no move's journal names it. The platform's roles stay on that server; the registry forgets it.
+    /// </summary>
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken)
+    {
+        if (name == FleetServer.Home) throw new ServerException("'home' is the platform's own server: it cannot be removed.");
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var placed = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT code FROM ipai_tenant WHERE server = @name ORDER BY code LIMIT 11", new { name }, cancellationToken: cancellationToken))).ToList();
+        if (placed.Count > 0)
+        {
+            throw new ServerException($"Server {name} holds tenant(s) {string.Join(", ", placed.Take(10))}{(placed.Count > 10 ? ", …" : "")}: " +
+                $"drain it (`./ipai server drain {name}`), move them (`./ipai tenant move CODE --to OTHER`), then remove it.");
+        }
+        try
+        {
+            var removed = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM ipai_server WHERE name = @name", new { name }, cancellationToken: cancellationToken));
+            if (removed == 0) throw UnknownServerException.Of(name);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new ServerException($"Server {name} is named by the journal of a tenant move (`ipai_tenant_move`): it stays in the fleet as a record of where tenants were.", e);
+        }
+        databases.ForgetServers();
+    }
+
     /// <summary>Marks <paramref name="name"/> draining: no new tenant is placed on it; its tenants stay until moved (<c>tenant move</c>).</summary>
     public Task<FleetServer> DrainAsync(string name, CancellationToken cancellationToken) => SetStateAsync(name, "draining", cancellationToken);
 

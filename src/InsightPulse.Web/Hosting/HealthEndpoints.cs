@@ -41,6 +41,12 @@ public static class HealthEndpoints
             database_ms = clock.ElapsedMilliseconds,
             registry_updates = routes.Updates,
             unavailable_tenants = availability.Outages.Select(o => new { code = o.TenantCode, database = o.Database, reason = o.Reason, since = o.Since }),
+            // This node's runtime connections per server (Connections:Budget): slots taken now and at most, waits, timeouts.
+            connections = databases.BudgetStats.Select(b => new
+            {
+                server = b.Server, budget = b.Capacity, reserved = b.Reserved, taken = b.Taken, kept = b.Kept, peak = b.Peak,
+                waiting = b.Waiting, waits = b.Waits, timeouts = b.Timeouts, evictions = b.Evictions,
+            }),
         });
     }
 }

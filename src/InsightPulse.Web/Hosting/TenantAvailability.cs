@@ -15,7 +15,7 @@ namespace InsightPulse.Web.Hosting;
 /// time has passed, the next request asks the server whether the database takes connections again (one catalogue
 /// query on the owner's pool), and the tenant is served as soon as it does. The other tenants never notice.
 /// </summary>
-public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider time, IOptions<WebOptions> options)
+public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider time, IOptions<WebOptions> options, IOptions<PlatformOptions> names)
 {
     private readonly ConcurrentDictionary<string, TenantOutage> _outages = new(StringComparer.Ordinal);
 
@@ -55,7 +55,7 @@ public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider
         ArgumentNullException.ThrowIfNull(tenant);
         if (!_outages.TryGetValue(tenant.Code, out var outage)) return null;
         if (time.GetUtcNow() < outage.RetryAt) return outage;
-        if (await TakesConnectionsAsync(outage.Database, cancellationToken))
+        if (await TakesConnectionsAsync(outage.Database == tenant.DbName ? tenant.DatabaseServer : FleetServer.Home, outage.Database, cancellationToken))
         {
             _outages.TryRemove(new KeyValuePair<string, TenantOutage>(tenant.Code, outage));
             return null;
@@ -80,15 +80,17 @@ public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider
         return Math.Max(1, (int)Math.Ceiling((outage.RetryAt - time.GetUtcNow()).TotalSeconds));
     }
 
-    private async Task<bool> TakesConnectionsAsync(string database, CancellationToken cancellationToken)
+    /// <summary>Whether <paramref name="database"/> on <paramref name="server"/> exists, takes connections and lets the runtime role connect (not frozen by a move).</summary>
+    private async Task<bool> TakesConnectionsAsync(string server, string database, CancellationToken cancellationToken)
     {
         try
         {
-            await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+            await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database AND datallowconn)", new { database }, cancellationToken: cancellationToken));
+                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database AND datallowconn AND has_database_privilege(@role, datname, 'CONNECT'))",
+                new { database, role = names.Value.AppRole }, cancellationToken: cancellationToken));
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or UnknownServerException && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }
