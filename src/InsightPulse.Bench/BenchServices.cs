@@ -14,6 +14,7 @@ public static class BenchServices
         services.AddSingleton<VerifyBenchmark>();
         services.AddSingleton<MigrateBenchmark>();
         services.AddSingleton<MoveBenchmark>();
+        services.AddSingleton<BudgetBenchmark>();
         return services;
     }
 }

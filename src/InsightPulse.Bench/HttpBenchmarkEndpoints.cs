@@ -20,6 +20,9 @@ public static class HttpBenchmarkEndpoints
     public const string TenantPath = "/bench/projects";
     public const string FixedPath = "/bench/projects-fixed";
 
+    /// <summary><c>bench budget</c>'s path: the request's tenant → its own database, as the runtime role: how many users it has.</summary>
+    public const string DatabasePath = "/bench/users";
+
     /// <summary>The one key the fixed path's pool is asked for.</summary>
     private const string FixedKey = "fixed";
 
@@ -27,6 +30,9 @@ public static class HttpBenchmarkEndpoints
     {
         app.MapGet(TenantPath, async (HttpContext http, TenantDataAccess data, CancellationToken cancellationToken) =>
             TypedResults.Ok(await data.ReadAsync<ProjectBudgetRow>(RequestTenant.Get(http), TenantStore.Schema, ProjectBudgetQuery.Sql, null, cancellationToken)))
+            .AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(DatabasePath, async (HttpContext http, TenantDataAccess data, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await data.ReadAsync<long>(RequestTenant.Get(http), TenantStore.Database, "SELECT count(*) FROM res_users", null, cancellationToken)))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapGet(FixedPath, async (CancellationToken cancellationToken) =>
         {

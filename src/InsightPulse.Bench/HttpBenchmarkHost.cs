@@ -24,6 +24,9 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The web runtime's services (its pools and budgets).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Starts the host; <paramref name="fixedSchema"/> is the schema the fixed path reads, as the owner.</summary>
     public static async Task<HttpBenchmarkHost> StartAsync(IConfiguration configuration, PlatformDatabases databases, string fixedSchema, CancellationToken cancellationToken)
     {

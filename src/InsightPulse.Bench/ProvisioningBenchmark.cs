@@ -50,7 +50,11 @@ public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisi
     /// One kind's figures: per step, in total, the first tenant of the run (it may build the template and warms
     /// the process; not in the totals), and the median of the first and last tenth (cost linear in N: equal).
     /// </summary>
-    public sealed record VariantResult(string Variant, int Tenants, IReadOnlyDictionary<string, Stats> Steps, Stats Total, double FirstTenant, double FirstTenthP50, double LastTenthP50);
+    public sealed record VariantResult(string Variant, int Tenants, IReadOnlyDictionary<string, Stats> Steps, Stats Total, double FirstTenant, double FirstTenthP50, double LastTenthP50)
+    {
+        /// <summary>Each tenant's seconds in the order provisioned (the growth curve <c>scripts/plot-bench.py</c> draws).</summary>
+        public IReadOnlyList<double> PerTenantSeconds { get; init; } = [];
+    }
 
     public sealed record Result(int Tenants, int DroppedBefore, double SettledSeconds, string ServerVersion, IReadOnlyList<VariantResult> Variants)
     {
@@ -103,7 +107,10 @@ public sealed class ProvisioningBenchmark(TenantRegistry registry, TenantProvisi
             var tenth = Math.Max(1, all.Count / 10);
             return new VariantResult(v.Name, all.Count,
                 steps[v.Key].ToDictionary(s => s.Key, s => Stats.Of(s.Value)),
-                Stats.Of(all), first[v.Key], Stats.Of(all.Take(tenth).ToList()).P50, Stats.Of(all.TakeLast(tenth).ToList()).P50);
+                Stats.Of(all), first[v.Key], Stats.Of(all.Take(tenth).ToList()).P50, Stats.Of(all.TakeLast(tenth).ToList()).P50)
+            {
+                PerTenantSeconds = [.. all.Select(t => Math.Round(t, 4))],
+            };
         }).ToList();
         if (!keep) await DropLeftoversAsync(progress, cancellationToken);
         return new Result(tenants, dropped, settled.TotalSeconds, version, results);

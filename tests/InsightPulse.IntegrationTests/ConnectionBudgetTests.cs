@@ -84,13 +84,15 @@ public sealed class ConnectionBudgetTests(PostgresFixture postgres) : IAsyncLife
         var peak = await sampler;
 
         Assert.All(answers, a => Assert.Equal(1, a));
-        Assert.InRange(peak, 1, 4);
         var stats = budget.Stats;
         Assert.InRange(stats.Peak, 1, 4);
+        // The budget's count is exact; the server may list for a moment the backend of a session just closed to hand its
+        // slot on (it leaves pg_stat_activity as its process exits): one more at most.
+        Assert.InRange(peak, 1, 4 + 1);
         Assert.True(stats.Evictions >= 20, $"idle sessions of other databases gave up their slots ({stats.Evictions})");
         Assert.Equal(0, stats.Timeouts);
         Assert.Equal(stats.Kept, stats.Taken); // every slot still taken belongs to a kept (idle) session
-        Assert.Equal(stats.Taken, await SessionsAsync());
+        Assert.Equal(stats.Taken, await SettledSessionsAsync(stats.Taken));
     }
 
     [Fact]
@@ -142,6 +144,18 @@ public sealed class ConnectionBudgetTests(PostgresFixture postgres) : IAsyncLife
         {
             Assert.Equal(1, await lease.Connection.ExecuteScalarAsync<int>("SELECT 1"));
         }
-        Assert.Equal(1, await SessionsAsync());
+        Assert.Equal(1, await SettledSessionsAsync(1));
+    }
+
+    /// <summary>The sessions once those just closed have left pg_stat_activity (their processes exit a moment after): polled up to a second.</summary>
+    private async Task<int> SettledSessionsAsync(int expected)
+    {
+        var sessions = await SessionsAsync();
+        for (var i = 0; i < 50 && sessions != expected; i++)
+        {
+            await Task.Delay(20);
+            sessions = await SessionsAsync();
+        }
+        return sessions;
     }
 }

@@ -19,6 +19,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Verify(context));
         bench.Subcommands.Add(Migrate(context));
         bench.Subcommands.Add(Move(context));
+        bench.Subcommands.Add(Budget(context));
         root.Subcommands.Add(bench);
     }
 
@@ -135,6 +136,43 @@ internal static class BenchCommands
         return command;
     }
 
+    private static Command Budget(CliContext context)
+    {
+        var defaults = new BudgetBenchmark.Options();
+        var tenants = new Option<int>("--tenants") { Description = $"Tenants with databases of their own (default {defaults.Tenants:N0}).", DefaultValueFactory = _ => defaults.Tenants };
+        var budget = new Option<int>("--budget") { Description = $"Connections:Budget of the web runtime under load (default {defaults.Budget}).", DefaultValueFactory = _ => defaults.Budget };
+        var duration = new Option<int>("--duration") { Description = $"Seconds of load (default {defaults.DurationSeconds}).", DefaultValueFactory = _ => defaults.DurationSeconds };
+        var connections = new Option<int>("--connections") { Description = $"wrk connections (default {defaults.Connections}).", DefaultValueFactory = _ => defaults.Connections };
+        var keep = new Option<bool>("--keep") { Description = "Keep the bench tenants for the next run (reused when the count matches)." };
+        var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
+        var command = new Command("budget", "HTTP load round robin over N tenant databases under a connection budget: throughput, p99, errors, and the peak of server sessions against the budget.")
+        {
+            tenants, budget, duration, connections, keep, json,
+        };
+        command.SetAction(context.Run<BudgetBenchmark>(async (benchmark, parse, ct) =>
+        {
+            var options = new BudgetBenchmark.Options(parse.GetValue(tenants), parse.GetValue(budget), parse.GetValue(duration), parse.GetValue(connections), Keep: parse.GetValue(keep));
+            if (options.Tenants is < 1 or > 9999 || options.Budget < 2 || options.DurationSeconds < 1 || options.Connections < 2)
+            {
+                await context.Error.WriteLineAsync("usage error: --tenants 1–9999, --budget 2 or more, --duration 1 or more, --connections 2 or more.");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
+            if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(result));
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{result.Requests:N0} requests over {result.Tenants:N0} tenant databases in {result.Seconds:0.0} s: {result.RequestsPerSecond:N0} req/s, p50 {result.P50Ms:0.00} ms, " +
+                    $"p99 {result.P99Ms:0.00} ms, {result.Errors} error(s); runtime sessions at most {result.PeakSessions} (budget {result.Budget}), mean {result.MeanSessions:0.0}, " +
+                    $"{result.Samples:N0} samples; PostgreSQL {result.ServerVersion}, {result.Processors} processor(s)."));
+            }
+            // The budget's own count must hold; pg_stat_activity's peak is reported beside it (a backend may be seen exiting).
+            return result.Errors == 0 && (result.HomeBudget?.Peak ?? 0) <= result.Budget ? ExitCode.Success : ExitCode.Failure;
+        }));
+        return command;
+    }
+
     private static Command Move(CliContext context)
     {
         var defaults = new MoveBenchmark.Options();
@@ -169,14 +207,15 @@ internal static class BenchCommands
         var parallel = new Option<int>("--parallel") { Description = $"Tenants migrated at once (default {defaults.Parallel}).", DefaultValueFactory = _ => defaults.Parallel };
         var full = new Option<bool>("--full") { Description = "Also time `migrate --all --full` (a provisioning run for every tenant)." };
         var keep = new Option<bool>("--keep") { Description = "Keep the bench tenants for the next run (which reuses them when the count matches)." };
+        var newScript = new Option<bool>("--new-script") { Description = "Also time the pass of a build with one new script in the finance module (an AddField), --parallel 1 and N." };
         var json = new Option<bool>("--json") { Description = "Print the raw figures as JSON." };
         var command = new Command("migrate", $"`migrate --all` over the seed tenants and N bench tenants with nothing to apply, timed (goal: 1,000 tenants in at most {MigrateBenchmark.NoOpGoalSeconds:0} s).")
         {
-            tenants, parallel, full, keep, json,
+            tenants, parallel, full, keep, newScript, json,
         };
         command.SetAction(context.Run<MigrateBenchmark>(async (benchmark, parse, ct) =>
         {
-            var options = new MigrateBenchmark.Options(parse.GetValue(tenants), parse.GetValue(parallel), parse.GetValue(full), parse.GetValue(keep));
+            var options = new MigrateBenchmark.Options(parse.GetValue(tenants), parse.GetValue(parallel), parse.GetValue(full), parse.GetValue(keep), parse.GetValue(newScript));
             if (options.Tenants is < 1 or > 9999 || options.Parallel < 1)
             {
                 await context.Error.WriteLineAsync("usage error: --tenants must be between 1 and 9999, --parallel 1 or more.");
