@@ -36,5 +36,5 @@ provision-tbwa:
 	@./ipai tenant provision tbwa
 
 test:
-	@scripts/ensure-deps.sh postgres pgbouncer chromium wrk node
+	@scripts/ensure-deps.sh postgres pgbouncer chromium wrk node nginx
 	@scripts/test.sh

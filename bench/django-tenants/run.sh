@@ -3,7 +3,7 @@
 # executors) over N schema tenants. Wall clock per command, Django start-up included.
 # stdout: one JSON object per measurement, then one summary object. Details: README.md.
 #
-#   DJANGO_BENCH_DATABASE_URL=postgresql://USER[:PASS]@HOST:PORT/postgres ./run.sh [--tenants N]
+#   DJANGO_BENCH_DATABASE_URL=postgresql://USER:password@HOST:PORT/postgres ./run.sh [--tenants N]
 #
 # The role in the URL must be able to create databases. The script drops and recreates
 # its own database ($DJANGO_BENCH_DB_NAME, default ipai_django_bench) and drops it at the end
@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ "$TENANTS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --tenants must be a positive integer" >&2; exit 2; }
 
-: "${DJANGO_BENCH_DATABASE_URL:?set DJANGO_BENCH_DATABASE_URL=postgresql://USER[:PASS]@HOST:PORT/postgres}"
+: "${DJANGO_BENCH_DATABASE_URL:?set DJANGO_BENCH_DATABASE_URL=postgresql://USER:password@HOST:PORT/postgres}"
 export DJANGO_BENCH_DATABASE_URL
 export DJANGO_BENCH_DB_NAME="${DJANGO_BENCH_DB_NAME:-ipai_django_bench}"
 export DJANGO_BENCH_PROCESSES="${DJANGO_BENCH_PROCESSES:-2}"   # TENANT_MULTIPROCESSING_MAX_PROCESSES

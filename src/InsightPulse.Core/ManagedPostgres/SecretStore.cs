@@ -22,17 +22,32 @@ public sealed class SecretStore(string directory)
         return Path.Combine(Directory, name);
     }
 
-    public bool Exists(string name) => File.Exists(PathOf(name));
+    public bool Exists(string name) => VariableValue(name) is not null || File.Exists(PathOf(name));
 
+    /// <summary>
+    /// The environment variable that gives secret <paramref name="name"/> instead of its file: <c>IPAI_SECRET_</c> and
+    /// the name in capitals with every other character as <c>_</c> (<c>ipai_app.password</c>: <c>IPAI_SECRET_IPAI_APP_PASSWORD</c>).
+    /// A web node on another machine gets the role passwords this way, from its secret manager, with no folder copied.
+    /// </summary>
+    public static string VariableOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return "IPAI_SECRET_" + new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+    }
+
+    private static string? VariableValue(string name) => Environment.GetEnvironmentVariable(VariableOf(name)) is { Length: > 0 } value ? value : null;
+
+    /// <summary>The secret: its environment variable (<see cref="VariableOf"/>) when set, else its file; null when neither.</summary>
     public string? Read(string name)
     {
         var path = PathOf(name);
+        if (VariableValue(name) is { } fromEnvironment) return fromEnvironment;
         return File.Exists(path) ? File.ReadAllText(path).TrimEnd('\n') : null;
     }
 
     public string ReadRequired(string name) =>
         Read(name) ?? throw new InvalidOperationException(
-            $"Secret '{name}' is missing from {Directory}: run `./ipai up` to create it (or restore the folder from your backup).");
+            $"Secret '{name}' is missing from {Directory} (and {VariableOf(name)} is not set): run `./ipai up` to create it, restore the folder from your backup, or set the variable.");
 
     /// <summary>Returns the stored secret, creating a random one first when there is none.</summary>
     public (string Value, bool Created) GetOrCreate(string name)
