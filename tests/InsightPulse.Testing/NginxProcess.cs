@@ -73,7 +73,7 @@ public sealed class NginxProcess : IAsyncDisposable
                 await client.GetAsync($"http://127.0.0.1:{port}/healthz");
                 return nginx;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 await Task.Delay(100);
             }

@@ -47,7 +47,7 @@ public sealed class ServeProcess : IAsyncDisposable
         }
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var node = new ServeProcess(Process.Start(info)!, port);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
         {
@@ -56,9 +56,9 @@ public sealed class ServeProcess : IAsyncDisposable
             {
                 if ((await client.GetAsync("/readyz")).IsSuccessStatusCode) return node;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening yet, or still starting (a busy machine)
             }
             await Task.Delay(200);
         }

@@ -33,16 +33,17 @@ public sealed class FleetBenchmarkTests(PostgresFixture postgres) : IAsyncLifeti
     {
         Assert.True(File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk"), "wrk is not installed: run `scripts/ensure-deps.sh wrk` as root (make test does).");
 
-        var run = await _scope.CliAsync("bench", "budget", "--tenants", "6", "--budget", "3", "--duration", "2", "--connections", "8", "--json");
+        var run = await _scope.CliAsync("bench", "budget", "--tenants", "6", "--budget", "2", "--duration", "2", "--connections", "8", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var result = run.Json();
         Assert.Equal(0, result.GetProperty("errors").GetInt64());
         Assert.True(result.GetProperty("requests").GetInt64() > 0);
-        // The budget's own count is exact; pg_stat_activity may still list, for a moment, the backend of a session that was
-        // just closed to hand its slot to the next request (the server removes it as the process exits).
-        Assert.InRange(result.GetProperty("home_budget").GetProperty("peak").GetInt32(), 1, 3);
-        Assert.InRange(result.GetProperty("peak_sessions").GetInt32(), 1, 3 + 1);
+        // The budget's own count is exact. pg_stat_activity may still list the backend of a session just closed to hand its
+        // slot on (the server drops it as its process exits; under load that lags): at most one such per slot, so never
+        // twice the budget, where six pools of their own would have held six.
+        Assert.InRange(result.GetProperty("home_budget").GetProperty("peak").GetInt32(), 1, 2);
+        Assert.InRange(result.GetProperty("peak_sessions").GetInt32(), 1, 2 * 2);
         Assert.Equal(0, await ScalarAsync<long>("odoo_platform", "SELECT count(*) FROM ipai_tenant WHERE code LIKE 'bench_db_%'"));
     }
 
