@@ -13,8 +13,12 @@ public sealed class ServerPlacement(ServerRegistry servers)
     public async Task<string> ChooseAsync(string dbName, CancellationToken cancellationToken)
     {
         if (dbName == PlatformOptions.PlatformDatabase) return FleetServer.Home;
-        return Choose(await servers.ListAsync(cancellationToken))
-            ?? throw new ServerException("No active server answers to take a new tenant: `./ipai server list` shows why; `./ipai server activate NAME` takes a drained one back.");
+        // One registry query; the sizes (pg_database_size of every tenant database, a stat of each one's files) only
+        // for the servers tied at the fewest tenants: placement must not cost more as the fleet grows.
+        var counts = await servers.TenantCountsAsync(cancellationToken);
+        var fewest = counts.Where(c => c.Server.State == FleetServerState.Active).GroupBy(c => c.Tenants).OrderBy(g => g.Key).FirstOrDefault()?.ToList() ?? [];
+        var chosen = fewest.Count == 1 ? fewest[0].Server.Name : Choose(await servers.LoadsAsync(fewest.Select(c => c.Server).ToList(), cancellationToken));
+        return chosen ?? throw new ServerException("No active server answers to take a new tenant: `./ipai server list` shows why; `./ipai server activate NAME` takes a drained one back.");
     }
 
     /// <summary>The choice among <paramref name="loads"/> (null: none can take a tenant).</summary>

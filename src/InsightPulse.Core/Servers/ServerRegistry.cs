@@ -28,15 +28,32 @@ public sealed class ServerRegistry(PlatformDatabases databases, PlatformEnvironm
     /// Every server with the tenants placed on it (archived ones excluded) and the size of their databases: one
     /// registry query, and one catalogue query per server. A server that does not answer is listed with its error.
     /// </summary>
-    public async Task<IReadOnlyList<ServerLoad>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ServerLoad>> ListAsync(CancellationToken cancellationToken) =>
+        await LoadsAsync(await ListServersAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Every server and the tenants placed on it (archived ones excluded), without sizes: one registry query.</summary>
+    public async Task<IReadOnlyList<ServerLoad>> TenantCountsAsync(CancellationToken cancellationToken)
     {
         var servers = await ListServersAsync(cancellationToken);
+        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
+        var counts = (await connection.QueryAsync<(string Server, int Tenants)>(new CommandDefinition($"""
+            SELECT coalesce(server, 'home'), count(*)::int FROM ipai_tenant WHERE {Placed} GROUP BY 1
+            """, cancellationToken: cancellationToken))).ToDictionary(c => c.Server, c => c.Tenants, StringComparer.Ordinal);
+        return [.. servers.Select(s => new ServerLoad(s, counts.GetValueOrDefault(s.Name), null))];
+    }
+
+    /// <summary>The tenants a server holds: not archived, and placed (a draft without a server is nowhere yet).</summary>
+    private const string Placed = "state <> 'archived' AND (server IS NOT NULL OR state <> 'draft')";
+
+    /// <summary><paramref name="servers"/> with their tenants and the size of their databases (one catalogue query per server).</summary>
+    public async Task<IReadOnlyList<ServerLoad>> LoadsAsync(IReadOnlyList<FleetServer> servers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         List<(string Server, string DbName)> placed;
         await using (var connection = await databases.Platform.OpenConnectionAsync(cancellationToken))
         {
             placed = (await connection.QueryAsync<(string, string)>(new CommandDefinition(
-                "SELECT coalesce(server, 'home'), db_name FROM ipai_tenant WHERE state <> 'archived' AND (server IS NOT NULL OR state <> 'draft')",
-                cancellationToken: cancellationToken))).ToList();
+                $"SELECT coalesce(server, 'home'), db_name FROM ipai_tenant WHERE {Placed}", cancellationToken: cancellationToken))).ToList();
         }
         var loads = new List<ServerLoad>();
         foreach (var server in servers)
