@@ -41,11 +41,7 @@ public sealed class ServeProcess : IAsyncDisposable
         var port = ManagedCluster.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ipai.dll"), "serve", "--urls", $"http://127.0.0.1:{port}" }) info.ArgumentList.Add(arg);
-        foreach (var (key, value) in settings)
-        {
-            info.Environment[key.Contains(':', StringComparison.Ordinal) ? "IPAI__" + key.Replace(":", "__", StringComparison.Ordinal) : key] = value ?? "";
-        }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        CliProcess.SetEnvironment(info, settings, environment);
         var node = new ServeProcess(Process.Start(info)!, port);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
         var clock = Stopwatch.StartNew();

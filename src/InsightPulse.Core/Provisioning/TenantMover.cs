@@ -86,7 +86,7 @@ public sealed class TenantMover(
             {
                 await using (var target = await databases.Maintenance(to).OpenConnectionAsync(cancellationToken))
                 {
-                    if (await ExistsAsync(target, database, cancellationToken))
+                    if (await archiver.DatabaseExistsAsync(to, database, cancellationToken))
                     {
                         if (move.TargetCreatedAt is null)
                         {
@@ -137,7 +137,7 @@ public sealed class TenantMover(
         {
             var oldCopy = OldCopyName(move.Id, database);
             await using var maintenance = await databases.Maintenance(from).OpenConnectionAsync(cancellationToken);
-            if (await ExistsAsync(maintenance, database, cancellationToken))
+            if (await archiver.DatabaseExistsAsync(from, database, cancellationToken))
             {
                 await databases.ForgetTenantDatabaseEverywhereAsync(from, database);
                 await TerminateAsync(maintenance, database, null, cancellationToken);
@@ -228,10 +228,6 @@ public sealed class TenantMover(
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = @database AND pid <> pg_backend_pid() AND (@roles::text[] IS NULL OR usename = ANY (@roles))
             """, new { database, roles }, cancellationToken: cancellationToken));
-
-    private static Task<bool> ExistsAsync(NpgsqlConnection maintenance, string database, CancellationToken cancellationToken) =>
-        maintenance.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database }, cancellationToken: cancellationToken));
 
     /// <summary>Every table's row count and checksum on both servers, read as a role that bypasses RLS; throws on any difference.</summary>
     private async Task<(int Tables, long Rows)> VerifyAsync(string from, string to, string database, CancellationToken cancellationToken)
