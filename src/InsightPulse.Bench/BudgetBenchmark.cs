@@ -38,7 +38,7 @@ public sealed class BudgetBenchmark(
         {
             var settings = new ConfigurationBuilder().AddConfiguration(configuration)
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Connections:Budget"] = options.Budget.ToString(CultureInfo.InvariantCulture) }).Build();
-            await using var host = await HttpBenchmarkHost.StartAsync(settings, databases, HttpBenchmarkTenants.FixedSchema, cancellationToken);
+            await using var host = await HttpBenchmarkHost.StartAsync(settings, databases, HttpBenchmarkTenants.FixedSchema, HttpBenchmarkTenants.SharedSchema, cancellationToken);
             var hosts = Enumerable.Range(1, options.Tenants).Select(i => $"{Host(i)}:{host.Port}").ToList();
             await ProbeAsync(host.Port, hosts, progress, cancellationToken);
 

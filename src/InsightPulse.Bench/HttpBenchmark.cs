@@ -4,12 +4,14 @@ using InsightPulse.Core.Databases;
 namespace InsightPulse.Bench;
 
 /// <summary>
-/// <c>./ipai bench http</c>: wrk drives the tenant-scoped endpoint across N tenant hosts and the same handler with
-/// tenancy bypassed (one fixed schema, one plain pool) on one host, against the web runtime hosted in this process,
-/// in one run: a probe (every tenant host and the fixed path answer 200 with byte-identical JSON), a warm-up of each
-/// path, then rounds in which the two paths run back to back, alternating which goes first. Any error or response
-/// ≥ 400 fails the run. The bench tenants are created at the start (an earlier run's leftovers dropped first) and
-/// dropped at the end, also when the run fails or is cancelled.
+/// <c>./ipai bench http</c>: wrk drives, against the web runtime hosted in this process, in one run: the tenant-scoped
+/// endpoint across N tenant hosts; the baseline, the same N tenants' rows in one schema without RLS read by an
+/// explicit <c>WHERE tenant_id</c> across the same hosts (<see cref="HttpBenchmarkEndpoints.SharedPath"/>); and the old
+/// comparison, one tenant's rows in one fixed schema on one host (<see cref="HttpBenchmarkEndpoints.FixedPath"/>). First
+/// a probe (every host answers 200 with byte-identical JSON on every path), a warm-up of each path, then rounds in
+/// which the three paths run back to back, the order rotating from round to round. Any error or response ≥ 400 fails
+/// the run. The bench tenants are created at the start (an earlier run's leftovers dropped first) and dropped at the
+/// end, also when the run fails or is cancelled.
 /// </summary>
 public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabases databases, IConfiguration configuration)
 {
@@ -41,8 +43,9 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         {
             progress?.Invoke($"creating {options.Tenants} bench tenant(s) with {options.Projects} project(s) each, and the fixed schema…");
             await tenants.CreateAsync(options.Tenants, options.Projects, progress, cancellationToken);
-            await using var host = await HttpBenchmarkHost.StartAsync(configuration, databases, HttpBenchmarkTenants.FixedSchema, cancellationToken);
-            return await MeasureAsync(options, host.Port, startedAt, dropped, progress, cancellationToken);
+            using var hostLatency = new HostLatency();
+            await using var host = await HttpBenchmarkHost.StartAsync(configuration, databases, HttpBenchmarkTenants.FixedSchema, HttpBenchmarkTenants.SharedSchema, cancellationToken);
+            return await MeasureAsync(options, host.Port, hostLatency, startedAt, dropped, progress, cancellationToken);
         }
         finally
         {
@@ -51,16 +54,22 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         }
     }
 
-    private async Task<HttpBenchmarkResult> MeasureAsync(Options options, int port, DateTimeOffset startedAt, int dropped, Action<string>? progress, CancellationToken cancellationToken)
+    private async Task<HttpBenchmarkResult> MeasureAsync(
+        Options options, int port, HostLatency hostLatency, DateTimeOffset startedAt, int dropped, Action<string>? progress, CancellationToken cancellationToken)
     {
         var tenantHosts = Enumerable.Range(1, options.Tenants).Select(i => $"{HttpBenchmarkTenants.Host(i)}:{port}").ToList();
         // The fixed path goes through the same pipeline, host routing included (one host); its handler ignores the tenant.
         IReadOnlyList<string> fixedHosts = [tenantHosts[0]];
         var body = await ProbeAsync(port, tenantHosts, cancellationToken);
-        progress?.Invoke($"serving on 127.0.0.1:{port}: {tenantHosts.Count} tenant host(s) and the fixed path answer the same {body.Length:N0}-byte JSON");
+        progress?.Invoke($"serving on 127.0.0.1:{port}: {tenantHosts.Count} tenant host(s) answer the same {body.Length:N0}-byte JSON on every path");
 
         var wrk = new WrkRunner(options.Threads, options.Connections);
-        var paths = new[] { (Name: HttpBenchmarkEndpoints.TenantPath, Hosts: (IReadOnlyList<string>)tenantHosts), (Name: HttpBenchmarkEndpoints.FixedPath, Hosts: fixedHosts) };
+        var paths = new[]
+        {
+            (Name: HttpBenchmarkEndpoints.TenantPath, Hosts: (IReadOnlyList<string>)tenantHosts),
+            (Name: HttpBenchmarkEndpoints.SharedPath, Hosts: tenantHosts),
+            (Name: HttpBenchmarkEndpoints.FixedPath, Hosts: fixedHosts),
+        };
         if (options.WarmupSeconds > 0)
         {
             foreach (var (name, hosts) in paths)
@@ -73,33 +82,44 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         var raw = new List<WrkRun>();
         for (var round = 1; round <= options.Rounds; round++)
         {
-            var order = round % 2 == 1 ? paths : paths.Reverse().ToArray();
+            // Each path goes first, second and third in turn.
+            var order = paths.Skip((round - 1) % paths.Length).Concat(paths.Take((round - 1) % paths.Length)).ToArray();
             for (var position = 0; position < order.Length; position++)
             {
                 var (name, hosts) = order[position];
+                hostLatency.TakePercentiles(name);
                 var run = Check(await wrk.RunAsync(port, name, hosts, TimeSpan.FromSeconds(options.DurationSeconds), cancellationToken));
+                var inHost = hostLatency.TakePercentiles(name);
                 raw.Add(run);
-                runs.Add(new HttpBenchmarkResult.RoundRun(round, position + 1, name, run.RequestsPerSecond, run.P50Ms, run.P90Ms, run.P99Ms, run.MaxMs, run.Requests, run.Seconds));
-                progress?.Invoke(FormattableString.Invariant($"round {round} {name}: {run.RequestsPerSecond:0} req/s, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms"));
+                runs.Add(new HttpBenchmarkResult.RoundRun(round, position + 1, name, run.RequestsPerSecond, run.P50Ms, run.P90Ms, run.P99Ms, run.MaxMs, run.Requests, run.Seconds,
+                    Math.Round(inHost.P50Ms, 3), Math.Round(inHost.P99Ms, 3)));
+                progress?.Invoke(FormattableString.Invariant(
+                    $"round {round} {name}: {run.RequestsPerSecond:0} req/s, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms (in the host: p50 {inHost.P50Ms:0.00} ms, p99 {inHost.P99Ms:0.00} ms)"));
             }
         }
 
-        var tenantRuns = runs.Where(r => r.Path == HttpBenchmarkEndpoints.TenantPath).OrderBy(r => r.Round).ToList();
-        var fixedRuns = runs.Where(r => r.Path == HttpBenchmarkEndpoints.FixedPath).OrderBy(r => r.Round).ToList();
+        List<HttpBenchmarkResult.RoundRun> RunsOf(string path) => runs.Where(r => r.Path == path).OrderBy(r => r.Round).ToList();
+        var (tenantRuns, sharedRuns, fixedRuns) = (RunsOf(HttpBenchmarkEndpoints.TenantPath), RunsOf(HttpBenchmarkEndpoints.SharedPath), RunsOf(HttpBenchmarkEndpoints.FixedPath));
         var tenantFigures = Figures(HttpBenchmarkEndpoints.TenantPath, tenantRuns, raw);
+        var sharedFigures = Figures(HttpBenchmarkEndpoints.SharedPath, sharedRuns, raw);
         var fixedFigures = Figures(HttpBenchmarkEndpoints.FixedPath, fixedRuns, raw);
-        // A redirect or other answer than the JSON would change the bytes per response: both must match.
-        if (Math.Abs(tenantFigures.BytesPerResponse - fixedFigures.BytesPerResponse) > 0.01 * fixedFigures.BytesPerResponse)
+        // A redirect or other answer than the JSON would change the bytes per response: they must match.
+        foreach (var other in new[] { sharedFigures, fixedFigures })
         {
-            throw new HttpBenchmarkException(FormattableString.Invariant(
-                $"The two paths answered different responses ({tenantFigures.BytesPerResponse:0.0} vs {fixedFigures.BytesPerResponse:0.0} bytes per response): not comparable."));
+            if (Math.Abs(tenantFigures.BytesPerResponse - other.BytesPerResponse) > 0.01 * other.BytesPerResponse)
+            {
+                throw new HttpBenchmarkException(FormattableString.Invariant(
+                    $"{other.Path} and the tenant path answered different responses ({other.BytesPerResponse:0.0} vs {tenantFigures.BytesPerResponse:0.0} bytes per response): not comparable."));
+            }
         }
-        var throughput = HttpBenchmarkResult.Spread.Of(tenantRuns.Zip(fixedRuns, (t, f) => t.RequestsPerSecond / f.RequestsPerSecond).ToList());
-        var p99 = HttpBenchmarkResult.Spread.Of(tenantRuns.Zip(fixedRuns, (t, f) => t.P99Ms / f.P99Ms).ToList());
+        HttpBenchmarkResult.Ratio RatioOf(List<HttpBenchmarkResult.RoundRun> baseline, Func<HttpBenchmarkResult.RoundRun, double> figure, double goal) =>
+            new(HttpBenchmarkResult.Spread.Of(tenantRuns.Zip(baseline, (t, b) => figure(t) / figure(b)).ToList()), goal);
         return new HttpBenchmarkResult(startedAt, Environment.ProcessorCount, await databases.ServerVersionAsync(cancellationToken),
             options.Tenants, options.Projects, options.DurationSeconds, options.WarmupSeconds, options.Rounds, options.Connections, options.Threads,
-            body.Length, dropped, tenantFigures, fixedFigures,
-            new HttpBenchmarkResult.Ratio(throughput, HttpBenchmarkResult.ThroughputGoal), new HttpBenchmarkResult.Ratio(p99, HttpBenchmarkResult.P99Goal), runs);
+            body.Length, dropped, tenantFigures, sharedFigures, fixedFigures,
+            RatioOf(sharedRuns, r => r.RequestsPerSecond, HttpBenchmarkResult.ThroughputGoal), RatioOf(sharedRuns, r => r.P99Ms, HttpBenchmarkResult.P99Goal),
+            RatioOf(fixedRuns, r => r.RequestsPerSecond, HttpBenchmarkResult.ThroughputGoal), RatioOf(fixedRuns, r => r.P99Ms, HttpBenchmarkResult.P99Goal),
+            runs);
     }
 
     private static HttpBenchmarkResult.PathFigures Figures(string path, IReadOnlyList<HttpBenchmarkResult.RoundRun> runs, IReadOnlyList<WrkRun> raw)
@@ -110,6 +130,7 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
             HttpBenchmarkResult.Spread.Of(runs.Select(r => r.P50Ms).ToList()),
             HttpBenchmarkResult.Spread.Of(runs.Select(r => r.P90Ms).ToList()),
             HttpBenchmarkResult.Spread.Of(runs.Select(r => r.P99Ms).ToList()),
+            HttpBenchmarkResult.Spread.Of(runs.Select(r => r.HostP99Ms).ToList()),
             mine.Sum(r => r.Requests), (double)mine.Sum(r => r.Bytes) / Math.Max(1, mine.Sum(r => r.Requests)));
     }
 
@@ -124,7 +145,7 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         return run;
     }
 
-    /// <summary>Every tenant host and the fixed path must answer 200 with the same JSON (same rows, same bytes); returns that body.</summary>
+    /// <summary>Every tenant host on the tenant and shared paths, and the fixed path, must answer 200 with the same JSON (same rows, same bytes); returns that body.</summary>
     private static async Task<byte[]> ProbeAsync(int port, List<string> tenantHosts, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -144,10 +165,13 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         if (expected.Length <= 2) throw new HttpBenchmarkException("The fixed path answered no rows: the fixed schema was not seeded.");
         foreach (var host in tenantHosts)
         {
-            var body = await GetAsync(HttpBenchmarkEndpoints.TenantPath, host);
-            if (!body.AsSpan().SequenceEqual(expected))
+            foreach (var path in new[] { HttpBenchmarkEndpoints.TenantPath, HttpBenchmarkEndpoints.SharedPath })
             {
-                throw new HttpBenchmarkException($"{HttpBenchmarkEndpoints.TenantPath} on {host} answered other JSON than the fixed path ({body.Length} vs {expected.Length} bytes): not comparable.");
+                var body = await GetAsync(path, host);
+                if (!body.AsSpan().SequenceEqual(expected))
+                {
+                    throw new HttpBenchmarkException($"{path} on {host} answered other JSON than the fixed path ({body.Length} vs {expected.Length} bytes): not comparable.");
+                }
             }
         }
         return expected;

@@ -67,4 +67,20 @@ public sealed class MigrationTests
     {
         Assert.Throws<ArgumentNullException>(() => Migration.FromResources(null!, "platform/"));
     }
+
+    [Fact]
+    public void Pending_are_the_scripts_the_journal_lacks_in_build_order_and_a_changed_applied_script_is_refused()
+    {
+        var first = new Migration("0001_a.sql", "CREATE TABLE a (id int);");
+        var second = new Migration("0002_b.sql", "CREATE TABLE b (id int);");
+        var third = new Migration("0003_c.sql", "CREATE TABLE c (id int);");
+        var journal = new Dictionary<string, string> { [second.Id] = second.Checksum };
+
+        Assert.Equal([first, third], MigrationRunner.Pending(journal, "module:x", [first, second, third]));
+        Assert.Empty(MigrationRunner.Pending(new Dictionary<string, string> { [first.Id] = first.Checksum }, "module:x", [first]));
+
+        var changed = Assert.Throws<MigrationChecksumException>(() =>
+            MigrationRunner.Pending(new Dictionary<string, string> { [first.Id] = second.Checksum }, "module:x", [first]));
+        Assert.Contains("module:x/0001_a.sql was changed after it was applied", changed.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,10 @@
 using Dapper;
+using InsightPulse.Core;
+using InsightPulse.Core.Modules;
+using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
@@ -23,15 +29,47 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         await connection.ExecuteAsync(sql);
     }
 
-    private async Task<T> ScalarAsync<T>(string sql)
+    private async Task<T> ScalarAsync<T>(string sql, string database = "odoo_platform")
     {
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString("odoo_platform"));
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString(database));
         await connection.OpenAsync();
         return (await connection.ExecuteScalarAsync<T>(sql))!;
     }
 
-    /// <summary>Every tenant as if last provisioned by an older build (other tenant scripts): each needs a run again.</summary>
-    private Task MakeEveryTenantStaleAsync() => ExecuteAsync("UPDATE ipai_provision_run SET scripts = 'an older build'", "odoo_platform");
+    /// <summary>Every tenant as if its last run had failed: each needs a full run again.</summary>
+    private Task MakeEveryTenantStaleAsync() => ExecuteAsync("UPDATE ipai_provision_run SET outcome = 'failed', error = 'made to fail by a test' WHERE outcome = 'succeeded'", "odoo_platform");
+
+    /// <summary>This build's services with <paramref name="scripts"/> added to the finance module: a build one `git pull` later.</summary>
+    private ServiceProvider BuildWithFinanceScripts(params Migration[] scripts)
+    {
+        var catalog = ModuleCatalog.Embedded;
+        var modules = catalog.Modules.Select(m => m.Name == "ipai_finance_ppm" ? m with { Migrations = [.. m.Migrations, .. scripts] } : m);
+        return new ServiceCollection()
+            .AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(_platform.Settings).Build())
+            .AddSingleton(new ModuleCatalog(modules, catalog.AllWithDatabanks.Except(catalog.Modules)))
+            .BuildServiceProvider();
+    }
+
+    /// <summary>Takes a new finance script back out of tbwa's and scout's schemas (column or table, journal row) and brings the fleet back to this build.</summary>
+    private async Task UndoFinanceScriptAsync(string id, string undo)
+    {
+        foreach (var schema in new[] { "tbwa", "scout" })
+        {
+            await ExecuteAsync($"SET search_path = {schema}; {undo}; DELETE FROM {schema}.ipai_migration WHERE migration_id = '{id}'");
+        }
+        var back = await _platform.CliAsync("migrate", "--all", "--full");
+        Assert.True(back.ExitCode == 0, back.ToString());
+    }
+
+    private async Task<IReadOnlyList<string>> LastStepsAsync(string tenant)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString("odoo_platform"));
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<string>("""
+            SELECT s.step FROM ipai_provision_step s
+            WHERE s.run_id = (SELECT id FROM ipai_provision_run WHERE tenant_code = @tenant ORDER BY started_at DESC LIMIT 1) ORDER BY s.position
+            """, new { tenant })).ToList();
+    }
 
     private static Dictionary<string, System.Text.Json.JsonElement> Tenants(CliRun run) =>
         run.Json().GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!);
@@ -200,6 +238,96 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.Contains("No draft tenant: nothing to provision.", none.Error, StringComparison.Ordinal);
         Assert.Equal(2, (await _platform.CliAsync("tenant", "provision", "tbwa", "--all-drafts")).ExitCode);
         Assert.Equal(2, (await _platform.CliAsync("tenant", "provision")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_new_script_reaches_a_settled_fleet_by_new_scripts_runs_with_its_events_and_the_next_pass_has_nothing_to_do()
+    {
+        var script = new Migration("9100_project_fleet_note.sql", "ALTER TABLE ppm_project ADD COLUMN fleet_note text;");
+        var eventsBefore = await ScalarAsync<long>("SELECT count(*) FROM ipai_schema_event WHERE 'module:ipai_finance_ppm/9100_project_fleet_note.sql' = ANY (scripts)");
+        try
+        {
+            await using var build = BuildWithFinanceScripts(script);
+            var fleet = build.GetRequiredService<FleetMigrator>();
+
+            var pass = await fleet.MigrateAsync(null, new FleetMigrator.Options(Parallel: 2), null, CancellationToken.None);
+
+            Assert.True(pass.Succeeded, string.Join("; ", pass.Tenants.Select(t => $"{t.Tenant}: {t.Error}")));
+            var tenants = pass.Tenants.ToDictionary(t => t.Tenant);
+            // Every tenant got a new-scripts run, not a full one; those with the finance module changed.
+            Assert.All(pass.Tenants, t => Assert.True(t.NewScriptsOnly && !t.Current, t.Tenant));
+            Assert.True(tenants["tbwa"].Changed);
+            Assert.True(tenants["scout"].Changed);
+            Assert.False(tenants["platform"].Changed);
+            Assert.Equal([TenantProvisioner.NewScriptsStep], await LastStepsAsync("tbwa"));
+            Assert.Equal(2, await ScalarAsync<long>(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'ppm_project' AND column_name = 'fleet_note' AND table_schema IN ('tbwa', 'scout')", "postgres"));
+            // One schema event per store that got the script, relayed, and no store left marked.
+            Assert.Equal(eventsBefore + 2, await ScalarAsync<long>("SELECT count(*) FROM ipai_schema_event WHERE 'module:ipai_finance_ppm/9100_project_fleet_note.sql' = ANY (scripts)"));
+            Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM ipai_schema_event_store"));
+
+            var again = await fleet.MigrateAsync(null, new FleetMigrator.Options(), null, CancellationToken.None);
+
+            Assert.All(again.Tenants, t => Assert.True(t.Current, t.Tenant));
+        }
+        finally
+        {
+            await UndoFinanceScriptAsync(script.Id, "ALTER TABLE ppm_project DROP COLUMN IF EXISTS fleet_note");
+        }
+    }
+
+    [Fact]
+    public async Task A_new_script_that_breaks_isolation_fails_its_new_scripts_run_and_the_tenant_then_gets_full_runs()
+    {
+        // A table with tenant_id, readable by the runtime role, without row-level security: the isolation gate's ERROR.
+        var script = new Migration("9101_fleet_leak.sql", "CREATE TABLE ppm_fleet_leak (tenant_id text NOT NULL, note text); GRANT SELECT ON ppm_fleet_leak TO ${app_role};");
+        try
+        {
+            await using var build = BuildWithFinanceScripts(script);
+            var fleet = build.GetRequiredService<FleetMigrator>();
+
+            var pass = await fleet.MigrateAsync(null, new FleetMigrator.Options(KeepGoing: true), null, CancellationToken.None);
+
+            var tbwa = pass.Tenants.Single(t => t.Tenant == "tbwa");
+            Assert.False(tbwa.Succeeded);
+            Assert.True(tbwa.NewScriptsOnly, tbwa.Error);
+            Assert.Contains("rls_disabled_in_public", tbwa.Error, StringComparison.Ordinal);
+            Assert.Contains("introduced by module:ipai_finance_ppm/9101_fleet_leak.sql", tbwa.Error, StringComparison.Ordinal);
+            Assert.Equal("failed", await ScalarAsync<string>("SELECT outcome FROM ipai_provision_run WHERE tenant_code = 'tbwa' ORDER BY started_at DESC LIMIT 1"));
+
+            var next = await fleet.MigrateAsync(["tbwa"], new FleetMigrator.Options(), null, CancellationToken.None);
+            var resumed = await fleet.MigrateAsync(null, new FleetMigrator.Options(KeepGoing: true), null, CancellationToken.None);
+
+            // Its last run failed: the fleet gives it full runs from now on, which the gate stops as well.
+            Assert.False(next.Succeeded);
+            Assert.Contains(TenantProvisioner.StepNames[4], await LastStepsAsync("tbwa"));
+            var again = resumed.Tenants.Single(t => t.Tenant == "tbwa");
+            Assert.False(again.Succeeded || again.NewScriptsOnly);
+        }
+        finally
+        {
+            await UndoFinanceScriptAsync(script.Id, "DROP TABLE IF EXISTS ppm_fleet_leak");
+        }
+    }
+
+    [Fact]
+    public async Task A_tenant_whose_lock_another_run_holds_gets_a_full_run_once_the_lock_is_free()
+    {
+        await ExecuteAsync("UPDATE ipai_provision_run SET scripts = 'an older build' WHERE tenant_code = 'tbwa'", "odoo_platform");
+        await using var holder = new NpgsqlConnection(postgres.ConnectionString("odoo_platform"));
+        await holder.OpenAsync();
+        await holder.ExecuteAsync("SELECT pg_advisory_lock(hashtextextended(@key, 0))", new { key = TenantProvisioner.LockKey("tbwa") });
+        await using var services = _platform.NewServices();
+
+        var pass = services.GetRequiredService<FleetMigrator>().MigrateAsync(null, new FleetMigrator.Options(), null, CancellationToken.None);
+        await Task.Delay(500);
+        Assert.False(pass.IsCompleted);
+        await holder.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", new { key = TenantProvisioner.LockKey("tbwa") });
+        var result = await pass.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var tbwa = result.Tenants.Single(t => t.Tenant == "tbwa");
+        Assert.True(tbwa.Succeeded && !tbwa.NewScriptsOnly, tbwa.Error);
+        Assert.Equal(TenantProvisioner.StepNames, await LastStepsAsync("tbwa"));
     }
 
     [Fact]

@@ -111,7 +111,7 @@ internal static class ProvisionCommands
         var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (default 1).", DefaultValueFactory = _ => 1 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Go on after a tenant fails (default: stop at the first failure)." };
         var canary = new Option<int>("--canary") { Description = "With --all: migrate the first K tenants that need it first, one at a time; if one fails, stop the fleet." };
-        var full = new Option<bool>("--full") { Description = "With --all: provision every tenant, also those whose last run applied this build's scripts (finds and repairs drift)." };
+        var full = new Option<bool>("--full") { Description = "With --all: a full provisioning run for every tenant, also those whose last run applied this build's scripts and those that lack only new scripts (finds and repairs drift)." };
         var migrate = new Command("migrate", "Apply this build's modules and databanks to provisioned tenants: ./ipai migrate CODE | --all [--parallel N] [--canary K] [--keep-going] [--full]")
         {
             tenantCode, all, parallel, keepGoing, canary, full, json,
@@ -162,12 +162,13 @@ internal static class ProvisionCommands
             }, cancellationToken);
         }
         var current = result.Tenants.Count(t => t.Current);
+        var newScripts = result.Tenants.Count(t => t.NewScriptsOnly && t.Succeeded);
         if (json)
         {
             await context.Output.WriteLineAsync(CliJson.Serialize(new
             {
                 result.RunId, result.Resumed, result.Succeeded, Current = current, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 4),
-                Tenants = result.Tenants.Select(t => new { t.Tenant, t.Succeeded, t.Skipped, t.Current, t.Canary, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
+                Tenants = result.Tenants.Select(t => new { t.Tenant, t.Succeeded, t.Skipped, t.Current, t.NewScriptsOnly, t.Canary, t.Changed, t.Error, Seconds = Math.Round(t.Elapsed.TotalSeconds, 4) }),
             }));
         }
         else
@@ -178,6 +179,7 @@ internal static class ProvisionCommands
             await context.Error.WriteLineAsync(
                 $"{(result.Resumed ? "Resumed fleet run" : "Fleet run")} {result.RunId}: {result.Tenants.Count(t => t.Succeeded)} of {total} tenant(s) up to date" +
                 (current > 0 ? $" ({current} already were: their last run applied this build's scripts)" : "") +
+                (newScripts > 0 ? $", {newScripts} by a new-scripts run" : "") +
                 (failed > 0 ? $", {failed} failed" : "") +
                 (canaryFailed ? "; a canary failed, so no other tenant was touched" : "") +
                 $" ({PlatformCommands.Seconds(clock.Elapsed)})" +
@@ -190,7 +192,7 @@ internal static class ProvisionCommands
         $"{(elapsed.TotalSeconds > 0 ? tenants / elapsed.TotalSeconds : 0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} tenant(s)/s";
 
     private static string FormatOutcome(FleetMigrator.TenantOutcome o) =>
-        $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? "migrated" : "up to date") : "FAILED: " + o.Error)}{(o.Canary ? " (canary)" : "")}  {PlatformCommands.Seconds(o.Elapsed)}";
+        $"  {(o.Succeeded ? (o.Changed ? "+" : "=") : "!")} {o.Tenant,-18} {(o.Skipped ? "skipped (done in the run resumed)" : o.Succeeded ? (o.Changed ? (o.NewScriptsOnly ? "migrated (new scripts only)" : "migrated") : "up to date") : "FAILED: " + o.Error)}{(o.Canary ? " (canary)" : "")}  {PlatformCommands.Seconds(o.Elapsed)}";
 
     /// <summary>
     /// <c>tenant provision --all-drafts</c>: every draft provisioned (<see cref="FleetMigrator.ProvisionDraftsAsync"/>),

@@ -85,14 +85,23 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     /// The provisioning gate: findings for <paramref name="tenant"/>'s database and schema (and the server), to be
     /// called after its modules and databank were applied; refuse to activate the tenant when any is an ERROR.
     /// </summary>
-    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken, SharedFindings? shared = null)
+    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(Tenant tenant, CancellationToken cancellationToken, SharedFindings? shared = null) =>
+        await CheckTenantAsync(tenant, [TenantStore.Database, TenantStore.Schema], cancellationToken, shared);
+
+    /// <summary>
+    /// The gate over some of <paramref name="tenant"/>'s stores only (and the servers they are on): those a run that
+    /// applied new scripts changed (<c>TenantProvisioner.ApplyNewScriptsAsync</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<IsolationFinding>> CheckTenantAsync(
+        Tenant tenant, IReadOnlyCollection<TenantStore> kinds, CancellationToken cancellationToken, SharedFindings? shared = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(kinds);
         var tenants = shared is null
             ? await registry.ListSharingStoresAsync(tenant, cancellationToken)
             // The same tenants as ListSharingStoresAsync's query, from the registry the run read once.
             : shared.Tenants.Where(t => t.DbName == tenant.DbName || t.SupabaseSchema == tenant.SupabaseSchema || t.Code == tenant.Code).ToList();
-        return await CheckAsync(StoresOf(tenants, tenant), cancellationToken, shared);
+        return await CheckAsync(StoresOf(tenants, tenant).Where(s => kinds.Contains(s.Kind)).ToList(), cancellationToken, shared);
     }
 
     /// <summary>
@@ -167,16 +176,13 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         storeFindings.AddRange(await CheckFunctionsAsync(connection, store, roles, checkContext, cancellationToken));
         storeFindings.AddRange(await CheckSchemaAsync(connection, store, cancellationToken));
         findings.AddRange(ApplyWaivers(store, storeFindings));
-        foreach (var role in roles)
+        foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, roles, cancellationToken))
         {
-            foreach (var owned in await RuntimeRoleGuard.OwnedObjectsAsync(connection, store, role, cancellationToken))
-            {
-                findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleOwnsObjects, store.TenantText, store.Database, owned.Name,
-                    $"{owned.Kind} {owned.Name} is owned by {owned.Owner}{(owned.Owner == role ? "" : $" (of which {role} is a member)")}: an owner can disable or drop the policies.",
-                    owned.Owner == role
-                        ? $"ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;"
-                        : $"REVOKE {Sql.Identifier(owned.Owner)} FROM {Sql.Identifier(role)};"));
-            }
+            findings.Add(new(IsolationLevel.Error, Names.RuntimeRoleOwnsObjects, store.TenantText, store.Database, owned.Name,
+                $"{owned.Kind} {owned.Name} is owned by {owned.Owner}{(owned.Owner == owned.Role ? "" : $" (of which {owned.Role} is a member)")}: an owner can disable or drop the policies.",
+                owned.Owner == owned.Role
+                    ? $"ALTER {owned.Kind.ToUpperInvariant()} {owned.Name} OWNER TO <owner role>;"
+                    : $"REVOKE {Sql.Identifier(owned.Owner)} FROM {Sql.Identifier(owned.Role)};"));
         }
         return findings;
     }
@@ -277,7 +283,8 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     private static async Task<IReadOnlyList<IsolationFinding>> CheckRelationsAsync(NpgsqlConnection connection, TenantStoreRef store, IReadOnlyList<string> roles, CancellationToken cancellationToken)
     {
-        var relations = (await connection.QueryAsync<RelationRow>(new CommandDefinition($$"""
+        // Relations and their policies in one round trip.
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition($$"""
             WITH {{SchemaRelations}}
             SELECT c.oid::bigint AS oid, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
                    a.attnum IS NOT NULL AS "HasTenantId",
@@ -293,15 +300,15 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-            ORDER BY c.relname
-            """, new { schemas = new[] { store.Schema }, roles }, cancellationToken: cancellationToken))).ToList();
-        var policies = (await connection.QueryAsync<PolicyRow>(new CommandDefinition($$"""
+            ORDER BY c.relname;
             WITH {{SchemaRelations}}
             SELECT c.relname AS "TableName", p.polname AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
                    pg_get_expr(p.polqual, p.polrelid) AS "UsingExpr", pg_get_expr(p.polwithcheck, p.polrelid) AS "CheckExpr"
             FROM schema_relations r JOIN pg_class c ON c.oid = r.oid JOIN pg_policy p ON p.polrelid = c.oid
             ORDER BY c.relname, p.polname
-            """, new { schemas = new[] { store.Schema } }, cancellationToken: cancellationToken))).ToLookup(p => p.TableName, StringComparer.Ordinal);
+            """, new { schemas = new[] { store.Schema }, roles }, cancellationToken: cancellationToken));
+        var relations = (await grid.ReadAsync<RelationRow>()).ToList();
+        var policies = (await grid.ReadAsync<PolicyRow>()).ToLookup(p => p.TableName, StringComparer.Ordinal);
 
         var findings = new List<IsolationFinding>();
         void Add(IsolationLevel level, string lint, string name, string detail, string fix) =>
@@ -486,7 +493,10 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                     OR (to_jsonb(p) ->> 'prosqlbody') IS NOT NULL) AS "PinnedPath",
                    array_to_string(array(SELECT r FROM unnest(@roles::text[]) r WHERE has_function_privilege(r, p.oid, 'EXECUTE')), ',') AS "ExecutorsText",
                    (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0)) AS "PublicExecute"
-            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            FROM pg_namespace n
+            -- The schemas' functions through pg_depend's reference index (pg_proc has no index on the schema alone).
+            JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'n'
+            JOIN pg_proc p ON p.oid = d.objid
             WHERE n.nspname = ANY (@schemas) AND p.prokind IN ('f', 'p')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
             ORDER BY 1, 2

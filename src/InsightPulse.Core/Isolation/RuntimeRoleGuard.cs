@@ -104,7 +104,7 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         try
         {
             await using var connection = await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
-            owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), role, cancellationToken);
+            owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), [role], cancellationToken);
         }
         catch (Exception e) when (database != databases.Environment.DataDatabase && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
         {
@@ -146,7 +146,8 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
     }
 
     /// <summary>An owned object: kind (schema, table, view, sequence, function, database), qualified name, owning role.</summary>
-    internal sealed record OwnedObject(string Kind, string Name, string Owner);
+    /// <summary>An object that <paramref name="Role"/> owns, or that <paramref name="Owner"/> owns and <paramref name="Role"/> is a member of.</summary>
+    internal sealed record OwnedObject(string Kind, string Name, string Owner, string Role);
 
     /// <summary>Which of the runtime roles (<see cref="PlatformOptions.RuntimeRoles"/>) exist on the server, by name.</summary>
     internal static async Task<IReadOnlyList<string>> ExistingRuntimeRolesAsync(NpgsqlConnection connection, PlatformOptions names, CancellationToken cancellationToken) =>
@@ -156,15 +157,15 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
     /// <summary>The schema of <c>ipai.current_tenant_id()</c>, checked with every store: who owns it can replace the function every policy calls.</summary>
     private const string ContextSchema = "ipai";
 
-    /// <summary>Objects of a store owned by <paramref name="role"/> or by a role it is a member of.</summary>
-    internal static Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, string role, CancellationToken cancellationToken) =>
-        OwnedObjectsAsync(connection, [store.Schema], store.Kind == TenantStore.Database, role, cancellationToken);
+    /// <summary>Objects of a store owned by one of <paramref name="roles"/> or by a role it is a member of (one query).</summary>
+    internal static Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, TenantStoreRef store, IReadOnlyList<string> roles, CancellationToken cancellationToken) =>
+        OwnedObjectsAsync(connection, [store.Schema], store.Kind == TenantStore.Database, roles, cancellationToken);
 
-    /// <summary>Objects of the schemas <paramref name="schemas"/> of one database (and the database itself when <paramref name="isDatabase"/>) owned by <paramref name="role"/> or a role it is a member of.</summary>
-    private static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, string[] schemas, bool isDatabase, string role, CancellationToken cancellationToken) =>
+    /// <summary>Objects of the schemas <paramref name="schemas"/> of one database (and the database itself when <paramref name="isDatabase"/>) owned by one of <paramref name="roles"/> or a role it is a member of.</summary>
+    private static async Task<IReadOnlyList<OwnedObject>> OwnedObjectsAsync(NpgsqlConnection connection, string[] schemas, bool isDatabase, IReadOnlyList<string> roles, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<OwnedObject>(new CommandDefinition($$"""
             WITH {{IsolationLint.SchemaRelations}}
-            SELECT kind, name, owner FROM (
+            SELECT kind, name, owner, role FROM (
                 SELECT 'schema' AS kind, quote_ident(n.nspname) AS name, n.nspowner AS owner_oid
                 FROM pg_namespace n WHERE n.nspname = ANY (@schemas) AND n.nspname <> 'public'
                 UNION ALL
@@ -182,7 +183,8 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
                 FROM pg_database d WHERE d.datname = current_database() AND @isDatabase
             ) o
             CROSS JOIN LATERAL (SELECT pg_get_userbyid(o.owner_oid) AS owner) w
-            WHERE pg_has_role(@role, o.owner_oid, 'MEMBER')
-            ORDER BY kind, name
-            """, new { schemas = schemas.Append(ContextSchema).Distinct(StringComparer.Ordinal).ToArray(), role, isDatabase }, cancellationToken: cancellationToken))).ToList();
+            CROSS JOIN unnest(@roles::text[]) AS role
+            WHERE pg_has_role(role, o.owner_oid, 'MEMBER')
+            ORDER BY role, kind, name
+            """, new { schemas = schemas.Append(ContextSchema).Distinct(StringComparer.Ordinal).ToArray(), roles = roles.ToArray(), isDatabase }, cancellationToken: cancellationToken))).ToList();
 }

@@ -68,23 +68,21 @@ public static partial class MigrationRunner
             .ToDictionary(r => r.Id, r => r.Checksum, StringComparer.Ordinal);
 
         var done = new List<string>();
-        foreach (var migration in migrations)
+        foreach (var migration in Pending(applied, scope, migrations))
         {
-            if (applied.TryGetValue(migration.Id, out var checksum))
-            {
-                if (checksum != migration.Checksum)
-                {
-                    throw new MigrationChecksumException(
-                        $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… now). " +
-                        "Applied scripts are immutable: restore the file and put the change in a new script.");
-                }
-                continue;
-            }
             var sql = Substitute(migration, scope, target.Placeholders);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
-                new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
+            // The transaction's settings, the script's journal row and (for a tenant's target) its event in one round
+            // trip before the script: all of it commits with the script, or none.
+            await connection.ExecuteAsync(new CommandDefinition($"""
+                SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true);
+                INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum);
+                {(target.TenantCode is null ? "" : EventInsert(journal, outbox))}
+                """, new
+            {
+                path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "", scope, id = migration.Id, checksum = migration.Checksum,
+                installs = done.Count == 0 && applied.Count == 0,
+            }, transaction, cancellationToken: cancellationToken));
             try
             {
                 await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken));
@@ -93,20 +91,6 @@ public static partial class MigrationRunner
             {
                 throw new MigrationFailedException($"{scope}/{migration.Id}", e);
             }
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum)",
-                new { scope, id = migration.Id, checksum = migration.Checksum }, transaction, cancellationToken: cancellationToken));
-            if (target.TenantCode is not null)
-            {
-                // The event of this change, committed with it; its checksum covers the journal as it now is.
-                await connection.ExecuteAsync(new CommandDefinition($"""
-                    INSERT INTO {outbox} (tenant_code, scope, migration_id, installs_scope, checksum)
-                    SELECT @tenant, @scope, @id, @installs,
-                           encode(sha256(convert_to(string_agg(scope || '/' || migration_id || ' ' || checksum, E'\n' ORDER BY scope || '/' || migration_id || ' ' || checksum COLLATE "C"), 'UTF8')), 'hex')
-                    FROM {journal}
-                    """, new { tenant = target.TenantCode, scope, id = migration.Id, installs = done.Count == 0 && applied.Count == 0 },
-                    transaction, cancellationToken: cancellationToken));
-            }
             beforeCommit?.Invoke(migration.Id);
             await transaction.CommitAsync(cancellationToken);
             done.Add(migration.Id);
@@ -114,6 +98,61 @@ public static partial class MigrationRunner
         }
         return done;
     }
+
+    /// <summary>
+    /// The scripts of <paramref name="scope"/> that the journal (<paramref name="applied"/>: id → checksum, of that
+    /// scope) does not hold, in order; throws <see cref="MigrationChecksumException"/> when an applied one changed.
+    /// </summary>
+    public static IReadOnlyList<Migration> Pending(IReadOnlyDictionary<string, string> applied, string scope, IReadOnlyList<Migration> migrations)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(migrations);
+        var pending = new List<Migration>();
+        foreach (var migration in migrations)
+        {
+            if (!applied.TryGetValue(migration.Id, out var checksum))
+            {
+                pending.Add(migration);
+            }
+            else if (checksum != migration.Checksum)
+            {
+                throw new MigrationChecksumException(
+                    $"Migration {scope}/{migration.Id} was changed after it was applied (checksum {checksum[..12]}… in the journal, {migration.Checksum[..12]}… now). " +
+                    "Applied scripts are immutable: restore the file and put the change in a new script.");
+            }
+        }
+        return pending;
+    }
+
+    /// <summary>
+    /// The journal of <paramref name="schema"/> on an open connection, by scope (id → checksum); empty when the
+    /// schema has none yet.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> JournalAsync(
+        NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        IEnumerable<(string Scope, string Id, string Checksum)> rows;
+        try
+        {
+            rows = await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
+                $"SELECT scope, migration_id, checksum FROM {Sql.Identifier(schema)}.{Journal}", cancellationToken: cancellationToken));
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            rows = [];
+        }
+        return rows.GroupBy(r => r.Scope, StringComparer.Ordinal).ToDictionary(
+            g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(r => r.Id, r => r.Checksum, StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    /// <summary>The event of a script, from the journal as it is with the script's row: its checksum covers every script applied.</summary>
+    private static string EventInsert(string journal, string outbox) => $"""
+        INSERT INTO {outbox} (tenant_code, scope, migration_id, installs_scope, checksum)
+        SELECT @tenant, @scope, @id, @installs,
+               encode(sha256(convert_to(string_agg(scope || '/' || migration_id || ' ' || checksum, E'\n' ORDER BY scope || '/' || migration_id || ' ' || checksum COLLATE "C"), 'UTF8')), 'hex')
+        FROM {journal};
+        """;
 
     /// <summary>Forgets the journal of one scope in a target, so that its (re-runnable) scripts run again.</summary>
     public static async Task ForgetAsync(NpgsqlDataSource database, MigrationTarget target, string scope, CancellationToken cancellationToken)

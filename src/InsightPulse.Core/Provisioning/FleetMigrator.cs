@@ -1,5 +1,6 @@
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
 
@@ -9,8 +10,9 @@ namespace InsightPulse.Core.Provisioning;
 /// <c>migrate CODE|--all</c>: brings tenants up to the modules and databanks of this build by provisioning them
 /// (every step an ensure, so only what is missing runs). <c>--all</c> first decides, in one query on the provisioning
 /// journal, which tenants need a run (<see cref="CurrentAsync"/>): a tenant whose last run succeeded with this build's
-/// scripts and asked for no module since is current, and gets no run (<see cref="Options.Full"/> runs them all, which
-/// also finds and repairs drift). Canary tenants go first (<see cref="Options.Canary"/>): if one fails, the fleet
+/// scripts and asked for no module since is current, and gets no run; one whose last run succeeded with another
+/// build's scripts gets only the scripts its stores lack (<see cref="TenantProvisioner.ApplyNewScriptsAsync"/>); the
+/// others a full run (<see cref="Options.Full"/> gives every tenant a full run, which also finds and repairs drift). Canary tenants go first (<see cref="Options.Canary"/>): if one fails, the fleet
 /// stops. A fleet run keeps a ledger per tenant; it stops at the first failure unless told to keep going, and the next
 /// <c>--all</c> resumes it, skipping the tenants it finished.
 /// </summary>
@@ -25,9 +27,10 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
 
     /// <summary>
     /// One tenant's outcome in a fleet run. <paramref name="Skipped"/>: done in the run this one resumed;
-    /// <paramref name="Current"/>: its recorded run already applied this build's scripts, so it got none.
+    /// <paramref name="Current"/>: its recorded run already applied this build's scripts, so it got none;
+    /// <paramref name="NewScriptsOnly"/>: it got a new-scripts run, not a full one.
     /// </summary>
-    public sealed record TenantOutcome(string Tenant, bool Succeeded, bool Skipped, bool Changed, string? Error, TimeSpan Elapsed, bool Current = false, bool Canary = false);
+    public sealed record TenantOutcome(string Tenant, bool Succeeded, bool Skipped, bool Changed, string? Error, TimeSpan Elapsed, bool Current = false, bool Canary = false, bool NewScriptsOnly = false);
 
     /// <summary>A fleet run: its id, whether it resumed an earlier one, whether every tenant succeeded, and its tenants.</summary>
     public sealed record FleetResult(Guid RunId, bool Resumed, bool Succeeded, IReadOnlyList<TenantOutcome> Tenants);
@@ -53,24 +56,31 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, drafts.Count), options, async (i, token) =>
         {
-            outcomes[i] = await RunOneAsync(drafts[i], canary: false, token);
+            outcomes[i] = await RunOneAsync(drafts[i], canary: false, null, token);
             onTenant?.Invoke(outcomes[i]);
         });
         return outcomes;
     }
 
-    /// <summary>One tenant's provisioning run as a fleet outcome; a failure is its message, never an exception.</summary>
-    private async Task<TenantOutcome> RunOneAsync(string code, bool canary, CancellationToken cancellationToken)
+    /// <summary>
+    /// One tenant's run as a fleet outcome; a failure is its message, never an exception. With
+    /// <paramref name="newScripts"/> (a settled tenant; the findings its pass shares), a new-scripts run when the
+    /// tenant is still settled and free, else a full one.
+    /// </summary>
+    private async Task<TenantOutcome> RunOneAsync(string code, bool canary, IsolationLint.SharedFindings? newScripts, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var newScriptsOnly = newScripts is not null;
         try
         {
-            var run = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
-            return new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed, Canary: canary);
+            var run = newScripts is null ? null : await provisioner.ApplyNewScriptsAsync(code, newScripts, cancellationToken);
+            newScriptsOnly = run is not null;
+            run ??= await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
+            return new TenantOutcome(code, true, false, run.Changed, null, clock.Elapsed, Canary: canary, NewScriptsOnly: newScriptsOnly);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed, Canary: canary);
+            return new TenantOutcome(code, false, false, false, e is Npgsql.PostgresException pg ? PostgresErrors.Describe(pg) : e.Message, clock.Elapsed, Canary: canary, NewScriptsOnly: newScriptsOnly);
         }
     }
 
@@ -79,17 +89,19 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
     /// (<see cref="TenantProvisioner.ScriptsFingerprint"/>) and that asked for no module since it started: one query,
     /// whatever the size of the fleet.
     /// </summary>
-    public async Task<IReadOnlySet<string>> CurrentAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>> CurrentAsync(CancellationToken cancellationToken) =>
+        (await SettledAsync(cancellationToken)).Where(t => t.Value == provisioner.ScriptsFingerprint).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Settled tenants (active, last run succeeded, no module asked for since) with the scripts fingerprint of that
+    /// run: current when it is this build's, else due for a new-scripts run (<see cref="TenantProvisioner.ApplyNewScriptsAsync"/>).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string?>> SettledAsync(CancellationToken cancellationToken)
     {
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition("""
-            SELECT t.code FROM ipai_tenant t
-            CROSS JOIN LATERAL (
-                SELECT r.outcome, r.scripts, r.started_at FROM ipai_provision_run r
-                WHERE r.tenant_code = t.code ORDER BY r.started_at DESC LIMIT 1) last
-            WHERE t.state = 'active' AND last.outcome = 'succeeded' AND last.scripts = @fingerprint
-              AND NOT EXISTS (SELECT 1 FROM ipai_tenant_module m WHERE m.tenant_code = t.code AND m.requested_at >= last.started_at)
-            """, new { fingerprint = provisioner.ScriptsFingerprint }, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+        return (await connection.QueryAsync<(string Code, string? Scripts)>(new CommandDefinition(
+                TenantProvisioner.SettledTenantsSql, new { code = (string?)null }, cancellationToken: cancellationToken)))
+            .ToDictionary(t => t.Code, t => t.Scripts, StringComparer.Ordinal);
     }
 
     public async Task<FleetResult> MigrateAsync(
@@ -102,8 +114,11 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
         databases.Environment.RequireSession("`./ipai migrate`");
         var tenants = codes ?? await FleetAsync(cancellationToken);
         foreach (var code in codes ?? []) await registry.GetAsync(code, cancellationToken);
-        // A tenant named on the command line always gets its run; the fleet only those that need one.
-        var current = codes is null && !options.Full ? await CurrentAsync(cancellationToken) : new HashSet<string>();
+        // A tenant named on the command line always gets its run; the fleet only those that need one: none for a
+        // current tenant, only the scripts its stores lack for another settled one, a full run for the rest.
+        var settled = codes is null && !options.Full ? await SettledAsync(cancellationToken) : new Dictionary<string, string?>();
+        var current = settled.Where(t => t.Value == provisioner.ScriptsFingerprint).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+        var shared = new IsolationLint.SharedFindings(await registry.ListAsync(cancellationToken));
 
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         Guid runId;
@@ -162,7 +177,7 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
                     Report(new TenantOutcome(code, true, Skipped: true, false, null, TimeSpan.Zero));
                     continue;
                 }
-                var outcome = await RunOneAsync(code, canaries.Contains(code), cancellationToken);
+                var outcome = await RunOneAsync(code, canaries.Contains(code), settled.ContainsKey(code) ? shared : null, cancellationToken);
                 if (!outcome.Succeeded && (!keepGoing || outcome.Canary)) lock (gate) stopped = true;
                 await using (var ledger = await databases.Platform.OpenConnectionAsync(CancellationToken.None))
                 {

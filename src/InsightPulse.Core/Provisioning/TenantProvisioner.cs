@@ -19,7 +19,7 @@ namespace InsightPulse.Core.Provisioning;
 /// schema or table) is repaired. One run per tenant at a time (an advisory lock keyed by the tenant); every run
 /// and step is journaled in the platform database.
 /// </summary>
-public sealed class TenantProvisioner(
+public sealed partial class TenantProvisioner(
     PlatformDatabases databases,
     PlatformEnvironmentSource source,
     TenantRegistry registry,
@@ -445,9 +445,12 @@ public sealed class TenantProvisioner(
     /// The isolation gate: the isolation lint over the tenant's database and schema; any ERROR stops the run before
     /// the tenant can become Active, naming the object, the fix and the migration that introduced it.
     /// </summary>
-    private async Task<(bool, string)> EnsureIsolatedAsync(Tenant tenant, CancellationToken cancellationToken)
+    private async Task<(bool, string)> EnsureIsolatedAsync(Tenant tenant, CancellationToken cancellationToken) =>
+        (false, await IsolationGateAsync(tenant, await isolationLint.CheckTenantAsync(tenant, cancellationToken), cancellationToken));
+
+    /// <summary>Throws when <paramref name="findings"/> hold an ERROR (naming each, its fix and the script that introduced it); else says how many warnings.</summary>
+    private async Task<string> IsolationGateAsync(Tenant tenant, IReadOnlyList<IsolationFinding> findings, CancellationToken cancellationToken)
     {
-        var findings = await isolationLint.CheckTenantAsync(tenant, cancellationToken);
         var errors = findings.Where(f => f.Level == IsolationLevel.Error).ToList();
         if (errors.Count > 0)
         {
@@ -459,7 +462,7 @@ public sealed class TenantProvisioner(
                 $" See `./ipai lint --tenant {tenant.Code}`.");
         }
         var warnings = findings.Count(f => f.Level == IsolationLevel.Warn);
-        return (false, warnings == 0 ? "isolation lint: no error or warning" : $"isolation lint: no error, {warnings} warning(s) (`./ipai lint --tenant {tenant.Code}`)");
+        return warnings == 0 ? "isolation lint: no error or warning" : $"isolation lint: no error, {warnings} warning(s) (`./ipai lint --tenant {tenant.Code}`)";
     }
 
     /// <summary>
@@ -556,8 +559,8 @@ public sealed class TenantProvisioner(
         return applied.Count > 0 ? [$"tenant context: applied {string.Join(", ", applied)}"] : [];
     }
 
-    /// <summary>ir_module_module rows and the superset.* parameters of this tenant; returns the rows written.</summary>
-    private static async Task<int> RecordModulesAsync(NpgsqlDataSource tenantDatabase, Tenant tenant, IReadOnlyList<Module> modules, CancellationToken cancellationToken)
+    /// <summary>ir_module_module rows and (unless <paramref name="modulesOnly"/>) the superset.* parameters of this tenant; returns the rows written.</summary>
+    private static async Task<int> RecordModulesAsync(NpgsqlDataSource tenantDatabase, Tenant tenant, IReadOnlyList<Module> modules, CancellationToken cancellationToken, bool modulesOnly = false)
     {
         await using var connection = await tenantDatabase.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -570,6 +573,11 @@ public sealed class TenantProvisioner(
                 ON CONFLICT (tenant_id, name) DO UPDATE SET version = excluded.version, state = 'installed', write_date = now()
                 WHERE ir_module_module.version <> excluded.version OR ir_module_module.state <> 'installed'
                 """, new { name = module.Name, version = module.Version }, transaction, cancellationToken: cancellationToken));
+        }
+        if (modulesOnly)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return written;
         }
         var baseUrl = (tenant.SupersetBaseUrl ?? "https://superset.insightpulseai.com").TrimEnd('/');
         foreach (var (key, value) in new[] { ("superset.domain", baseUrl), ("superset.api_url", baseUrl + "/api/v1"), ("superset.workspace", tenant.SupersetWorkspace ?? tenant.Code) })
