@@ -10,6 +10,7 @@ Reads the raw figures that `./ipai bench ... --json` wrote into docs/:
       are drawn as points with a rolling median; otherwise the plot falls back to the aggregates the JSON has
       (`first_tenth_p50`, `last_tenth_p50`), says so in its title and prints a warning.
   docs/bench-migrate-1000.json   -> docs/plots/migrate-fleet.svg
+  docs/bench-migrate-1000-new-script.json -> docs/plots/migrate-new-script.svg
       Seconds of each fleet migration pass (`passes[].name`, `passes[].seconds`) as bars, on a log scale when
       the values span more than two orders of magnitude.
 
@@ -444,12 +445,12 @@ def migrate_fleet(source="bench-migrate-1000.json", target="migrate-fleet.svg"):
         svg.rect(cx - width / 2, y, width, sy(base) - y, fill=colour)
         shown = ("%.3f" % seconds) if seconds < 1 else ("%.1f" % seconds)
         svg.text(cx, y - 8, shown + " s", size=14, anchor="middle", weight="bold")
-        svg.text(cx, bottom + 20, name, size=13, anchor="middle", weight="bold")
+        svg.text(cx, bottom + 20, name, size=fit(name, 13, slot - 10), anchor="middle", weight="bold")
         facts = []
         if isinstance(entry.get("current"), int):
             facts.append("%s current" % thousands(entry["current"]))
         if isinstance(entry.get("ran"), int):
-            facts.append("%s provisioned" % thousands(entry["ran"]))
+            facts.append("%s ran" % thousands(entry["ran"]))
         if isinstance(entry.get("failed"), int):
             facts.append("%s failed" % thousands(entry["failed"]))
         if facts:
@@ -467,6 +468,7 @@ def main(argv):
         return 2
     provision_growth()
     migrate_fleet()
+    migrate_fleet("bench-migrate-1000-new-script.json", "migrate-new-script.svg")
     return 0
 
 

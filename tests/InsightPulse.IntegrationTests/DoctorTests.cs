@@ -1,6 +1,7 @@
 using Dapper;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Provisioning;
 using Npgsql;
 
@@ -292,6 +293,26 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
         {
             await ExecuteAsync(PlatformScope.PlatformDatabase, "UPDATE ipai_provision_run SET scripts = @fingerprint WHERE tenant_code = 'tbwa' AND outcome = 'succeeded'", new { fingerprint });
         }
+    }
+
+    [Fact]
+    public async Task A_node_given_its_secrets_only_by_variables_passes_the_secrets_check_and_a_missing_one_is_named_with_its_variable()
+    {
+        // A web node with a home of its own (no secrets folder) and the runtime roles' passwords in IPAI_SECRET_* variables.
+        var secrets = new SecretStore(Path.Combine(_platform.Home, "secrets"));
+        var names = new PlatformOptions().RuntimeRoles().Select(PlatformEnvironment.RoleSecret).Where(secrets.Exists).ToList();
+        Assert.NotEmpty(names);
+        var settings = new Dictionary<string, string?>(_platform.Settings) { ["Local:Home"] = PostgresFixture.NewTempFolder("ipai-test-node-home") };
+        static System.Text.Json.JsonElement SecretsFinding(CliRun run) =>
+            run.Json().GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("check").GetString() == PlatformDoctor.Checks.Secrets);
+
+        var given = await CliProcess.RunAsync(settings, names.ToDictionary(SecretStore.VariableOf, name => secrets.Read(name)!), "doctor", "--json");
+        var missing = await CliProcess.RunAsync(settings, names.Skip(1).ToDictionary(SecretStore.VariableOf, name => secrets.Read(name)!), "doctor", "--json");
+
+        Assert.Equal("ok", SecretsFinding(given).GetProperty("level").GetString());
+        Assert.Contains("given by IPAI_SECRET_* variables", SecretsFinding(given).GetProperty("finding").GetString(), StringComparison.Ordinal);
+        Assert.Equal("error", SecretsFinding(missing).GetProperty("level").GetString());
+        Assert.Contains(SecretStore.VariableOf(names[0]), SecretsFinding(missing).GetProperty("finding").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

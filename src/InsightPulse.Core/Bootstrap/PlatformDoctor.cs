@@ -159,8 +159,9 @@ public sealed class PlatformDoctor(
     }
 
     /// <summary>
-    /// The secrets folder (mode 0700) and its files (mode 0600), and the secrets the platform needs there: the runtime
-    /// roles' passwords, and in managed mode the superuser's and the owner's. Values are never read.
+    /// The secrets the platform needs (the runtime roles' passwords, and in managed mode the superuser's and the
+    /// owner's), each from its <c>IPAI_SECRET_*</c> variable or its file; the secrets folder (mode 0700) and its files
+    /// (mode 0600) when there is one (a web node may have only the variables). Values are never read.
     /// </summary>
     private DoctorFinding Secrets()
     {
@@ -170,8 +171,13 @@ public sealed class PlatformDoctor(
         var missing = required.Where(name => !store.Exists(name)).ToList();
         if (missing.Count > 0)
         {
-            return new(Checks.Secrets, DoctorLevel.Error, $"missing from {store.Directory}: {string.Join(", ", missing)}",
-                "./ipai up (creates them and sets the roles' passwords to them)");
+            return new(Checks.Secrets, DoctorLevel.Error,
+                $"missing: {string.Join(", ", missing.Select(name => $"{name} (neither in {store.Directory} nor {SecretStore.VariableOf(name)} set)"))}",
+                "./ipai up (creates them and sets the roles' passwords to them), or set the variables");
+        }
+        if (!Directory.Exists(store.Directory))
+        {
+            return new(Checks.Secrets, DoctorLevel.Ok, $"{required.Count} required secret(s) given by IPAI_SECRET_* variables; no secrets folder");
         }
         const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
