@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Verification;
 using InsightPulse.Web;
@@ -304,7 +305,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     {
         // A web host of its own (as another node would be) whose home has a new secret for tbwa's BI service account; the
         // CLI still holds the old one. Everything else is shared, so only the service account's sign-in is refused.
-        var name = BiServiceAccounts.SecretName("tbwa");
+        var name = BiServiceAccount.SecretName("tbwa");
         new SecretStore(Path.Combine(_platform.Home, "secrets")).GetOrCreate(name);
         var serverHome = PostgresFixture.NewTempFolder("ipai-test-home");
         CopyFolder(_platform.Home, serverHome);

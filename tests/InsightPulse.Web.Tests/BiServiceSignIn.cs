@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using InsightPulse.Core.Bi.Security;
 using InsightPulse.Web.Bi;
 
 namespace InsightPulse.Web.Tests;
@@ -13,7 +14,7 @@ public static class BiServiceSignIn
     public static async Task<HttpClient> SignInAsync(HttpClient client, string password)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var login = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password, provider = "db", refresh = true });
+        var login = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccount.Username, password, provider = "db", refresh = true });
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var access = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", access);

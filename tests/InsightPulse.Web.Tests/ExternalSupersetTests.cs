@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InsightPulse.Core.Bi;
+using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
@@ -45,7 +46,7 @@ public sealed class ExternalSupersetTests(PostgresFixture postgres, BrowserPlatf
 
         // The first platform signs in there as that platform tenant's service account: a secret of its own, mode 0600.
         var password = _externalHost.Services.GetRequiredService<BiServiceAccounts>().PasswordOf(Tenant.PlatformCode);
-        web.Services.GetRequiredService<ManagedCluster>().Secrets.Write(SupersetCredentials.SecretName(new Uri(_baseUrl)), $"{BiServiceAccounts.Username}:{password}");
+        web.Services.GetRequiredService<ManagedCluster>().Secrets.Write(SupersetCredentials.SecretName(new Uri(_baseUrl)), $"{BiServiceAccount.Username}:{password}");
     }
 
     public async Task DisposeAsync()

@@ -57,11 +57,11 @@ public sealed class GuestTokenApiTests(PostgresFixture postgres, WebPlatform web
     public async Task The_service_account_signs_in_with_its_password_only_and_needs_the_csrf_token()
     {
         var client = web.Client("tbwa.localhost");
-        var wrong = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password = "nope", provider = "db" });
+        var wrong = await client.PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccount.Username, password = "nope", provider = "db" });
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         // tbwa's password at scout's host: another tenant's account.
         var password = web.Services.GetRequiredService<BiServiceAccounts>().PasswordOf("tbwa");
-        var elsewhere = await web.Client("scout.localhost").PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccounts.Username, password, provider = "db" });
+        var elsewhere = await web.Client("scout.localhost").PostAsJsonAsync("/api/v1/security/login", new { username = BiServiceAccount.Username, password, provider = "db" });
         Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode);
 
         var service = await ServiceClientAsync("tbwa.localhost", "tbwa");

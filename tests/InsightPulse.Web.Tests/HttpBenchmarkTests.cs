@@ -1,4 +1,6 @@
 using InsightPulse.Bench;
+using InsightPulse.Core.Bi.Security;
+using InsightPulse.Core.ManagedPostgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,6 +30,11 @@ public sealed class HttpBenchmarkTests(PostgresFixture postgres) : IAsyncLifetim
         var tenants = ActivatorUtilities.CreateInstance<HttpBenchmarkTenants>(services);
         var benchmark = ActivatorUtilities.CreateInstance<HttpBenchmark>(services, tenants, configuration);
 
+        // As if bench_http_0001's back end had signed in as its BI service account: the password goes with the tenant.
+        var serviceSecret = BiServiceAccount.SecretName(HttpBenchmarkTenants.Code(1));
+        var secrets = new SecretStore(Path.Combine(_scope.Home, "secrets"));
+        secrets.GetOrCreate(serviceSecret);
+
         var result = await benchmark.RunAsync(new HttpBenchmark.Options(Tenants: 3, DurationSeconds: 1, Connections: 4, Threads: 1, Rounds: 1, WarmupSeconds: 0),
             null, CancellationToken.None);
 
@@ -45,6 +52,7 @@ public sealed class HttpBenchmarkTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Equal(3, result.Runs.Count);
         Assert.True(result.Throughput.Median > 0 && result.P99.Median > 0 && result.FixedThroughput.Median > 0 && result.FixedP99.Median > 0);
         Assert.Equal((0, false), await tenants.CountAsync(CancellationToken.None));
+        Assert.False(secrets.Exists(serviceSecret), "the dropped tenant's BI service password was left behind");
     }
 
     [Fact]

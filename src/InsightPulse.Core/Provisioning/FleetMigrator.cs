@@ -12,9 +12,10 @@ namespace InsightPulse.Core.Provisioning;
 /// journal, which tenants need a run (<see cref="CurrentAsync"/>): a tenant whose last run succeeded with this build's
 /// scripts and asked for no module since is current, and gets no run; one whose last run succeeded with another
 /// build's scripts gets only the scripts its stores lack (<see cref="TenantProvisioner.ApplyNewScriptsAsync"/>); the
-/// others a full run (<see cref="Options.Full"/> gives every tenant a full run, which also finds and repairs drift). Canary tenants go first (<see cref="Options.Canary"/>): if one fails, the fleet
-/// stops. A fleet run keeps a ledger per tenant; it stops at the first failure unless told to keep going, and the next
-/// <c>--all</c> resumes it, skipping the tenants it finished.
+/// others a full run (<see cref="Options.Full"/> gives every tenant a full run, which also finds and repairs drift).
+/// Canary tenants go first (<see cref="Options.Canary"/>): if one fails, the fleet stops. A fleet run keeps a ledger
+/// per tenant; it stops at the first failure unless told to keep going, and the next <c>--all</c> resumes it, skipping
+/// the tenants it finished.
 /// </summary>
 public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry registry, TenantProvisioner provisioner)
 {

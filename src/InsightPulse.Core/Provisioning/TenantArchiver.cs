@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
+using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Events;
 using InsightPulse.Core.Isolation;
@@ -40,8 +41,9 @@ public sealed class TenantArchiver(
 
     /// <summary>
     /// Deletes every tenant whose code starts with <paramref name="codePrefix"/> (benchmark tenants): deprovisioned
-    /// without an archive, its record deleted, its generated admin password forgotten. <paramref name="onFound"/> hears
-    /// how many before the first goes; returns that number.
+    /// without an archive, its record deleted, its generated admin password and its BI service account's password
+    /// forgotten (a tenant made later under the same code must not inherit them). <paramref name="onFound"/> hears how
+    /// many before the first goes; returns that number.
     /// </summary>
     public async Task<int> DeleteAllAsync(string codePrefix, Action<int>? onFound, CancellationToken cancellationToken)
     {
@@ -52,6 +54,7 @@ public sealed class TenantArchiver(
             await DeprovisionAsync(tenant.Code, archiveRoot: null, cancellationToken);
             await registry.DeleteAsync(tenant.Code, cancellationToken);
             adminPassword.Forget(tenant.Code);
+            if (source.Cluster.Secrets.Exists(BiServiceAccount.SecretName(tenant.Code))) source.Cluster.Secrets.Delete(BiServiceAccount.SecretName(tenant.Code));
         }
         return tenants.Count;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.Databases;
 
 namespace InsightPulse.Web.Bi;
@@ -7,17 +8,13 @@ namespace InsightPulse.Web.Bi;
 /// <summary>
 /// Each tenant's BI service account: the user a tenant's back end signs in as at <c>POST /api/v1/security/login</c>
 /// (at the tenant's own host) to ask for guest tokens. Its password is a secret of the tenant in
-/// <c>.ipai/secrets/bi_service.&lt;code&gt;</c> (mode 0600), generated on first use; its tokens only ever name that
-/// tenant's dashboards.
+/// <c>.ipai/secrets/bi_service.&lt;code&gt;</c> (mode 0600, <see cref="BiServiceAccount"/>), generated on first use; its
+/// tokens only ever name that tenant's dashboards.
 /// </summary>
 public sealed class BiServiceAccounts(PlatformEnvironmentSource source)
 {
-    public const string Username = "bi_service";
-
-    public static string SecretName(string tenantCode) => "bi_service." + tenantCode;
-
     /// <summary>The account's password (created when missing): for the operator to hand to the tenant's back end, never logged.</summary>
-    public string PasswordOf(string tenantCode) => source.Cluster.Secrets.GetOrCreate(SecretName(tenantCode)).Value;
+    public string PasswordOf(string tenantCode) => source.Cluster.Secrets.GetOrCreate(BiServiceAccount.SecretName(tenantCode)).Value;
 
     /// <summary>Whether the credentials are the tenant's service account (constant time in the password).</summary>
     public bool Verify(string tenantCode, string? username, string? password)
@@ -25,6 +22,6 @@ public sealed class BiServiceAccounts(PlatformEnvironmentSource source)
         var expected = Encoding.UTF8.GetBytes(PasswordOf(tenantCode));
         var given = Encoding.UTF8.GetBytes(password ?? "");
         var same = CryptographicOperations.FixedTimeEquals(SHA256.HashData(expected), SHA256.HashData(given));
-        return same & string.Equals(username, Username, StringComparison.Ordinal);
+        return same & string.Equals(username, BiServiceAccount.Username, StringComparison.Ordinal);
     }
 }

@@ -110,8 +110,8 @@ public sealed partial class SiteGates(PlatformDatabases databases, BiMetadata me
         using var http = new HttpClient { BaseAddress = site, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Host = host;
         using var signIn = await http.PostAsJsonAsync("/api/v1/security/login",
-            new { username = BiServiceAccounts.Username, password = accounts.PasswordOf(tenant.Code), provider = "db", refresh = true }, cancellationToken);
-        if (!signIn.IsSuccessStatusCode) return (VerificationGate.Failed, $"POST /api/v1/security/login as {BiServiceAccounts.Username} answered {(int)signIn.StatusCode}");
+            new { username = BiServiceAccount.Username, password = accounts.PasswordOf(tenant.Code), provider = "db", refresh = true }, cancellationToken);
+        if (!signIn.IsSuccessStatusCode) return (VerificationGate.Failed, $"POST /api/v1/security/login as {BiServiceAccount.Username} answered {(int)signIn.StatusCode}");
         var access = (await signIn.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", access);
         var csrf = (await http.GetFromJsonAsync<JsonElement>("/api/v1/security/csrf_token/", cancellationToken)).GetProperty("result").GetString();
