@@ -311,6 +311,36 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_new_scripts_run_killed_after_its_scripts_is_finished_by_a_full_run_that_relays_their_events()
+    {
+        // tbwa one build behind: its finance journal without 0002 (a re-runnable script), its last run by another build.
+        const string Script = "module:ipai_finance_ppm/0002_expense_analysis.sql";
+        await ExecuteAsync("DELETE FROM tbwa.ipai_migration WHERE migration_id = '0002_expense_analysis.sql'");
+        await ExecuteAsync("UPDATE ipai_provision_run SET scripts = 'an older build' WHERE tenant_code = 'tbwa'", "odoo_platform");
+        var eventsOf = $"SELECT count(*) FROM ipai_schema_event WHERE tenant_code = 'tbwa' AND '{Script}' = ANY (scripts)";
+        var eventsBefore = await ScalarAsync<long>(eventsOf);
+
+        var killed = await CliProcess.RunAsync(_platform.Settings,
+            new Dictionary<string, string> { [FaultInjection.Variable] = TenantProvisioner.NewScriptsFaultPoint }, "migrate", "--all");
+
+        Assert.True(killed.ExitCode != 0, killed.ToString());
+        Assert.Contains($"fault injection: killing the process at {TenantProvisioner.NewScriptsFaultPoint}", killed.Error, StringComparison.Ordinal);
+        // The script committed; its event waits in the store's outbox, the store marked; the run never finished.
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM tbwa.ipai_migration WHERE migration_id = '0002_expense_analysis.sql'", "postgres"));
+        Assert.Equal(1, await ScalarAsync<long>("SELECT count(*) FROM ipai_schema_event_store WHERE tenant_code = 'tbwa'"));
+        Assert.Equal(eventsBefore, await ScalarAsync<long>(eventsOf));
+        Assert.Equal([TenantProvisioner.NewScriptsStep], await LastStepsAsync("tbwa"));
+
+        var next = await _platform.CliAsync("migrate", "--all", "--json");
+
+        Assert.True(next.ExitCode == 0, next.ToString());
+        Assert.False(Tenants(next)["tbwa"].GetProperty("new_scripts_only").GetBoolean());
+        Assert.Equal(TenantProvisioner.StepNames, await LastStepsAsync("tbwa"));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM ipai_schema_event_store"));
+        Assert.Equal(eventsBefore + 1, await ScalarAsync<long>(eventsOf));
+    }
+
+    [Fact]
     public async Task A_tenant_whose_lock_another_run_holds_gets_a_full_run_once_the_lock_is_free()
     {
         await ExecuteAsync("UPDATE ipai_provision_run SET scripts = 'an older build' WHERE tenant_code = 'tbwa'", "odoo_platform");
