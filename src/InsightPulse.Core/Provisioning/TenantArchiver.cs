@@ -172,11 +172,8 @@ public sealed class TenantArchiver(
         {
             File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var path = Path.Combine(folder.FullName, "database.dump");
-            var arguments = new List<string> { "--format=custom", "--file=" + path, "--no-password" };
-            if (await ReaderRoleAsync(from, cancellationToken) is { } reader) arguments.Add("--role=" + reader);
-            arguments.Add(database);
-            await RunAsync("pg_dump", arguments, from, database, cancellationToken);
-            await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + database, path], to, database, cancellationToken);
+            await PgDumpAsync(from, database, null, await ReaderRoleAsync(from, cancellationToken), path, cancellationToken);
+            await PgRestoreAsync(to, database, path, cancellationToken);
         }
         finally
         {
@@ -188,11 +185,7 @@ public sealed class TenantArchiver(
         string kind, string name, string server, string database, string? schema, string folder, string file, string? reader, CancellationToken cancellationToken)
     {
         var path = Path.Combine(folder, file);
-        var arguments = new List<string> { "--format=custom", "--file=" + path, "--no-password" };
-        if (schema is not null) arguments.Add("--schema=" + schema); // a plain identifier (validated by the registry): no pattern characters
-        if (reader is not null) arguments.Add("--role=" + reader);
-        arguments.Add(database);
-        await RunAsync("pg_dump", arguments, server, database, cancellationToken);
+        await PgDumpAsync(server, database, schema, reader, path, cancellationToken);
         // The archive must be readable before anything is dropped.
         var listing = await RunAsync("pg_restore", ["--list", path], server, database, cancellationToken);
         if (!listing.Output.Contains(" TABLE ", StringComparison.Ordinal) && !listing.Output.Contains(" SCHEMA ", StringComparison.Ordinal))
@@ -287,12 +280,12 @@ public sealed class TenantArchiver(
                     await maintenance.ExecuteAsync(new CommandDefinition(
                         $"CREATE DATABASE {Sql.Identifier(tenant.DbName)} OWNER {Sql.Identifier(databases.OwnerRoleOn(tenant.DatabaseServer))} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
                 }
-                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + tenant.DbName, path], tenant.DatabaseServer, tenant.DbName, cancellationToken);
+                await PgRestoreAsync(tenant.DatabaseServer, tenant.DbName, path, cancellationToken);
                 break;
             case "schema":
                 if (await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken)) throw new ProvisioningException($"Schema {tenant.SupabaseSchema} exists: drop it (or deprovision the tenant) before restoring.");
                 await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "schema", tenant.SupabaseSchema, null, adopted: false, cancellationToken);
-                await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + Environment.DataDatabase, path], FleetServer.Home, Environment.DataDatabase, cancellationToken);
+                await PgRestoreAsync(FleetServer.Home, Environment.DataDatabase, path, cancellationToken);
                 break;
             case "rows":
                 await ImportSharedRowsAsync(tenant.Code, Path.Combine(archive, "platform_rows"), cancellationToken);
@@ -453,6 +446,24 @@ public sealed class TenantArchiver(
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { schema }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>
+    /// <c>pg_dump</c> of <paramref name="database"/> on <paramref name="server"/> (only <paramref name="schema"/> when
+    /// given: a plain identifier, validated by the registry, so no pattern characters) into <paramref name="path"/>,
+    /// custom format, read as <paramref name="reader"/> when given (a role that bypasses RLS).
+    /// </summary>
+    private async Task PgDumpAsync(string server, string database, string? schema, string? reader, string path, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { "--format=custom", "--file=" + path, "--no-password" };
+        if (schema is not null) arguments.Add("--schema=" + schema);
+        if (reader is not null) arguments.Add("--role=" + reader);
+        arguments.Add(database);
+        await RunAsync("pg_dump", arguments, server, database, cancellationToken);
+    }
+
+    /// <summary><c>pg_restore</c> of the archive <paramref name="path"/> into <paramref name="database"/> on <paramref name="server"/>: in one transaction, stopping at the first error, everything owned by the login.</summary>
+    private async Task PgRestoreAsync(string server, string database, string path, CancellationToken cancellationToken) =>
+        await RunAsync("pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-password", "--dbname=" + database, path], server, database, cancellationToken);
 
     private async Task<ProcessRunner.Result> RunAsync(string program, IEnumerable<string> arguments, string server, string database, CancellationToken cancellationToken)
     {
