@@ -200,6 +200,18 @@ def load(name):
         return json.load(handle)
 
 
+def load_entries(source, key, target):
+    """The raw figures of source and their non-empty list under key, or (None, None) after a warning: target is skipped."""
+    data = load(source)
+    if data is None:
+        return None, None
+    entries = data.get(key)
+    if not entries:
+        warn("%s: no '%s'; %s is skipped" % (source, key, target))
+        return None, None
+    return data, entries
+
+
 # ---------------------------------------------------------------------------------------------- provisioning
 
 
@@ -212,12 +224,8 @@ def rolling_median(values, window):
 
 
 def provision_growth(source="bench-provision-1000.json", target="provision-growth.svg"):
-    data = load(source)
-    if data is None:
-        return
-    variants = data.get("variants")
-    if not variants:
-        warn("%s: no 'variants'; %s is skipped" % (source, target))
+    data, variants = load_entries(source, "variants", target)
+    if variants is None:
         return
 
     series = []  # (name, kind, payload)
@@ -360,12 +368,8 @@ def provision_growth(source="bench-provision-1000.json", target="provision-growt
 
 
 def migrate_fleet(source="bench-migrate-1000.json", target="migrate-fleet.svg"):
-    data = load(source)
-    if data is None:
-        return
-    passes = data.get("passes")
-    if not passes:
-        warn("%s: no 'passes'; %s is skipped" % (source, target))
+    data, passes = load_entries(source, "passes", target)
+    if passes is None:
         return
     bars = []
     for index, entry in enumerate(passes):

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using Dapper;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
@@ -86,10 +85,7 @@ public sealed class BudgetBenchmark(
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         foreach (var host in hosts)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, HttpBenchmarkEndpoints.DatabasePath);
-            request.Headers.Host = host;
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await client.SendAsync(request, cancellationToken);
+            using var response = await HttpBenchmark.GetJsonAsync(client, HttpBenchmarkEndpoints.DatabasePath, host, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode || body != "[1]")
             {

@@ -40,19 +40,26 @@ public sealed class HostLatency : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The requests recorded since the last call, for <paramref name="route"/>: (p50, p99) in ms; forgets all.</summary>
+    /// <summary>Forgets every request recorded so far (a run's figures start after it).</summary>
+    public void Clear() => Take();
+
+    /// <summary>The requests recorded since the last call or <see cref="Clear"/>, for <paramref name="route"/>: (p50, p99) in ms; forgets all.</summary>
     public (double P50Ms, double P99Ms) TakePercentiles(string route)
     {
-        Dictionary<string, List<double>> taken;
-        lock (_gate)
-        {
-            taken = _milliseconds;
-            _milliseconds = new(StringComparer.Ordinal);
-        }
-        if (!taken.TryGetValue(route, out var values) || values.Count == 0) return (0, 0);
+        if (!Take().TryGetValue(route, out var values) || values.Count == 0) return (0, 0);
         values.Sort();
         double At(double q) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
         return (At(0.50), At(0.99));
+    }
+
+    private Dictionary<string, List<double>> Take()
+    {
+        lock (_gate)
+        {
+            var taken = _milliseconds;
+            _milliseconds = new(StringComparer.Ordinal);
+            return taken;
+        }
     }
 
     public void Dispose() => _listener.Dispose();

@@ -87,7 +87,7 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
             for (var position = 0; position < order.Length; position++)
             {
                 var (name, hosts) = order[position];
-                hostLatency.TakePercentiles(name);
+                hostLatency.Clear();
                 var run = Check(await wrk.RunAsync(port, name, hosts, TimeSpan.FromSeconds(options.DurationSeconds), cancellationToken));
                 var inHost = hostLatency.TakePercentiles(name);
                 raw.Add(run);
@@ -145,16 +145,22 @@ public sealed class HttpBenchmark(HttpBenchmarkTenants tenants, PlatformDatabase
         return run;
     }
 
+    /// <summary>GET <paramref name="path"/> at tenant host <paramref name="host"/> (its Host header), asking for JSON: how the probes of the benches ask.</summary>
+    internal static async Task<HttpResponseMessage> GetJsonAsync(HttpClient client, string path, string host, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = host;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return await client.SendAsync(request, cancellationToken);
+    }
+
     /// <summary>Every tenant host on the tenant and shared paths, and the fixed path, must answer 200 with the same JSON (same rows, same bytes); returns that body.</summary>
     private static async Task<byte[]> ProbeAsync(int port, List<string> tenantHosts, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         async Task<byte[]> GetAsync(string path, string host)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Host = host;
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await client.SendAsync(request, cancellationToken);
+            using var response = await GetJsonAsync(client, path, host, cancellationToken);
             if ((int)response.StatusCode is < 200 or > 299)
             {
                 throw new HttpBenchmarkException($"{path} on {host} answered {(int)response.StatusCode} {response.ReasonPhrase}: expected 200.");

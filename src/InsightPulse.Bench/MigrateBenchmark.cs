@@ -73,11 +73,8 @@ public sealed class MigrateBenchmark(
     /// </summary>
     private async Task<Pass> NewScriptPassAsync(int parallel, Action<string>? progress, CancellationToken cancellationToken)
     {
-        var embedded = ModuleCatalog.Embedded;
-        var finance = embedded.Get(HttpBenchmarkTenants.Module);
-        var withScript = new ModuleCatalog(
-            embedded.Modules.Select(m => m.Name == finance.Name ? m with { Migrations = [.. m.Migrations, NewScript] } : m),
-            embedded.AllWithDatabanks.Except(embedded.Modules));
+        var finance = ModuleCatalog.Embedded.Get(HttpBenchmarkTenants.Module);
+        var withScript = ModuleCatalog.Embedded.WithScripts(finance.Name, [NewScript]);
         await using var services = new ServiceCollection().AddInsightPulseCore(configuration).AddSingleton(withScript).BuildServiceProvider();
         var newBuild = services.GetRequiredService<FleetMigrator>();
         var pass = await PassAsync($"one new script (AddField) --parallel {parallel}", new FleetMigrator.Options(parallel), progress, cancellationToken, newBuild);

@@ -1,9 +1,7 @@
 using Dapper;
-using InsightPulse.Core;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -40,15 +38,8 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
     private Task MakeEveryTenantStaleAsync() => ExecuteAsync("UPDATE ipai_provision_run SET outcome = 'failed', error = 'made to fail by a test' WHERE outcome = 'succeeded'", "odoo_platform");
 
     /// <summary>This build's services with <paramref name="scripts"/> added to the finance module: a build one `git pull` later.</summary>
-    private ServiceProvider BuildWithFinanceScripts(params Migration[] scripts)
-    {
-        var catalog = ModuleCatalog.Embedded;
-        var modules = catalog.Modules.Select(m => m.Name == "ipai_finance_ppm" ? m with { Migrations = [.. m.Migrations, .. scripts] } : m);
-        return new ServiceCollection()
-            .AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(_platform.Settings).Build())
-            .AddSingleton(new ModuleCatalog(modules, catalog.AllWithDatabanks.Except(catalog.Modules)))
-            .BuildServiceProvider();
-    }
+    private ServiceProvider BuildWithFinanceScripts(params Migration[] scripts) =>
+        _platform.NewServices(ModuleCatalog.Embedded.WithScripts("ipai_finance_ppm", scripts));
 
     /// <summary>Takes a new finance script back out of tbwa's and scout's schemas (column or table, journal row) and brings the fleet back to this build.</summary>
     private async Task UndoFinanceScriptAsync(string id, string undo)

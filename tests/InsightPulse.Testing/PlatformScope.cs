@@ -2,6 +2,7 @@ using InsightPulse.Bench;
 using InsightPulse.Core;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
@@ -54,6 +55,11 @@ public sealed class PlatformScope : IAsyncDisposable
     /// <summary>The same services on a clock of the test's choosing (e.g. a fixed day, for what depends on today's date).</summary>
     public ServiceProvider NewServices(TimeProvider time) =>
         new ServiceCollection().AddSingleton(time).AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();
+
+    /// <summary>The same services with another module catalog: a build whose modules have other scripts.</summary>
+    public ServiceProvider NewServices(ModuleCatalog catalog) =>
+        new ServiceCollection().AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench()
+            .AddSingleton(catalog).BuildServiceProvider();
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
     public TenantRegistry Registry => Get<TenantRegistry>();

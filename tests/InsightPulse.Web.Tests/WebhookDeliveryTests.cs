@@ -1,12 +1,10 @@
 using System.Text.Json;
 using Dapper;
-using InsightPulse.Core;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Events;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
-using Microsoft.Extensions.Configuration;
 using InsightPulse.Web.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -147,16 +145,8 @@ public sealed class WebhookDeliveryTests(PostgresFixture postgres) : IAsyncLifet
     }
 
     /// <summary>This build's catalog with scripts added to the finance module, as a new build would ship them.</summary>
-    private ServiceProvider ServicesWithFinanceScripts(params Migration[] scripts)
-    {
-        var catalog = ModuleCatalog.Embedded;
-        var modules = catalog.Modules.Select(m => m.Name == "ipai_finance_ppm" ? m with { Migrations = [.. m.Migrations, .. scripts] } : m);
-        var databanks = catalog.AllWithDatabanks.Except(catalog.Modules);
-        return new ServiceCollection()
-            .AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(_platform.Settings).Build())
-            .AddSingleton(new ModuleCatalog(modules, databanks))
-            .BuildServiceProvider();
-    }
+    private ServiceProvider ServicesWithFinanceScripts(params Migration[] scripts) =>
+        _platform.NewServices(ModuleCatalog.Embedded.WithScripts("ipai_finance_ppm", scripts));
 
     [Fact]
     public async Task Migrating_a_tenant_after_a_new_module_script_delivers_one_signed_event_and_its_dataset_gains_the_column()

@@ -51,6 +51,18 @@ public sealed class ModuleCatalog
 
     public Module? DatabankOf(string tenantCode) => _databanks.GetValueOrDefault(tenantCode);
 
+    /// <summary>
+    /// This catalog with <paramref name="scripts"/> appended to module <paramref name="module"/>'s migrations: the
+    /// catalog of a build one script later (benchmarks and tests of fleet migrations).
+    /// </summary>
+    public ModuleCatalog WithScripts(string module, IEnumerable<Migration> scripts)
+    {
+        var added = Get(module);
+        return new ModuleCatalog(
+            _modules.Values.Select(m => m.Name == added.Name ? m with { Migrations = [.. m.Migrations, .. scripts] } : m),
+            _databanks.Values);
+    }
+
     /// <summary>The named modules and everything they depend on, dependencies first; a cycle is an error naming it.</summary>
     public IReadOnlyList<Module> InstallOrder(IEnumerable<string> names)
     {

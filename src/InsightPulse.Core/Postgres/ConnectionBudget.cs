@@ -46,7 +46,7 @@ public sealed class ConnectionBudget(string server, int capacity, TimeSpan wait)
         }
     }
 
-    /// <summary>Sets aside <paramref name="slots"/> for a pool that pools by itself; at most what is left free (returns what it got).</summary>
+    /// <summary>Sets aside <paramref name="slots"/> for a pool that pools by itself, for the budget's life; at most what is left free (returns what it got).</summary>
     internal int Reserve(int slots)
     {
         lock (Gate)
@@ -56,15 +56,6 @@ public sealed class ConnectionBudget(string server, int capacity, TimeSpan wait)
             _reserved += granted;
             _peak = Math.Max(_peak, _taken);
             return granted;
-        }
-    }
-
-    internal void Unreserve(int slots)
-    {
-        lock (Gate)
-        {
-            _reserved -= slots;
-            for (var i = 0; i < slots; i++) GrantOrFreeLocked();
         }
     }
 

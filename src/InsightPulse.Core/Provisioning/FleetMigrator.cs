@@ -37,11 +37,10 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
     public sealed record FleetResult(Guid RunId, bool Resumed, bool Succeeded, IReadOnlyList<TenantOutcome> Tenants);
 
     /// <summary>Provisioned tenants (active, or left half-way by a crash); drafts wait for `tenant provision`.</summary>
-    public async Task<IReadOnlyList<string>> FleetAsync(CancellationToken cancellationToken) =>
-        (await registry.ListAsync(cancellationToken))
-            .Where(t => t.State is TenantState.Active or TenantState.Provisioning)
-            .Select(t => t.Code)
-            .ToList();
+    public async Task<IReadOnlyList<string>> FleetAsync(CancellationToken cancellationToken) => FleetOf(await registry.ListAsync(cancellationToken));
+
+    private static List<string> FleetOf(IReadOnlyList<Tenant> registered) =>
+        registered.Where(t => t.State is TenantState.Active or TenantState.Provisioning).Select(t => t.Code).ToList();
 
     /// <summary>
     /// <c>tenant provision --all-drafts</c>: provisions every draft tenant (and every tenant a killed run left
@@ -113,13 +112,15 @@ public sealed class FleetMigrator(PlatformDatabases databases, TenantRegistry re
         ArgumentOutOfRangeException.ThrowIfNegative(options.Canary);
         var (parallel, keepGoing) = (options.Parallel, options.KeepGoing);
         databases.Environment.RequireSession("`./ipai migrate`");
-        var tenants = codes ?? await FleetAsync(cancellationToken);
+        // The registry read once: the fleet, and the tenants a pass's isolation findings are shared among.
+        var registered = await registry.ListAsync(cancellationToken);
+        var tenants = codes ?? FleetOf(registered);
         foreach (var code in codes ?? []) await registry.GetAsync(code, cancellationToken);
         // A tenant named on the command line always gets its run; the fleet only those that need one: none for a
         // current tenant, only the scripts its stores lack for another settled one, a full run for the rest.
         var settled = codes is null && !options.Full ? await SettledAsync(cancellationToken) : new Dictionary<string, string?>();
         var current = settled.Where(t => t.Value == provisioner.ScriptsFingerprint).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
-        var shared = new IsolationLint.SharedFindings(await registry.ListAsync(cancellationToken));
+        var shared = new IsolationLint.SharedFindings(registered);
 
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         Guid runId;
