@@ -36,8 +36,8 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
     public static async Task<HttpBenchmarkHost> StartAsync(IConfiguration configuration, PlatformDatabases databases, string fixedSchema, string sharedSchema, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(databases);
-        var fixedPool = OwnerPool(databases.Environment, fixedSchema, "ipai bench fixed");
-        var sharedPool = OwnerPool(databases.Environment, sharedSchema, "ipai bench shared");
+        var fixedPool = OwnerPool(databases, fixedSchema, "ipai bench fixed");
+        var sharedPool = OwnerPool(databases, sharedSchema, "ipai bench shared");
         WebApplication? app = null;
         try
         {
@@ -61,13 +61,15 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
     /// handed out like the runtime role's pools (a tenant-affine pool, all of whose requests use one key), so that the
     /// paths' connections differ only in role and search path.
     /// </summary>
-    private static TenantAffinePool OwnerPool(PlatformEnvironment environment, string schema, string applicationName)
+    private static TenantAffinePool OwnerPool(PlatformDatabases databases, string schema, string applicationName)
     {
-        var settings = new NpgsqlConnectionStringBuilder(environment.Server.ConnectionString(environment.DataDatabase, environment.Owner, applicationName))
+        var dataServer = databases.Environment.DataServer;
+        var server = databases.AddressOf(dataServer);
+        var settings = new NpgsqlConnectionStringBuilder(server.ConnectionString(databases.Environment.DataDatabase, databases.OwnerOn(dataServer), applicationName))
         {
             SearchPath = schema,
         };
-        PlatformDatabases.Configure(settings, environment.Server, runtimeRole: true);
+        PlatformDatabases.Configure(settings, server, runtimeRole: true);
         return new TenantAffinePool(PlatformDatabases.Build(settings.ConnectionString), TimeProvider.System);
     }
 

@@ -74,7 +74,7 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
     {
         var names = environment.Names;
         var app = new PostgresLogin(names.AppRole, environment.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(names.AppRole)));
-        var appDatabase = databases.Get(databases.Environment.DataDatabase, app);
+        var appDatabase = databases.Get(databases.Environment.DataServer, databases.Environment.DataDatabase, app);
         await using var connection = await appDatabase.OpenConnectionAsync(cancellationToken);
         var serverVersion = connection.PostgreSqlVersion.ToString();
         var serverVersionText = await connection.ExecuteScalarAsync<string>("SHOW server_version") ?? serverVersion;

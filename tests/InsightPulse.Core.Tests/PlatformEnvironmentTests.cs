@@ -94,4 +94,22 @@ public sealed class PlatformEnvironmentTests
 
         Assert.StartsWith("POSTGRES_URL_NON_POOLING is not a postgres:// URL", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_data_database_is_the_urls_at_home_and_a_database_of_its_own_on_a_data_server()
+    {
+        var home = PlatformEnvironment.External(null, Url("postgres", "127.0.0.1:5432/appdb"), new PlatformOptions { DataDatabase = "ignored" });
+        Assert.Equal(("home", "appdb", "appdb"), (home.DataServer, home.DataDatabase, home.HomeDatabase));
+        Assert.True(home.IsData("home", "appdb"));
+        Assert.Equal("appdb", home.DataDatabaseText);
+
+        var elsewhere = PlatformEnvironment.External(null, Url("postgres", "127.0.0.1:5432/appdb"), new PlatformOptions { DataServer = "data1" });
+        Assert.Equal(("data1", PlatformOptions.DefaultRemoteDataDatabase, "appdb"), (elsewhere.DataServer, elsewhere.DataDatabase, elsewhere.HomeDatabase));
+        Assert.False(elsewhere.IsData("home", PlatformOptions.DefaultRemoteDataDatabase));
+        Assert.True(elsewhere.IsData("data1", PlatformOptions.DefaultRemoteDataDatabase));
+        Assert.Equal("ipai_data on server data1", elsewhere.DataDatabaseText);
+
+        var named = PlatformEnvironment.External(null, Url("postgres", "127.0.0.1:5432/appdb"), new PlatformOptions { DataServer = "data1", DataDatabase = "shared" });
+        Assert.Equal("shared", named.DataDatabase);
+    }
 }

@@ -11,9 +11,10 @@ namespace InsightPulse.IntegrationTests;
 /// <summary>
 /// The policy matrix, generated from the catalogue: every table with tenant_id in every tenant store × select,
 /// insert, update, delete × own tenant, other tenant, no tenant, as the runtime role (and select, insert as the BI
-/// role). Each check runs in its own transaction, rolled back. Returns one line per violated expectation.
+/// role). Each check runs in its own transaction, rolled back. Returns one line per violated expectation. A store on
+/// a fleet server other than home is reached as the admin of that server's fixture (<paramref name="servers"/>).
 /// </summary>
-public sealed class IsolationMatrix(PlatformScope platform)
+public sealed class IsolationMatrix(PlatformScope platform, IReadOnlyDictionary<string, PostgresFixture>? servers = null)
 {
     public sealed record TableCase(TenantStoreRef Store, string Table, string Own, string Other)
     {
@@ -40,7 +41,7 @@ public sealed class IsolationMatrix(PlatformScope platform)
     {
         var tenants = await platform.Registry.ListAsync(CancellationToken.None);
         var cases = new List<TableCase>();
-        foreach (var store in TenantStoreRef.Of(tenants, platform.Get<PlatformDatabases>().Environment.DataDatabase))
+        foreach (var store in TenantStoreRef.Of(tenants, platform.Get<PlatformDatabases>().Environment))
         {
             await using var connection = await OpenAdminAsync(store);
             var tables = await connection.QueryAsync<string>("""
@@ -58,7 +59,8 @@ public sealed class IsolationMatrix(PlatformScope platform)
     public async Task<NpgsqlConnection> OpenAdminAsync(TenantStoreRef store)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var connection = new NpgsqlConnection(platform.Postgres.ConnectionString(store.Database));
+        var server = servers is not null && servers.TryGetValue(store.Server, out var other) ? other : platform.Postgres;
+        var connection = new NpgsqlConnection(server.ConnectionString(store.Database));
         await connection.OpenAsync();
         await connection.ExecuteAsync($"SET search_path TO {Sql.Identifier(store.Schema)}");
         return connection;
@@ -136,7 +138,7 @@ public sealed class IsolationMatrix(PlatformScope platform)
         {
             var source = platform.Get<PlatformEnvironmentSource>();
             var login = new PostgresLogin(role, source.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(role)));
-            await using var connection = await platform.Get<PlatformDatabases>().Get(c.Store.Database, login).OpenConnectionAsync();
+            await using var connection = await platform.Get<PlatformDatabases>().Get(c.Store.Server, c.Store.Database, login).OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await connection.ExecuteAsync("SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
                 new { path = Sql.Identifier(c.Store.Schema), tenant = tenant ?? "" }, transaction);

@@ -20,7 +20,7 @@ public sealed class PlatformScope : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    private PlatformScope(PostgresFixture postgres)
+    private PlatformScope(PostgresFixture postgres, IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         Postgres = postgres;
@@ -32,6 +32,7 @@ public sealed class PlatformScope : IAsyncDisposable
             ["GUEST_TOKEN_JWT_SECRET"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Local:Home"] = Home,
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) Settings[key] = value;
         _provider = NewServices();
     }
 
@@ -44,6 +45,14 @@ public sealed class PlatformScope : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(postgres);
         await postgres.ResetAsync();
         return new PlatformScope(postgres);
+    }
+
+    /// <summary>A scope on an emptied server, with settings of the test's own beside the usual ones (e.g. <c>Platform:DataServer</c>).</summary>
+    public static async Task<PlatformScope> CreateAsync(PostgresFixture postgres, IReadOnlyDictionary<string, string?> settings)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        await postgres.ResetAsync();
+        return new PlatformScope(postgres, settings);
     }
     public string Home { get; }
     public Dictionary<string, string?> Settings { get; }

@@ -148,10 +148,14 @@ internal static class PlatformCommands
         return status.Problem is null ? ExitCode.Success : ExitCode.Failure;
     }
 
-    /// <summary>The fleet server of the tenant whose database is <paramref name="database"/>; home for any other name, or when the registry cannot be read (before `up`).</summary>
+    /// <summary>
+    /// The fleet server of the tenant whose database is <paramref name="database"/>, the data server for the data
+    /// database; home for any other name, or when the registry cannot be read (before `up`).
+    /// </summary>
     private static async Task<string> ServerOfDatabaseAsync(PlatformDatabases databases, string database, CancellationToken cancellationToken)
     {
-        if (database == databases.Environment.PlatformDatabase || database == databases.Environment.DataDatabase) return FleetServer.Home;
+        if (database == databases.Environment.PlatformDatabase) return FleetServer.Home;
+        if (database == databases.Environment.DataDatabase) return databases.Environment.DataServer;
         try
         {
             await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
@@ -180,8 +184,7 @@ internal static class PlatformCommands
         foreach (var arg in rest) info.ArgumentList.Add(arg);
         // A tenant's database is opened on the fleet server it lives on.
         var server = await ServerOfDatabaseAsync(databases, database, cancellationToken);
-        var address = server == FleetServer.Home ? environment.Server : databases.ServerNamed(server).Address!;
-        foreach (var (key, value) in address.LibpqEnvironment(database, databases.OwnerOn(server), "ipai psql")) info.Environment[key] = value;
+        foreach (var (key, value) in databases.AddressOf(server).LibpqEnvironment(database, databases.OwnerOn(server), "ipai psql")) info.Environment[key] = value;
         Process process;
         try
         {

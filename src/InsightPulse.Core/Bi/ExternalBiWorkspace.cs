@@ -133,8 +133,8 @@ public sealed class ExternalBiWorkspace(
     internal string ConnectionUri(Tenant tenant, string store, string password)
     {
         var environment = databases.Environment;
-        // A tenant database on another fleet server is reached there; the schema store is in the data database at home.
-        var server = store == "database" && tenant.DatabaseServer != FleetServer.Home ? databases.ServerNamed(tenant.DatabaseServer).Address! : environment.Server;
+        // A tenant database is reached on its fleet server; the schema store in the data database on the data server.
+        var server = databases.AddressOf(store == "database" ? tenant.DatabaseServer : environment.DataServer);
         var (host, port) = (server.Host, server.Port);
         if (options.Value.ExternalDatabaseHost is { Length: > 0 } external)
         {

@@ -68,7 +68,8 @@ public sealed class PlatformBootstrapper(
         var environment = source.Current;
         environment.RequireSession("`./ipai up` (roles, databases, migrations, provisioning)");
         var names = source.Names;
-        await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(environment.DataDatabase, environment.Bootstrap));
+        var dataAtHome = environment.DataServer == FleetServer.Home;
+        await using var admin = new NpgsqlConnection(environment.Server.ConnectionString(dataAtHome ? environment.DataDatabase : environment.HomeDatabase, environment.Bootstrap));
         await OpenAsync(admin, environment, cancellationToken);
         await using (await AdvisoryLock.AcquireAsync(admin, "ipai:bootstrap", cancellationToken))
         {
@@ -78,7 +79,7 @@ public sealed class PlatformBootstrapper(
                 : await admin.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_user", cancellationToken: cancellationToken)) ?? environment.Owner.Username;
             await Step("roles", () => EnsureRolesAsync(admin, environment, names, cancellationToken));
             await Step("platform database", () => EnsurePlatformDatabaseAsync(admin, environment, owner, names, cancellationToken));
-            await Step("data database", () => EnsureDataDatabaseAsync(admin, environment, owner, cancellationToken));
+            if (dataAtHome) await Step("data database", () => EnsureDataDatabaseAsync(admin, environment, owner, cancellationToken));
         }
 
         await Step("migrations", async () =>
@@ -86,6 +87,8 @@ public sealed class PlatformBootstrapper(
             var applied = await MigrationRunner.ApplyAsync(databases.Platform, PlatformScope, PlatformScripts(), cancellationToken);
             return applied.Count > 0 ? (true, $"applied {string.Join(", ", applied)}") : (false, "all applied");
         });
+        // A data database on a server of its own needs that server in the fleet (ipai_server, made by the migrations).
+        if (!dataAtHome) await Step("data database", () => EnsureDataDatabaseOnItsServerAsync(environment, names, cancellationToken));
         await Step("seed tenants", async () =>
         {
             var loaded = await seeds.LoadAsync(cancellationToken);
@@ -214,6 +217,65 @@ public sealed class PlatformBootstrapper(
             }
         }
         return (true, $"created {database} owned by {owner}");
+    }
+
+    /// <summary>
+    /// The shared data database on a fleet server of its own (<see cref="PlatformOptions.DataServer"/>): the platform's
+    /// owner there creates it (owned by it, so that it may create schemas in it and in its public schema; only the
+    /// platform's roles may connect), or finds it made before. The server must have been added first (<c>server add</c>,
+    /// which created the roles there); an existing database the owner cannot create schemas in is refused, not repaired.
+    /// </summary>
+    private async Task<(bool, string)> EnsureDataDatabaseOnItsServerAsync(PlatformEnvironment environment, PlatformOptions names, CancellationToken cancellationToken)
+    {
+        var (server, database) = (environment.DataServer, environment.DataDatabase);
+        try
+        {
+            databases.ServerNamed(server);
+        }
+        catch (UnknownServerException e)
+        {
+            throw new UnknownServerException($"Platform:DataServer puts the shared data database on server '{server}', which is not in the fleet yet. " +
+                $"Add it (the platform database is ready for that): `./ipai server add {server} --url postgres://…`, then run `./ipai up` again.", e);
+        }
+        var owner = databases.OwnerRoleOn(server);
+        await using var maintenance = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
+        var exists = await maintenance.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database }, cancellationToken: cancellationToken));
+        var acted = new List<string>();
+        if (!exists)
+        {
+            try
+            {
+                await maintenance.ExecuteAsync(new CommandDefinition(
+                    $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
+                await maintenance.ExecuteAsync(new CommandDefinition($"REVOKE ALL ON DATABASE {Sql.Identifier(database)} FROM PUBLIC", cancellationToken: cancellationToken));
+                acted.Add($"created {database} on server {server} owned by {owner}");
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another `up` made it a moment ago.
+            }
+        }
+        await using (var data = await databases.Data.OpenConnectionAsync(cancellationToken))
+        {
+            var canCreate = await data.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT has_database_privilege(current_database(), 'CREATE') AND has_schema_privilege('public', 'CREATE')", cancellationToken: cancellationToken));
+            if (!canCreate)
+            {
+                throw new ServerException($"The data database {database} on server {server} exists, and {owner} cannot create schemas in it (or in its public schema). " +
+                    $"Name a database that does not exist yet in Platform:DataDatabase (`up` creates it), or as a superuser there run " +
+                    $"`GRANT CREATE ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(owner)}` and `GRANT CREATE ON SCHEMA public TO {Sql.Identifier(owner)}` in it.");
+            }
+        }
+        foreach (var role in names.RuntimeRoles())
+        {
+            if (await maintenance.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT has_database_privilege(@role, @database, 'CONNECT')", new { role, database }, cancellationToken: cancellationToken))) continue;
+            await maintenance.ExecuteAsync(new CommandDefinition(
+                $"GRANT CONNECT ON DATABASE {Sql.Identifier(database)} TO {Sql.Identifier(role)}", cancellationToken: cancellationToken));
+            acted.Add($"granted {role} CONNECT");
+        }
+        return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{database} on server {server}: {owner} can create schemas in it");
     }
 
     /// <summary>

@@ -97,7 +97,7 @@ public sealed class PlatformDoctor(
     {
         var environment = databases.Environment;
         var existing = await DatabaseNamesAsync(tenants, cancellationToken);
-        var names = new List<(string Server, string Name)> { (FleetServer.Home, environment.PlatformDatabase), (FleetServer.Home, environment.DataDatabase) };
+        var names = new List<(string Server, string Name)> { (FleetServer.Home, environment.PlatformDatabase), (environment.DataServer, environment.DataDatabase) };
         names.AddRange(tenants.Where(t => Stored.Contains(t.State)).Select(t => (t.DatabaseServer, t.DbName)).Where(existing.Contains).OrderBy(d => d.DbName, StringComparer.Ordinal));
         names = names.Distinct().ToList();
         var findings = new List<DoctorFinding>();
@@ -285,7 +285,8 @@ public sealed class PlatformDoctor(
             schemas = rows.Select(r => r.Name).ToList();
             // Provisioning makes every tenant schema as the owner role: a schema of another owner (an extension's, such
             // as Supabase's pgsodium) is no tenant's, orphaned or not.
-            ownedSchemas = rows.Where(r => r.Owner == environment.Owner.Username).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            var dataOwner = environment.DataServer == FleetServer.Home ? environment.Owner.Username : databases.OwnerRoleOn(environment.DataServer);
+            ownedSchemas = rows.Where(r => r.Owner == dataOwner).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
         IReadOnlyList<string> recorded;
         await using (var platform = await databases.Platform.OpenConnectionAsync(cancellationToken))
@@ -294,7 +295,8 @@ public sealed class PlatformDoctor(
                 "SELECT name FROM ipai_tenant_resource WHERE kind = 'database'", cancellationToken: cancellationToken))).ToList();
         }
 
-        var registeredDatabases = tenants.Where(t => t.DatabaseServer == FleetServer.Home).Select(t => t.DbName).Append(environment.PlatformDatabase).Append(environment.DataDatabase).ToHashSet(StringComparer.Ordinal);
+        var registeredDatabases = tenants.Where(t => t.DatabaseServer == FleetServer.Home).Select(t => t.DbName).Append(environment.PlatformDatabase)
+            .Concat(environment.DataServer == FleetServer.Home ? [environment.DataDatabase] : []).ToHashSet(StringComparer.Ordinal);
         var psqlData = $"./ipai psql {environment.DataDatabase}";
         // Orphans are looked for at home, where every tenant database lived before the fleet grew (and where `tenant move` leaves an archived copy until --purge).
         foreach (var name in existingAtHome.Where(d => d.StartsWith(Tenant.DatabasePrefix, StringComparison.Ordinal)).Concat(recorded.Where(existingAtHome.Contains))
@@ -307,7 +309,7 @@ public sealed class PlatformDoctor(
         var registeredSchemas = tenants.Select(t => t.SupabaseSchema).ToHashSet(StringComparer.Ordinal);
         foreach (var schema in schemas.Where(s => ownedSchemas.Contains(s) && !registeredSchemas.Contains(s) && s != NonTenantSchema && TenantRules.SchemaError(s, s) is null))
         {
-            findings.Add(new(Checks.OrphanSchema, DoctorLevel.Warn, $"schema {schema} in {environment.DataDatabase} looks like a tenant's but no registry row names it",
+            findings.Add(new(Checks.OrphanSchema, DoctorLevel.Warn, $"schema {schema} in {environment.DataDatabaseText} looks like a tenant's but no registry row names it",
                 $"pg_dump -Fc -n {schema} -f {schema}.dump {environment.DataDatabase} (if it holds data), then {psqlData} -c 'DROP SCHEMA {Sql.Identifier(schema)} CASCADE'"));
         }
 
@@ -323,7 +325,7 @@ public sealed class PlatformDoctor(
             if (!schemaSet.Contains(tenant.SupabaseSchema))
             {
                 findings.Add(new(Checks.StoreMissing, DoctorLevel.Error,
-                    $"tenant {tenant.Code} is {tenant.State.ToString().ToLowerInvariant()} but its schema {tenant.SupabaseSchema} does not exist in {environment.DataDatabase}", fix));
+                    $"tenant {tenant.Code} is {tenant.State.ToString().ToLowerInvariant()} but its schema {tenant.SupabaseSchema} does not exist in {environment.DataDatabaseText}", fix));
             }
         }
         if (findings.Count == 0)
@@ -339,11 +341,11 @@ public sealed class PlatformDoctor(
     /// <summary>Template databases this build would not use (another build's scripts), and half-built ones a crash left (<c>*_build</c>).</summary>
     private async Task<IEnumerable<DoctorFinding>> TemplatesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
-        var templates = (await DatabaseNamesAsync([], cancellationToken)).Select(d => d.Name).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var templates = (await DatabaseNamesAsync([], cancellationToken)).Where(d => d.Server == FleetServer.Home).Select(d => d.Name).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (templates.Count == 0) return [];
         var current = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tenant in tenants.Where(t => t.State != TenantState.Archived)) current.Add(await provisioner.TemplateNameAsync(tenant, cancellationToken));
-        var psql = $"./ipai psql {databases.Environment.DataDatabase}";
+        var psql = $"./ipai psql {databases.Environment.HomeDatabase}";
         var findings = new List<DoctorFinding>();
         foreach (var name in templates.Where(Sql.IsPlainIdentifier))
         {
@@ -408,11 +410,11 @@ public sealed class PlatformDoctor(
         return findings;
     }
 
-    /// <summary>The databases of the home server and of every server <paramref name="tenants"/> live on (a server that does not answer lists none).</summary>
+    /// <summary>The databases of the home server, the data server and every server <paramref name="tenants"/> live on (a server that does not answer lists none).</summary>
     private async Task<HashSet<(string Server, string Name)>> DatabaseNamesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
         var names = new HashSet<(string Server, string Name)>();
-        foreach (var server in tenants.Select(t => t.DatabaseServer).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
+        foreach (var server in tenants.Select(t => t.DatabaseServer).Prepend(databases.Environment.DataServer).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
         {
             try
             {

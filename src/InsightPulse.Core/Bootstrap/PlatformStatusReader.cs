@@ -39,13 +39,19 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
         };
         try
         {
-            await using var data = await databases.Data.OpenConnectionAsync(cancellationToken);
-            var version = await data.ExecuteScalarAsync<string>(new CommandDefinition("SHOW server_version", cancellationToken: cancellationToken));
-            var existing = (await data.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken))).ToHashSet();
+            await using var home = await databases.Maintenance(FleetServer.Home).OpenConnectionAsync(cancellationToken);
+            var version = await home.ExecuteScalarAsync<string>(new CommandDefinition("SHOW server_version", cancellationToken: cancellationToken));
+            var existing = (await home.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            var existingOn = new Dictionary<string, HashSet<string>?>(StringComparer.Ordinal) { [FleetServer.Home] = existing };
+            async Task<bool> ExistsAsync(string server, string database)
+            {
+                if (!existingOn.TryGetValue(server, out var onServer)) existingOn[server] = onServer = await DatabaseNamesAsync(server, cancellationToken);
+                return onServer?.Contains(database) == true;
+            }
             var databasesList = new List<DatabaseStatus>
             {
                 new(environment.PlatformDatabase, "platform", existing.Contains(environment.PlatformDatabase)),
-                new(environment.DataDatabase, "data", existing.Contains(environment.DataDatabase)),
+                new(environment.DataDatabase, "data", await ExistsAsync(environment.DataServer, environment.DataDatabase)) { Server = environment.DataServer },
             };
             status = status with { ServerVersion = version, Databases = databasesList };
             if (!existing.Contains(environment.PlatformDatabase))
@@ -58,11 +64,9 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
             // (to_jsonb: the server column's value, or null on a platform database from before the fleet's servers.)
             var tenants = (await platform.QueryAsync<(string State, string DbName, string? Server)>(new CommandDefinition(
                 "SELECT state, db_name, to_jsonb(t) ->> 'server' FROM ipai_tenant t ORDER BY db_name", cancellationToken: cancellationToken))).ToList();
-            var existingOn = new Dictionary<string, HashSet<string>?>(StringComparer.Ordinal) { [FleetServer.Home] = existing };
             foreach (var db in tenants.Where(t => t.DbName != environment.PlatformDatabase).Select(t => (Server: t.Server ?? FleetServer.Home, t.DbName)).Distinct())
             {
-                if (!existingOn.TryGetValue(db.Server, out var onServer)) existingOn[db.Server] = onServer = await DatabaseNamesAsync(db.Server, cancellationToken);
-                databasesList.Add(new DatabaseStatus(db.DbName, "tenant", onServer?.Contains(db.DbName) == true) { Server = db.Server });
+                databasesList.Add(new DatabaseStatus(db.DbName, "tenant", await ExistsAsync(db.Server, db.DbName)) { Server = db.Server });
             }
             return status with
             {

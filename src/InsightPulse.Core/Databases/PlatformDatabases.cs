@@ -24,8 +24,8 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     /// <summary>The platform database (registry, journals) as the owner role.</summary>
     public NpgsqlDataSource Platform => Get(Environment.PlatformDatabase, Environment.Owner);
 
-    /// <summary>The shared data database as the owner role.</summary>
-    public NpgsqlDataSource Data => Get(Environment.DataDatabase, Environment.Owner);
+    /// <summary>The shared data database as the owner role, on its server (<see cref="PlatformEnvironment.DataServer"/>).</summary>
+    public NpgsqlDataSource Data => GetAsOwner(Environment.DataServer, Environment.DataDatabase);
 
     /// <summary>A pool of the home server (the platform's own).</summary>
     public NpgsqlDataSource Get(string database, PostgresLogin login) => Get(FleetServer.Home, database, login);
@@ -42,10 +42,14 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
 
     /// <summary>
     /// The owner's pool of the database where <c>CREATE DATABASE</c> and catalogue queries run on <paramref name="server"/>:
-    /// the shared data database at home, the server's maintenance database elsewhere.
+    /// the URL's database (or <c>postgres</c>) at home, which is the shared data database unless that lives elsewhere;
+    /// the server's maintenance database on an added server.
     /// </summary>
     public NpgsqlDataSource Maintenance(string server) =>
-        server == FleetServer.Home ? Data : GetAsOwner(server, ServerNamed(server).MaintenanceDatabase);
+        server == FleetServer.Home ? Get(Environment.HomeDatabase, Environment.Owner) : GetAsOwner(server, ServerNamed(server).MaintenanceDatabase);
+
+    /// <summary>Where fleet server <paramref name="server"/> listens: the platform's own server at home, the address <c>server add</c> recorded elsewhere.</summary>
+    public PostgresServer AddressOf(string server) => server == FleetServer.Home ? Environment.Server : ServerNamed(server).Address!;
 
     /// <summary>
     /// The login that owns what the platform creates on <paramref name="server"/>: the platform's owner at home; on an
@@ -84,7 +88,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
         var budget = environment.Names.RuntimeRoles().Contains(login.Username) ? BudgetOf(server) : null;
         if (budget is null) return new TenantAffinePool(Build(settings.ConnectionString), time);
         var cap = connections.Value.TenantCapFor(budget.Capacity);
-        if (server == FleetServer.Home && database == Environment.DataDatabase)
+        if (Environment.IsData(server, database))
         {
             settings.MaxPoolSize = Math.Max(1, budget.Reserve(Math.Min(settings.MaxPoolSize, budget.Capacity / 2)));
             return new TenantAffinePool(Build(settings.ConnectionString), time, null, cap);
@@ -260,7 +264,7 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     }
 
     private bool IsPlatformOrData(string server, string database) =>
-        server == FleetServer.Home && (database == Environment.PlatformDatabase || database == Environment.DataDatabase);
+        (server == FleetServer.Home && database == Environment.PlatformDatabase) || Environment.IsData(server, database);
 
     /// <summary>
     /// Disposes the owner's pool of a tenant's own database (never the platform or data database's). One pool per

@@ -13,6 +13,10 @@ namespace InsightPulse.Core.Databases;
 /// (tenant reads and units of work, BI queries). With POSTGRES_URL_NON_POOLING beside a pooled POSTGRES_URL (Supabase's
 /// pair), the first is the direct URL and the second the pooler; otherwise both are the one server.
 /// </para>
+/// <para>
+/// The shared data database lives at home unless <see cref="DataServer"/> names another fleet server; then
+/// <see cref="HomeDatabase"/> (the URL's database, or <c>postgres</c> in managed mode) is where catalogue work at home runs.
+/// </para>
 /// </summary>
 public sealed record PlatformEnvironment(
     PlatformMode Mode,
@@ -32,6 +36,22 @@ public sealed record PlatformEnvironment(
     public const string DirectUrlVariable = "POSTGRES_URL_NON_POOLING";
 
     public static string RoleSecret(string role) => role + ".password";
+
+    /// <summary>The fleet server the shared data database (<see cref="DataDatabase"/>) lives on (<see cref="PlatformOptions.DataServer"/>).</summary>
+    public string DataServer { get; init; } = FleetServer.Home;
+
+    /// <summary>A database of the home server that always exists: the URL's database, or <c>postgres</c> in managed mode (where the owner runs <c>CREATE DATABASE</c> and catalogue queries at home).</summary>
+    public string HomeDatabase { get; init; } = "postgres";
+
+    /// <summary>Whether <paramref name="database"/> on <paramref name="server"/> is the shared data database.</summary>
+    public bool IsData(string server, string database) => server == DataServer && database == DataDatabase;
+
+    /// <summary>The data database as messages name it: its name, and its server when that is not home.</summary>
+    public string DataDatabaseText => DataServer == FleetServer.Home ? DataDatabase : $"{DataDatabase} on server {DataServer}";
+
+    /// <summary>The data database's name: the URL's database at home (external mode), the configured one (or its default) on a data server of its own.</summary>
+    private static string DataDatabaseOf(PlatformOptions names, string urlDatabase) =>
+        names.DataServer == FleetServer.Home ? urlDatabase : names.DataDatabaseOr(urlDatabase);
 
     /// <summary>Where the runtime roles' pools go (the request path); <see cref="Server"/> unless a pooler was given beside a direct URL.</summary>
     public PostgresServer RequestServer { get; init; } = Server;
@@ -72,9 +92,11 @@ public sealed record PlatformEnvironment(
                 ? $"everything that works without a session: requests, BI queries, registry reads and writes (through a transaction-mode pooler: {session.PoolerEvidence}); " +
                   $"provisioning, migrations and `up` need {DirectUrlVariable}"
                 : "everything: DDL, provisioning, migrations, locks, LISTEN and requests";
-            return new PlatformEnvironment(PlatformMode.External, server, login, login, PlatformOptions.PlatformDatabase, session.Database,
+            return new PlatformEnvironment(PlatformMode.External, server, login, login, PlatformOptions.PlatformDatabase, DataDatabaseOf(names, session.Database),
                 session.PoolerEvidence is null ? session.Redacted : $"{session.Redacted} (through a transaction-mode pooler: {session.PoolerEvidence})")
             {
+                DataServer = names.DataServer,
+                HomeDatabase = session.Database,
                 Urls = [new PlatformUrlUse(onlyName, session.Redacted, serves)],
             };
         }
@@ -87,9 +109,11 @@ public sealed record PlatformEnvironment(
         var pooledServes = pooled.BehindTransactionPooler
             ? $"the request path: the runtime roles' tenant reads, units of work and BI queries (through a transaction-mode pooler: {pooled.PoolerEvidence})"
             : "the request path: the runtime roles' tenant reads, units of work and BI queries";
-        return new PlatformEnvironment(PlatformMode.External, server, login, login, PlatformOptions.PlatformDatabase, direct.Database,
+        return new PlatformEnvironment(PlatformMode.External, server, login, login, PlatformOptions.PlatformDatabase, DataDatabaseOf(names, direct.Database),
             $"{direct.Redacted} (direct), requests through {pooled.Redacted}")
         {
+            DataServer = names.DataServer,
+            HomeDatabase = direct.Database,
             RequestServer = request,
             Urls =
             [
@@ -124,8 +148,9 @@ public sealed record PlatformEnvironment(
         var owner = new PostgresLogin(names.OwnerRole, cluster.Secrets.ReadRequired(OwnerSecret));
         var description = $"managed cluster at {server} ({cluster.Home})";
         return new PlatformEnvironment(PlatformMode.Managed, server, cluster.Superuser, owner,
-            PlatformOptions.PlatformDatabase, names.DataDatabase, description)
+            PlatformOptions.PlatformDatabase, names.DataDatabaseOr("postgres"), description)
         {
+            DataServer = names.DataServer,
             Urls = [new PlatformUrlUse("managed cluster", $"postgres://{owner.Username}:***@{server}/{PlatformOptions.PlatformDatabase}", "everything")],
         };
     }

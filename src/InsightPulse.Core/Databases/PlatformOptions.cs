@@ -13,9 +13,26 @@ public sealed class PlatformOptions
     /// </summary>
     public const string PlatformDatabase = "odoo_platform";
 
-    /// <summary>The shared data database (Supabase's role). With POSTGRES_URL it is the URL's database.</summary>
-    [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]
-    public string DataDatabase { get; set; } = "postgres";
+    /// <summary>
+    /// The shared data database (Supabase's role). At home: with POSTGRES_URL the URL's database, in managed mode
+    /// this (default <c>postgres</c>). On a server of its own (<see cref="DataServer"/>): this (default <see cref="DefaultRemoteDataDatabase"/>),
+    /// a database the platform's owner creates there.
+    /// </summary>
+    [RegularExpression(@"^[a-z_][a-z0-9_]*$")]
+    public string? DataDatabase { get; set; }
+
+    /// <summary>
+    /// The fleet server (<c>ipai_server</c>) the shared data database lives on: <c>home</c> (the default, the
+    /// platform's own server) or a server added with <c>server add</c>, where <c>up</c> creates it.
+    /// </summary>
+    [Required, RegularExpression("^[a-z][a-z0-9_]{0,30}$")]
+    public string DataServer { get; set; } = FleetServer.Home;
+
+    /// <summary>The shared data database's name on a server of its own when none is configured.</summary>
+    public const string DefaultRemoteDataDatabase = "ipai_data";
+
+    /// <summary>The shared data database's name when none is configured: <c>postgres</c> at home, <see cref="DefaultRemoteDataDatabase"/> elsewhere.</summary>
+    public string DataDatabaseOr(string homeDatabase) => DataDatabase ?? (DataServer == FleetServer.Home ? homeDatabase : DefaultRemoteDataDatabase);
 
     /// <summary>Owner/migrator of every object. In external mode the POSTGRES_URL user takes this part.</summary>
     [Required, RegularExpression(@"^[a-z_][a-z0-9_]*$")]

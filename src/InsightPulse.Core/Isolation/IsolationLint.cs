@@ -65,7 +65,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         IReadOnlyList<TenantStoreRef> stores;
         if (tenantCode is null)
         {
-            stores = TenantStoreRef.Of(tenants, databases.Environment.DataDatabase);
+            stores = TenantStoreRef.Of(tenants, databases.Environment);
         }
         else
         {
@@ -121,7 +121,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
     }
 
     private List<TenantStoreRef> StoresOf(IReadOnlyList<Tenant> tenants, Tenant tenant) =>
-        TenantStoreRef.Of(tenants.Where(t => t.Code != tenant.Code).Append(tenant), databases.Environment.DataDatabase, includeDrafts: true)
+        TenantStoreRef.Of(tenants.Where(t => t.Code != tenant.Code).Append(tenant), databases.Environment, includeDrafts: true)
             .Where(s => s.Tenants.Contains(tenant.Code)).ToList();
 
     private async Task<IReadOnlyList<IsolationFinding>> CheckAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken, SharedFindings? shared = null)

@@ -54,7 +54,7 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         var problems = new List<string>();
         var unreachable = new List<UnreachableDatabase>();
         var tenants = await registry.ListAsync(cancellationToken);
-        var stores = TenantStoreRef.Of(tenants, databases.Environment.DataDatabase);
+        var stores = TenantStoreRef.Of(tenants, databases.Environment);
         // Each server the stores live on, home first (the shared data database): the role's attributes there, and
         // which of its databases take connections.
         foreach (var server in stores.Select(s => s.Server).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
@@ -106,7 +106,7 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
             await using var connection = await databases.GetAsOwner(server, database).OpenConnectionAsync(cancellationToken);
             owned = await OwnedObjectsAsync(connection, [.. stores.Select(s => s.Schema).Distinct(StringComparer.Ordinal)], stores.Any(s => s.Kind == TenantStore.Database), [role], cancellationToken);
         }
-        catch (Exception e) when (database != databases.Environment.DataDatabase && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!databases.Environment.IsData(server, database) && TenantDatabaseUnavailableException.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
         {
             unreachable.Add(new UnreachableDatabase(database, codes, PostgresErrors.Describe(e)));
             await databases.ForgetTenantDatabaseAsync(server, database);

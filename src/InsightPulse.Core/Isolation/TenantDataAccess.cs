@@ -201,10 +201,10 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
         }
     }
 
-    /// <summary>Where a tenant's store is: its own database on its fleet server, or its schema of the shared data database at home.</summary>
+    /// <summary>Where a tenant's store is: its own database on its fleet server, or its schema of the shared data database on the data server.</summary>
     private (string Server, string Database, string Schema) Store(Tenant tenant, TenantStore store) => store == TenantStore.Database
         ? (tenant.DatabaseServer, tenant.DbName, "public")
-        : (FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema);
+        : (databases.Environment.DataServer, databases.Environment.DataDatabase, tenant.SupabaseSchema);
 
     private static void RequireCode(string? code)
     {

@@ -10,18 +10,19 @@ public sealed record TenantStoreRef(TenantStore Kind, string Server, string Data
 
     /// <summary>
     /// The stores of these tenants, each once (platform and scout share the platform database, for instance):
-    /// every tenant's database (schema public) and its schema in the shared data database. Drafts have none yet.
+    /// every tenant's database (schema public) and its schema in the shared data database (on its server). Drafts have none yet.
     /// </summary>
-    public static IReadOnlyList<TenantStoreRef> Of(IEnumerable<Tenant> tenants, string dataDatabase, bool includeDrafts = false)
+    public static IReadOnlyList<TenantStoreRef> Of(IEnumerable<Tenant> tenants, PlatformEnvironment environment, bool includeDrafts = false)
     {
         ArgumentNullException.ThrowIfNull(tenants);
+        ArgumentNullException.ThrowIfNull(environment);
         var stores = new Dictionary<(TenantStore, string, string, string), List<string>>();
         foreach (var tenant in tenants.Where(t => includeDrafts || t.State != TenantState.Draft))
         {
             foreach (var key in new[]
             {
                 (TenantStore.Database, tenant.DatabaseServer, tenant.DbName, "public"),
-                (TenantStore.Schema, FleetServer.Home, dataDatabase, tenant.SupabaseSchema),
+                (TenantStore.Schema, environment.DataServer, environment.DataDatabase, tenant.SupabaseSchema),
             })
             {
                 if (!stores.TryGetValue(key, out var codes)) stores[key] = codes = [];

@@ -128,16 +128,18 @@ public sealed class TenantArchiver(
         var folder = Path.Combine(Path.GetFullPath(archiveRoot), $"{tenant.Code}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}");
         if (Directory.Exists(folder)) throw new ProvisioningException($"{folder} exists already: wait a second and run again.");
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var reader = await ReaderRoleAsync(FleetServer.Home, cancellationToken);
+        var readers = new Dictionary<string, string?>(StringComparer.Ordinal) { [FleetServer.Home] = await ReaderRoleAsync(FleetServer.Home, cancellationToken) };
+        async Task<string?> ReaderOn(string server) => readers.TryGetValue(server, out var known) ? known : readers[server] = await ReaderRoleAsync(server, cancellationToken);
+        var reader = readers[FleetServer.Home];
         var parts = new List<TenantArchiveManifest.Part>();
         if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DatabaseServer, tenant.DbName, cancellationToken))
         {
-            var databaseReader = tenant.DatabaseServer == FleetServer.Home ? reader : await ReaderRoleAsync(tenant.DatabaseServer, cancellationToken);
-            parts.Add(await DumpAsync("database", tenant.DbName, tenant.DatabaseServer, tenant.DbName, null, folder, "database.dump", databaseReader, cancellationToken));
+            parts.Add(await DumpAsync("database", tenant.DbName, tenant.DatabaseServer, tenant.DbName, null, folder, "database.dump", await ReaderOn(tenant.DatabaseServer), cancellationToken));
         }
         if (tenant.SupabaseSchema != "public" && await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken))
         {
-            parts.Add(await DumpAsync("schema", tenant.SupabaseSchema, FleetServer.Home, Environment.DataDatabase, tenant.SupabaseSchema, folder, "schema.dump", reader, cancellationToken));
+            parts.Add(await DumpAsync("schema", tenant.SupabaseSchema, Environment.DataServer, Environment.DataDatabase, tenant.SupabaseSchema, folder, "schema.dump",
+                await ReaderOn(Environment.DataServer), cancellationToken));
         }
         if (SharesPlatformDatabase(tenant))
         {
@@ -236,7 +238,7 @@ public sealed class TenantArchiver(
         if (tenant.SupabaseSchema != "public" && await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken))
         {
             await data.ExecuteAsync(new CommandDefinition($"DROP SCHEMA {Sql.Identifier(tenant.SupabaseSchema)} CASCADE", cancellationToken: cancellationToken));
-            dropped.Add($"schema {tenant.SupabaseSchema}");
+            dropped.Add(Environment.DataServer == FleetServer.Home ? $"schema {tenant.SupabaseSchema}" : $"schema {tenant.SupabaseSchema} on server {Environment.DataServer}");
         }
         if (SharesPlatformDatabase(tenant))
         {
@@ -285,7 +287,7 @@ public sealed class TenantArchiver(
             case "schema":
                 if (await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken)) throw new ProvisioningException($"Schema {tenant.SupabaseSchema} exists: drop it (or deprovision the tenant) before restoring.");
                 await TenantResourceLedger.RecordAsync(databases.Platform, tenant.Code, "schema", tenant.SupabaseSchema, null, adopted: false, cancellationToken);
-                await PgRestoreAsync(FleetServer.Home, Environment.DataDatabase, path, cancellationToken);
+                await PgRestoreAsync(Environment.DataServer, Environment.DataDatabase, path, cancellationToken);
                 break;
             case "rows":
                 await ImportSharedRowsAsync(tenant.Code, Path.Combine(archive, "platform_rows"), cancellationToken);
@@ -327,7 +329,7 @@ public sealed class TenantArchiver(
         long rows = 0;
         foreach (var part in manifest.Parts)
         {
-            var server = part.Kind == "database" ? tenant.DatabaseServer : FleetServer.Home;
+            var server = part.Kind switch { "database" => tenant.DatabaseServer, "schema" => Environment.DataServer, _ => FleetServer.Home };
             var reader = await ReaderRoleAsync(server, cancellationToken);
             var actual = part.Kind switch
             {
@@ -470,9 +472,8 @@ public sealed class TenantArchiver(
         ProcessRunner.Result result;
         try
         {
-            var address = server == FleetServer.Home ? Environment.Server : databases.ServerNamed(server).Address!;
             result = await ProcessRunner.RunAsync(program, arguments, null,
-                address.LibpqEnvironment(database, databases.OwnerOn(server), "ipai archive"), null, cancellationToken);
+                databases.AddressOf(server).LibpqEnvironment(database, databases.OwnerOn(server), "ipai archive"), null, cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -47,8 +47,8 @@ public sealed partial class TenantProvisioner(
     /// </summary>
     public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false);
 
-    /// <summary>The owner role at home, which owns the tenant schemas of the shared data database.</summary>
-    private string OwnerRole => source.OwnerRole;
+    /// <summary>The owner of tenant schemas: the platform's owner on the data server.</summary>
+    private string SchemaOwnerRole => databases.OwnerRoleOn(databases.Environment.DataServer);
 
     private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
     {
@@ -217,7 +217,7 @@ public sealed partial class TenantProvisioner(
     private IReadOnlyList<EventStore> EventStoresOf(Tenant tenant) =>
     [
         new(tenant.Code, EventStore.DatabaseStore, tenant.DatabaseServer, tenant.DbName, "public"),
-        new(tenant.Code, EventStore.SchemaStore, FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema),
+        new(tenant.Code, EventStore.SchemaStore, databases.Environment.DataServer, databases.Environment.DataDatabase, tenant.SupabaseSchema),
     ];
 
     /// <summary>Relays what it can after a failed step; when the relay fails as well, the marks stay and the dispatcher relays later.</summary>
@@ -254,15 +254,15 @@ public sealed partial class TenantProvisioner(
                 {
                     await RecordResourceAsync(tenant.Code, "schema", schema, runId, adopted: false, cancellationToken);
                     await data.ExecuteAsync(new CommandDefinition(
-                        $"CREATE SCHEMA {Sql.Identifier(schema)} AUTHORIZATION {Sql.Identifier(OwnerRole)}", cancellationToken: cancellationToken));
+                        $"CREATE SCHEMA {Sql.Identifier(schema)} AUTHORIZATION {Sql.Identifier(SchemaOwnerRole)}", cancellationToken: cancellationToken));
                     did.Add($"created schema {schema}");
                     faults.Hit("schema:created");
                 }
-                else if (owner != OwnerRole)
+                else if (owner != SchemaOwnerRole)
                 {
                     throw new ProvisioningException(
-                        $"Schema '{schema}' exists in {databases.Environment.DataDatabase} but belongs to {owner}.",
-                        $"`ALTER SCHEMA {schema} OWNER TO {OwnerRole};` as a superuser, or give the tenant another schema while it is a draft.");
+                        $"Schema '{schema}' exists in {databases.Environment.DataDatabaseText} but belongs to {owner}.",
+                        $"`ALTER SCHEMA {schema} OWNER TO {SchemaOwnerRole};` as a superuser, or give the tenant another schema while it is a draft.");
                 }
                 else if (await RecordResourceAsync(tenant.Code, "schema", schema, runId, adopted: true, cancellationToken))
                 {

@@ -184,6 +184,10 @@ public sealed class ServerRegistry(PlatformDatabases databases, PlatformEnvironm
     public async Task RemoveAsync(string name, CancellationToken cancellationToken)
     {
         if (name == FleetServer.Home) throw new ServerException("'home' is the platform's own server: it cannot be removed.");
+        if (name == databases.Environment.DataServer)
+        {
+            throw new ServerException($"Server {name} holds the shared data database ({databases.Environment.DataDatabase}, Platform:DataServer): it cannot be removed.");
+        }
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var placed = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT code FROM ipai_tenant WHERE server = @name ORDER BY code LIMIT 11", new { name }, cancellationToken: cancellationToken))).ToList();

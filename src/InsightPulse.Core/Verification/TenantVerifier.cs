@@ -117,8 +117,8 @@ public sealed class TenantVerifier(
             "SELECT schema_name FROM information_schema.schemata WHERE schema_name = @schema", new { schema = tenant.SupabaseSchema }, cancellationToken: cancellationToken));
         var query = $"SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{tenant.SupabaseSchema}'";
         return found is null
-            ? Fail($"{query} returned no row in {databases.Environment.DataDatabase}: the schema is missing (`./ipai tenant provision {tenant.Code}` repairs it)")
-            : Pass($"{query} → {found} ({databases.Environment.DataDatabase})");
+            ? Fail($"{query} returned no row in {databases.Environment.DataDatabaseText}: the schema is missing (`./ipai tenant provision {tenant.Code}` repairs it)")
+            : Pass($"{query} → {found} ({databases.Environment.DataDatabaseText})");
     }
 
     /// <summary>The seed's own check on <c>pg_database</c>; a tenant sharing the platform database has none of its own.</summary>
@@ -305,6 +305,6 @@ public sealed class TenantVerifier(
     private IEnumerable<(string Server, string Database, string Schema)> StoresOf(Tenant tenant)
     {
         yield return (tenant.DatabaseServer, tenant.DbName, "public");
-        yield return (FleetServer.Home, databases.Environment.DataDatabase, tenant.SupabaseSchema);
+        yield return (databases.Environment.DataServer, databases.Environment.DataDatabase, tenant.SupabaseSchema);
     }
 }

@@ -55,7 +55,9 @@ public sealed class TenantAvailability(PlatformDatabases databases, TimeProvider
         ArgumentNullException.ThrowIfNull(tenant);
         if (!_outages.TryGetValue(tenant.Code, out var outage)) return null;
         if (time.GetUtcNow() < outage.RetryAt) return outage;
-        if (await TakesConnectionsAsync(outage.Database == tenant.DbName ? tenant.DatabaseServer : FleetServer.Home, outage.Database, cancellationToken))
+        var server = outage.Database == tenant.DbName ? tenant.DatabaseServer
+            : outage.Database == databases.Environment.DataDatabase ? databases.Environment.DataServer : FleetServer.Home;
+        if (await TakesConnectionsAsync(server, outage.Database, cancellationToken))
         {
             _outages.TryRemove(new KeyValuePair<string, TenantOutage>(tenant.Code, outage));
             return null;
