@@ -91,6 +91,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PlatformDoctor>();
         services.AddSingleton<ScoutSeeder>();
         services.TryAddSingleton(LockoutPolicy.Default);
+        services.AddSingleton<WebSessions>();
         services.AddSingleton<TenantUserDirectory>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AgencyStore>();

@@ -68,6 +68,35 @@ public sealed class BrowserSignInTests(PostgresFixture postgres, BrowserPlatform
     }
 
     [Fact]
+    public async Task An_admin_disables_a_user_and_the_users_open_page_is_signed_out()
+    {
+        var site = web.Site("tbwa.localhost");
+        await using var adminContext = await web.NewContextAsync();
+        var admin = await adminContext.NewPageAsync();
+        await BrowserPlatform.SignInAsync(admin, site, "admin", web.AdminPasswordOf("tbwa"));
+        await admin.GotoAsync(site + "/settings/users");
+        await admin.FillAsync("#f-login", "browser-user");
+        await admin.FillAsync("#f-name", "Browser User");
+        await admin.FillAsync("#f-password", "browser user password");
+        await admin.ClickAsync("form.card button[type=submit]");
+        Assert.Contains("created", await admin.TextContentAsync("[role=status]"), StringComparison.Ordinal);
+
+        await using var userContext = await web.NewContextAsync();
+        var user = await userContext.NewPageAsync();
+        await BrowserPlatform.SignInAsync(user, site, "browser-user", "browser user password");
+        Assert.Equal("Browser User", await user.TextContentAsync("[data-testid=user-name]"));
+
+        var row = admin.Locator("tr", new PageLocatorOptions { HasText = "browser-user" });
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Disable" }).ClickAsync();
+        Assert.Contains("browser-user disabled", await admin.TextContentAsync("[role=status]"), StringComparison.Ordinal);
+        await BrowserPlatform.ScreenshotAsync(admin, "users-disabled");
+
+        await user.ReloadAsync();
+        await user.Locator("#f-login").WaitForAsync();
+        Assert.Contains("/login", user.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_home_page_fits_a_phone()
     {
         await using var context = await web.NewContextAsync(390, 844);

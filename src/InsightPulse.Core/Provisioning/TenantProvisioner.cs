@@ -32,6 +32,7 @@ public sealed partial class TenantProvisioner(
     ExternalBiWorkspace externalBiWorkspace,
     SchemaEventOutbox outbox,
     ServerPlacement placement,
+    WebSessions sessions,
     FaultInjection faults)
 {
     public const string AdminLogin = "admin";
@@ -494,6 +495,7 @@ public sealed partial class TenantProvisioner(
         var hash = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT password_hash FROM res_users WHERE tenant_id = @code AND login = @AdminLogin", new { code = tenant.Code, AdminLogin }, transaction, cancellationToken: cancellationToken));
         string detail;
+        long? adminId = null;
         if (hash is null)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -504,10 +506,10 @@ public sealed partial class TenantProvisioner(
         }
         else if (!PasswordHash.Verify(hash, password))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE tenant_id = @code AND login = @AdminLogin",
+            adminId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "UPDATE res_users SET password_hash = @hash, write_date = now() WHERE tenant_id = @code AND login = @AdminLogin RETURNING id",
                 new { code = tenant.Code, AdminLogin, hash = PasswordHash.Of(password) }, transaction, cancellationToken: cancellationToken));
-            detail = $"set the password of {AdminLogin} (from {passwordSource})";
+            detail = $"set the password of {AdminLogin} (from {passwordSource}); ended their sessions";
         }
         else
         {
@@ -515,6 +517,8 @@ public sealed partial class TenantProvisioner(
         }
         faults.Hit("admin:uncommitted");
         await transaction.CommitAsync(cancellationToken);
+        // A password set ends the sessions signed in with the old one (a crash before this leaves them to the recheck).
+        if (adminId is { } id) await sessions.EndUserAsync(tenant.Code, id, SessionEnd.PasswordSet, cancellationToken);
         return (true, detail);
     }
 

@@ -11,14 +11,15 @@ namespace InsightPulse.Core.Users;
 /// runs in a <see cref="TenantUnitOfWork"/> as the runtime role, so row-level security keeps each tenant to its own
 /// users even where tenants share a database (platform and scout).
 /// </summary>
-public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPolicy lockout)
+public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPolicy lockout, WebSessions sessions)
 {
     public const int MinPasswordLength = 10;
 
     // Verified when the login is unknown, so that an unknown login takes as long as a wrong password.
     private static readonly Lazy<string> DecoyHash = new(() => PasswordHash.Of(Guid.NewGuid().ToString("N")));
 
-    private const string Columns = "id, login, name, email, active, is_admin AS IsAdmin, last_login AS LastLogin";
+    private const string Columns = "id, login, name, email, active, is_admin AS IsAdmin, last_login AS LastLogin, " +
+        "left(encode(sha256(convert_to(coalesce(password_hash, ''), 'UTF8')), 'hex'), 16) AS Stamp";
 
     /// <summary>
     /// Checks a login and password. A wrong password counts a failure; at the policy's threshold the user is locked
@@ -109,6 +110,39 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
         }
     }
 
+    /// <summary>Sets a user's password (hashed here) and ends every session of theirs; null when no such user.</summary>
+    public async Task<TenantUser?> SetPasswordAsync(Tenant tenant, long id, string? password, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        FieldValidationException.ThrowIfAny(PasswordErrors(password));
+        var hash = await Task.Run(() => PasswordHash.Of(password!), cancellationToken);
+        var user = await UpdateAsync(tenant, id, "password_hash = @hash, failed_login_count = 0, locked_until = NULL", new { id, hash }, cancellationToken);
+        if (user is not null) await sessions.EndUserAsync(tenant.Code, id, SessionEnd.PasswordSet, cancellationToken);
+        return user;
+    }
+
+    /// <summary>
+    /// Disables a user (they can no longer sign in, and every session of theirs ends) or enables them again (their old
+    /// sessions stay ended); null when no such user. <paramref name="actingUserId"/> may not disable themselves.
+    /// </summary>
+    public async Task<TenantUser?> SetActiveAsync(Tenant tenant, long id, bool active, long actingUserId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        if (!active && id == actingUserId) throw new FieldValidationException([new ValidationError("active", "You cannot disable your own account: ask another administrator.")]);
+        var user = await UpdateAsync(tenant, id, "active = @active", new { id, active }, cancellationToken);
+        if (user is not null && !active) await sessions.EndUserAsync(tenant.Code, id, SessionEnd.UserDisabled, cancellationToken);
+        return user;
+    }
+
+    private async Task<TenantUser?> UpdateAsync(Tenant tenant, long id, string assignments, object parameters, CancellationToken cancellationToken)
+    {
+        await using var work = await data.BeginAsync(tenant, TenantStore.Database, cancellationToken);
+        var user = await work.Connection.QuerySingleOrDefaultAsync<TenantUser>(new CommandDefinition(
+            $"UPDATE res_users SET {assignments}, write_date = now() WHERE id = @id RETURNING {Columns}", parameters, work.Transaction, cancellationToken: cancellationToken));
+        await work.CommitAsync(cancellationToken);
+        return user;
+    }
+
     /// <summary>Problems with a new user's fields (empty when it can be created).</summary>
     public static List<ValidationError> Validate(NewUser user, string? normalizedLogin)
     {
@@ -117,10 +151,14 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
         if (normalizedLogin is null) errors.Add(new("login", "A login is 1 to 254 characters without spaces (e.g. juan or juan@tbwa.ph)."));
         if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Trim().Length > 200) errors.Add(new("name", "A name is 1 to 200 characters."));
         if (Blank(user.Email) is { } email && (!EmailPattern().IsMatch(email) || email.Length > 254)) errors.Add(new("email", "This is not an email address (name@example.com)."));
-        if (user.Password is null || user.Password.Length < MinPasswordLength) errors.Add(new("password", $"A password has at least {MinPasswordLength} characters."));
-        else if (user.Password.Length > 1024) errors.Add(new("password", "A password has at most 1024 characters."));
+        errors.AddRange(PasswordErrors(user.Password));
         return errors;
     }
+
+    private static List<ValidationError> PasswordErrors(string? password) =>
+        password is null || password.Length < MinPasswordLength ? [new("password", $"A password has at least {MinPasswordLength} characters.")]
+        : password.Length > 1024 ? [new("password", "A password has at most 1024 characters.")]
+        : [];
 
     /// <summary>A login as stored: trimmed, lower case; null when empty, too long or with spaces or control characters.</summary>
     public static string? NormalizeLogin(string? login)
@@ -135,5 +173,5 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+$")]
     private static partial Regex EmailPattern();
 
-    private sealed record UserRow(long Id, string Login, string Name, string? Email, bool Active, bool IsAdmin, DateTime? LastLogin, string? PasswordHash, DateTime? LockedUntil);
+    private sealed record UserRow(long Id, string Login, string Name, string? Email, bool Active, bool IsAdmin, DateTime? LastLogin, string Stamp, string? PasswordHash, DateTime? LockedUntil);
 }

@@ -6,8 +6,10 @@ using InsightPulse.Core.Users;
 namespace InsightPulse.Web.Auth;
 
 /// <summary>
-/// What a session cookie says: the user, and the tenant it was issued for (code and registry id). A cookie is only
-/// good for that tenant: <see cref="SessionValidation"/> refuses it anywhere else, even when copied across hosts.
+/// What a session cookie says: the user, the tenant it was issued for (code and registry id), the server-side session
+/// it belongs to (<see cref="Session"/>, a <c>WebSessions</c> id) and the user's password stamp at sign-in. A cookie is
+/// only good for that tenant and while its session is going: <see cref="SessionValidation"/> refuses it otherwise,
+/// even when copied across hosts.
 /// </summary>
 public static class SessionClaims
 {
@@ -16,12 +18,15 @@ public static class SessionClaims
     public const string TenantCode = "ipai:tenant";
     public const string TenantId = "ipai:tenant_id";
     public const string Login = "ipai:login";
+    public const string Session = "ipai:session";
+    public const string Stamp = "ipai:stamp";
     public const string AdminRole = "admin";
 
-    public static ClaimsPrincipal For(Tenant tenant, TenantUser user)
+    public static ClaimsPrincipal For(Tenant tenant, TenantUser user, string session)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentException.ThrowIfNullOrEmpty(session);
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),
@@ -29,6 +34,8 @@ public static class SessionClaims
             new(Login, user.Login),
             new(TenantCode, tenant.Code),
             new(TenantId, tenant.Id.ToString(CultureInfo.InvariantCulture)),
+            new(Session, session),
+            new(Stamp, user.Stamp),
         };
         if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, AdminRole));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, ClaimTypes.Name, ClaimTypes.Role));

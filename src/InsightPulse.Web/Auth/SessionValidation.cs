@@ -1,41 +1,51 @@
+using System.Security.Claims;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 
 namespace InsightPulse.Web.Auth;
 
 /// <summary>
 /// Checks every session cookie on every request: it must have been issued for the request's tenant (else it is
-/// refused: a tbwa cookie replayed at scout is no session there), and every few minutes its user must still be
-/// active in the tenant's <c>res_users</c> (a deactivated user's sessions end within that time). The cookie handler's
+/// refused: a tbwa cookie replayed at scout is no session there), and its server-side session must be going
+/// (<see cref="WebSessions"/>: ended by signing out, a password set, the user disabled, the tenant suspended, on any
+/// node). Every <see cref="WebOptions.SessionRecheckSeconds"/> its user is read again: no longer active, or with
+/// another password than at sign-in (changed behind the platform's back), the session ends. The cookie handler's
 /// events (<c>EventsType</c>), taken from the services.
 /// </summary>
-public sealed class SessionValidation(TenantUserDirectory users) : CookieAuthenticationEvents
+public sealed class SessionValidation(TenantUserDirectory users, WebSessions sessions, IOptions<WebOptions> options, TimeProvider time) : CookieAuthenticationEvents
 {
-    public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(5);
-
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var tenant = RequestTenant.Find(context.HttpContext);
-        if (context.Principal is null || tenant is null || !SessionClaims.IssuedFor(context.Principal, tenant))
+        var aborted = context.HttpContext.RequestAborted;
+        var session = context.Principal?.FindFirstValue(SessionClaims.Session);
+        if (context.Principal is null || tenant is null || !SessionClaims.IssuedFor(context.Principal, tenant)
+            || SessionClaims.UserId(context.Principal) is not { } id || !await sessions.IsGoingAsync(session, tenant.Code, id, aborted))
         {
-            context.RejectPrincipal();
+            await RefuseAsync(context);
             return;
         }
         var issued = context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
-        if (DateTimeOffset.UtcNow - issued < RecheckAfter) return;
-        var user = SessionClaims.UserId(context.Principal) is { } id
-            ? await users.FindActiveAsync(tenant, id, context.HttpContext.RequestAborted)
-            : null;
-        if (user is null)
+        if (time.GetUtcNow() - issued < TimeSpan.FromSeconds(options.Value.SessionRecheckSeconds)) return;
+        var user = await users.FindActiveAsync(tenant, id, aborted);
+        if (user is null || user.Stamp != context.Principal.FindFirstValue(SessionClaims.Stamp))
         {
-            context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(SessionClaims.Scheme);
+            await sessions.EndAsync(session!, SessionEnd.UserChanged, aborted);
+            await RefuseAsync(context);
             return;
         }
-        context.ReplacePrincipal(SessionClaims.For(tenant, user));
+        await sessions.SeenAsync(session!, aborted);
+        context.ReplacePrincipal(SessionClaims.For(tenant, user, session!));
         context.ShouldRenew = true;
+    }
+
+    private static async Task RefuseAsync(CookieValidatePrincipalContext context)
+    {
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(SessionClaims.Scheme);
     }
 }

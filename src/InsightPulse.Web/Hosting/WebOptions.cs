@@ -42,4 +42,12 @@ public sealed class WebOptions
     /// <summary>How long a session lasts without activity.</summary>
     [Range(5, 7 * 24 * 60)]
     public int SessionMinutes { get; set; } = 8 * 60;
+
+    /// <summary>
+    /// How often a session's user is read again from the tenant's <c>res_users</c> (still active, same password): a
+    /// change made there behind the platform's back ends the session within this time. Ends made through the platform
+    /// (sign-out, password set, user disabled, tenant suspended) take effect at once.
+    /// </summary>
+    [Range(0, 24 * 60 * 60)]
+    public int SessionRecheckSeconds { get; set; } = 5 * 60;
 }

@@ -14,8 +14,10 @@ public static partial class SignInPages
         endpoints.MapGet("/login", (PageContext page, string? returnUrl) =>
             page.SignedIn ? Results.LocalRedirect(SafeReturnUrl(returnUrl)) : LoginPage(page, null, returnUrl, null)).AllowAnonymous();
         endpoints.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
-        endpoints.MapPost("/logout", async (HttpContext http, IFormCollection _) =>
+        endpoints.MapPost("/logout", async (HttpContext http, IFormCollection _, WebSessions sessions) =>
         {
+            // The server-side session ends: a copy of the cookie is refused from now on, on every node.
+            if (http.User.FindFirst(SessionClaims.Session)?.Value is { } session) await sessions.EndAsync(session, SessionEnd.SignedOut, http.RequestAborted);
             await http.SignOutAsync(SessionClaims.Scheme);
             return Results.Redirect("/login");
         }).AllowAnonymous();
@@ -24,14 +26,15 @@ public static partial class SignInPages
         return endpoints;
     }
 
-    private static async Task<IResult> SignInAsync(PageContext page, IFormCollection form, TenantUserDirectory users, ILogger<TenantUserDirectory> logger)
+    private static async Task<IResult> SignInAsync(PageContext page, IFormCollection form, TenantUserDirectory users, WebSessions sessions, ILogger<TenantUserDirectory> logger)
     {
         string login = form["login"].ToString(), returnUrl = form["returnUrl"].ToString();
         var result = await users.SignInAsync(page.Tenant, login, form["password"].ToString(), page.Http.RequestAborted);
         switch (result.Outcome)
         {
             case SignInOutcome.Success:
-                await page.Http.SignInAsync(SessionClaims.Scheme, SessionClaims.For(page.Tenant, result.User!),
+                var session = await sessions.StartAsync(page.Tenant.Code, result.User!.Id, page.Http.RequestAborted);
+                await page.Http.SignInAsync(SessionClaims.Scheme, SessionClaims.For(page.Tenant, result.User!, session),
                     new AuthenticationProperties { IsPersistent = false });
                 Log.SignedIn(logger, page.Tenant.Code, result.User!.Id);
                 return Results.LocalRedirect(SafeReturnUrl(returnUrl));

@@ -6,7 +6,7 @@ using InsightPulse.Web.Pages;
 
 namespace InsightPulse.Web.Users;
 
-/// <summary><c>/settings/users</c>: a tenant's administrators list the users and create new ones.</summary>
+/// <summary><c>/settings/users</c>: a tenant's administrators list the users, create new ones, set a password, disable and enable.</summary>
 public static class UserPages
 {
     public static IEndpointRouteBuilder MapUserPages(this IEndpointRouteBuilder endpoints)
@@ -28,21 +28,57 @@ public static class UserPages
                 return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), user, e.Errors, null);
             }
         });
+        // Each ends every session of the user (on every node): a password set, or the user disabled.
+        group.MapPost("/{id:long}/password", (PageContext page, TenantUserDirectory users, IFormCollection form, long id) =>
+            ChangeAsync(page, users, () => users.SetPasswordAsync(page.Tenant, id, form["password"].ToString(), page.Http.RequestAborted), "password-set"));
+        group.MapPost("/{id:long}/disable", (PageContext page, TenantUserDirectory users, IFormCollection _, long id) =>
+            ChangeAsync(page, users, () => users.SetActiveAsync(page.Tenant, id, false, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "disabled"));
+        group.MapPost("/{id:long}/enable", (PageContext page, TenantUserDirectory users, IFormCollection _, long id) =>
+            ChangeAsync(page, users, () => users.SetActiveAsync(page.Tenant, id, true, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "enabled"));
         return endpoints;
     }
 
-    private static IResult Page(PageContext page, IReadOnlyList<TenantUser> users, NewUser? entered, IReadOnlyList<ValidationError>? errors, string? created)
+    /// <summary>One change to one user: back to the list saying what was done, 404 for no such user, 422 with the reason when refused.</summary>
+    private static async Task<IResult> ChangeAsync(PageContext page, TenantUserDirectory users, Func<Task<TenantUser?>> change, string done)
     {
+        try
+        {
+            var user = await change();
+            return user is null
+                ? Results.NotFound()
+                : Results.Redirect($"/settings/users?{done}=" + Uri.EscapeDataString(user.Login));
+        }
+        catch (FieldValidationException e)
+        {
+            return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, null, e.Errors);
+        }
+    }
+
+    private static IResult Page(PageContext page, IReadOnlyList<TenantUser> users, NewUser? entered, IReadOnlyList<ValidationError>? errors, string? created,
+        IReadOnlyList<ValidationError>? refused = null)
+    {
+        var query = page.Http.Request.Query;
+        var done = created is not null ? $"User {created} created: they can sign in at {page.Host}."
+            : query["password-set"].ToString() is { Length: > 0 } set ? $"Password of {set} set: every session of theirs has ended."
+            : query["disabled"].ToString() is { Length: > 0 } disabled ? $"User {disabled} disabled: they cannot sign in, and every session of theirs has ended."
+            : query["enabled"].ToString() is { Length: > 0 } enabled ? $"User {enabled} enabled: they can sign in again."
+            : null;
+        var self = SessionClaims.UserId(page.User);
         var rows = users.Select(u => Html.Of($"""
             <tr><td>{u.Login}</td><td>{u.Name}</td><td>{u.Email}</td>
             <td>{(u.IsAdmin ? "Administrator" : "User")}</td>
             <td><span class="badge {(u.Active ? "active" : "archived")}">{(u.Active ? "active" : "inactive")}</span></td>
-            <td>{u.LastLogin?.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}</td></tr>
+            <td>{u.LastLogin?.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}</td>
+            <td class="row-actions">
+              {Html.When(u.Id != self, Html.Of($"<form method=\"post\" action=\"/settings/users/{u.Id}/{(u.Active ? "disable" : "enable")}\">{page.FormToken()}<button type=\"submit\">{(u.Active ? "Disable" : "Enable")}</button></form>"))}
+              <form method="post" action="/settings/users/{u.Id}/password">{page.FormToken()}<label class="visually-hidden" for="pw-{u.Id}">New password for {u.Login}</label><input id="pw-{u.Id}" type="password" name="password" minlength="{TenantUserDirectory.MinPasswordLength}" required autocomplete="new-password" placeholder="New password"><button type="submit">Set password</button></form>
+            </td></tr>
             """));
         var body = Html.Of($"""
-            {Html.When(created is not null, Html.Of($"<div class=\"notice\" role=\"status\">User {created} created: they can sign in at {page.Host}.</div>"))}
+            {Html.When(done is not null, Html.Of($"<div class=\"notice\" role=\"status\">{done}</div>"))}
+            {Html.When(refused is not null, Html.Of($"<div class=\"alert\" role=\"alert\">{string.Join(" ", (refused ?? []).Select(e => e.Message))}</div>"))}
             <div class="table-wrap"><table>
-              <thead><tr><th>Login</th><th>Name</th><th>Email</th><th>Role</th><th>State</th><th>Last sign-in</th></tr></thead>
+              <thead><tr><th>Login</th><th>Name</th><th>Email</th><th>Role</th><th>State</th><th>Last sign-in</th><th>Actions</th></tr></thead>
               <tbody>{rows}</tbody>
             </table></div>
             <h2>New user</h2>
@@ -59,6 +95,6 @@ public static class UserPages
               <div class="actions"><button type="submit" class="primary">Create user</button></div>
             </form>
             """);
-        return HtmlResults.Page(Layout.Page(page, "Users", body, "users"), errors is null ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
+        return HtmlResults.Page(Layout.Page(page, "Users", body, "users"), errors is null && refused is null ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
     }
 }
