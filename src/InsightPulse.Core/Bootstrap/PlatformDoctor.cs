@@ -351,8 +351,8 @@ public sealed class PlatformDoctor(
         {
             if (name.EndsWith(DatabaseTemplates.BuildSuffix, StringComparison.Ordinal))
             {
-                findings.Add(new(Checks.TemplateLeftover, DoctorLevel.Warn, $"database {name} is a template build a crash left behind",
-                    $"{psql} -c 'DROP DATABASE {Sql.Identifier(name)} WITH (FORCE)'"));
+                findings.Add(new(Checks.TemplateLeftover, DoctorLevel.Warn, $"database {name} is a template build a crash left behind (the next provisioning run drops it too)",
+                    $"{psql} -c 'ALTER DATABASE {Sql.Identifier(name)} IS_TEMPLATE false' -c 'DROP DATABASE {Sql.Identifier(name)} WITH (FORCE)'"));
             }
             else if (!current.Contains(name))
             {

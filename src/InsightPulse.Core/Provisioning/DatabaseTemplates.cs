@@ -12,9 +12,10 @@ namespace InsightPulse.Core.Provisioning;
 /// The fast path of step 3: one template database per set of database modules, named after a hash of their
 /// scripts (<c>ipai_template_&lt;hash&gt;</c>), so that a tenant database is a <c>CREATE DATABASE … TEMPLATE</c>
 /// copy instead of a run of every migration. A changed script changes the hash: a stale template is never used.
-/// A template is built under another name and renamed when complete, so a crash never leaves a half-built one
-/// in use; it is marked IS_TEMPLATE with connections refused, because PostgreSQL cannot copy a database that
-/// has sessions.
+/// A template is built under another name, marked IS_TEMPLATE with connections refused (PostgreSQL cannot copy a
+/// database that has sessions), and only then renamed: the final name never names anything but a complete template,
+/// whichever statement a crash stops at. What a crash leaves (a build, marked or not; a complete database under the
+/// final name not marked, as builds before this one could leave) is dropped and built again by the next run.
 /// </summary>
 public sealed class DatabaseTemplates(PlatformDatabases databases)
 {
@@ -42,7 +43,7 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
     /// templates: PostgreSQL copies a database within one server only), built with <paramref name="build"/> (which gets
     /// the new database) if it does not exist yet, owned by the owner role there. Returns true when this call built it.
     /// </summary>
-    public async Task<bool> EnsureAsync(string server, string name, Func<NpgsqlDataSource, Task> build, Action? beforeRename, CancellationToken cancellationToken)
+    public async Task<bool> EnsureAsync(string server, string name, Func<NpgsqlDataSource, Task> build, Action<string>? faultPoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
         if (!name.StartsWith(Prefix, StringComparison.Ordinal)) throw new ArgumentException($"A template's name starts with {Prefix}.", nameof(name));
@@ -54,20 +55,38 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
         {
             if (await ExistsAsync(data, name, cancellationToken)) return false; // built while we waited
             var building = name + BuildSuffix;
-            // A build left by a crash: start over (WITH (FORCE) ends sessions a killed process left behind).
-            await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE IF EXISTS {Sql.Identifier(building)} WITH (FORCE)", cancellationToken: cancellationToken));
+            // What a crash left: a build (marked a template or not), or the final name not marked. Start over.
+            await DropLeftoverAsync(data, building, cancellationToken);
+            await DropLeftoverAsync(data, name, cancellationToken);
             await data.ExecuteAsync(new CommandDefinition(
                 $"CREATE DATABASE {Sql.Identifier(building)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
             var source = databases.GetAsOwner(server, building);
             await build(source);
             await databases.ForgetAsync(server, building, databases.OwnerOn(server));
-            beforeRename?.Invoke();
+            faultPoint?.Invoke("database:template");
+            await data.ExecuteAsync(new CommandDefinition(
+                $"ALTER DATABASE {Sql.Identifier(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false", cancellationToken: cancellationToken));
+            faultPoint?.Invoke("database:template_marked");
             await data.ExecuteAsync(new CommandDefinition(
                 $"ALTER DATABASE {Sql.Identifier(building)} RENAME TO {Sql.Identifier(name)}", cancellationToken: cancellationToken));
-            await data.ExecuteAsync(new CommandDefinition(
-                $"ALTER DATABASE {Sql.Identifier(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false", cancellationToken: cancellationToken));
             return true;
         }
+    }
+
+    /// <summary>
+    /// Drops <paramref name="database"/> if it exists: a template must be unmarked first (PostgreSQL refuses to drop
+    /// one), and WITH (FORCE) ends sessions a killed process left behind.
+    /// </summary>
+    private static async Task DropLeftoverAsync(NpgsqlConnection data, string database, CancellationToken cancellationToken)
+    {
+        var marked = await data.ExecuteScalarAsync<bool?>(new CommandDefinition(
+            "SELECT datistemplate FROM pg_database WHERE datname = @database", new { database }, cancellationToken: cancellationToken));
+        if (marked is null) return;
+        if (marked == true)
+        {
+            await data.ExecuteAsync(new CommandDefinition($"ALTER DATABASE {Sql.Identifier(database)} WITH IS_TEMPLATE false", cancellationToken: cancellationToken));
+        }
+        await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)", cancellationToken: cancellationToken));
     }
 
     private static Task<bool> ExistsAsync(NpgsqlConnection data, string name, CancellationToken cancellationToken) =>

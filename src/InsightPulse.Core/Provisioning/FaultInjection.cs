@@ -16,7 +16,7 @@ public sealed class FaultInjection(string? armedPoint)
     [
         "after:record",
         "schema:created", "schema:databank", "after:schema",
-        "database:template", "database:recorded", "database:created", "after:database",
+        "database:template", "database:template_marked", "database:recorded", "database:created", "after:database",
         "modules:uncommitted", "modules:migration", "modules:installed", "after:modules",
         "after:isolation",
         "admin:uncommitted", "after:admin",

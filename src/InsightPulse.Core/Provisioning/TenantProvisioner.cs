@@ -370,7 +370,7 @@ public sealed partial class TenantProvisioner(
                 {
                     await MigrationRunner.ApplyAsync(template, new MigrationTarget("public", null, Placeholders), module.Scope, module.Migrations, null, cancellationToken);
                 }
-            }, () => faults.Hit("database:template"), cancellationToken);
+            }, faults.Hit, cancellationToken);
             if (built) did.Add($"built template {name}");
             return name;
         }
