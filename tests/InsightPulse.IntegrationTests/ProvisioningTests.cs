@@ -127,9 +127,13 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Ten_simultaneous_provisions_produce_one_tenant()
     {
-        var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json"))));
+        // All ten are queued on the tenant's lock at one moment (pg_locks), so they overlap for certain.
+        var (runs, waiters) = await HeldLockStart.RunAsync(postgres.ConnectionString("odoo_platform"), TenantProvisioner.LockKey("tbwa"), 10,
+            () => _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json"));
 
+        Assert.Equal(10, waiters);
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        Assert.All(runs, r => Assert.Contains("waiting for", r.Error, StringComparison.Ordinal));
         Assert.Single(runs, r => r.Json().GetProperty("changed").GetBoolean());
         await using var platform = await OpenAsync("odoo_platform");
         Assert.Equal(10, await platform.ExecuteScalarAsync<int>("SELECT count(*) FROM ipai_provision_run WHERE tenant_code = 'tbwa' AND outcome = 'succeeded'"));

@@ -91,8 +91,10 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
     {
         await CreateAsync("tenfold");
 
-        var runs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => deployment.Scope.CliAsync("tenant", "provision", "tenfold", "--no-verify", "--json"))));
+        var (runs, waiters) = await HeldLockStart.RunAsync(postgres.ConnectionString("odoo_platform"), TenantProvisioner.LockKey("tenfold"), 10,
+            () => deployment.Scope.CliAsync("tenant", "provision", "tenfold", "--no-verify", "--json"));
 
+        Assert.Equal(10, waiters);
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.ToString()));
         Assert.Single(runs, r => r.Json().GetProperty("changed").GetBoolean());
         await using var platform = await deployment.Scope.OpenPlatformAsync();
