@@ -17,13 +17,17 @@ REVOKE ALL ON ipai_web_session FROM PUBLIC;
 COMMENT ON TABLE ipai_web_session IS 'web sessions: SHA-256 of each session id, whose user and tenant, and when and why it ended.';
 
 -- A tenant suspended or archived ends its sessions, whatever path changed its state (CLI, operator API, SQL).
-CREATE FUNCTION ipai_tenant_end_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION ipai_tenant_end_sessions() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
-    UPDATE ipai_web_session SET ended_at = clock_timestamp(), ended_because = 'tenant_' || NEW.state
+    UPDATE public.ipai_web_session SET ended_at = clock_timestamp(), ended_because = 'tenant_' || NEW.state
     WHERE tenant_code = NEW.code AND ended_at IS NULL;
     RETURN NULL;
 END
 $$;
+REVOKE ALL ON FUNCTION ipai_tenant_end_sessions() FROM PUBLIC;
 CREATE TRIGGER ipai_tenant_end_sessions AFTER UPDATE OF state ON ipai_tenant
     FOR EACH ROW WHEN (NEW.state IN ('suspended', 'archived') AND OLD.state IS DISTINCT FROM NEW.state)
     EXECUTE FUNCTION ipai_tenant_end_sessions();

@@ -63,13 +63,8 @@ public sealed class HttpBenchmarkHost : IAsyncDisposable
     /// </summary>
     private static TenantAffinePool OwnerPool(PlatformDatabases databases, string schema, string applicationName)
     {
-        var dataServer = databases.Environment.DataServer;
-        var server = databases.AddressOf(dataServer);
-        var settings = new NpgsqlConnectionStringBuilder(server.ConnectionString(databases.Environment.DataDatabase, databases.OwnerOn(dataServer), applicationName))
-        {
-            SearchPath = schema,
-        };
-        PlatformDatabases.Configure(settings, server, runtimeRole: true);
+        var settings = OwnerDataSettings.Of(databases, applicationName);
+        settings.SearchPath = schema;
         return new TenantAffinePool(PlatformDatabases.Build(settings.ConnectionString), TimeProvider.System);
     }
 

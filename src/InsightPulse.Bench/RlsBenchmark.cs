@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
 using Npgsql;
 
@@ -10,10 +11,11 @@ namespace InsightPulse.Bench;
 /// <summary>
 /// <c>bench rls</c>: the same tenant-scoped queries through row-level security (as the runtime role, with
 /// app.tenant_id set, on scout.scout_transactions) and through an explicit <c>WHERE tenant_id = …</c> on an
-/// identical copy without RLS (<c>scout_bench.scout_transactions_norls</c>, same rows, same indexes), measured in
+/// identical copy without RLS (<c>scout_bench.scout_transactions_norls</c>, same rows, same indexes, read by the owner:
+/// no runtime role may read it, so a copy a killed run leaves guards nothing it should not), measured in
 /// one process and one run, the two paths interleaved (alternating which goes first) and rotating over tenants.
 /// </summary>
-public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmentSource environment, ScoutSeeder seeder)
+public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmentSource environment, ScoutSeeder seeder, FaultInjection faults)
 {
     public const string BenchSchema = "scout_bench";
     public const string CopyTable = "scout_transactions_norls";
@@ -55,6 +57,7 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
         }
         onProgress?.Invoke($"preparing {BenchSchema}.{CopyTable} (same rows and indexes, no RLS)…");
         await PrepareCopyAsync(source, copy, seeded, cancellationToken);
+        faults.Hit("bench_rls:copied");
 
         try
         {
@@ -76,6 +79,10 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
         var app = new PostgresLogin(names.AppRole, environment.Cluster.Secrets.ReadRequired(PlatformEnvironment.RoleSecret(names.AppRole)));
         var appDatabase = databases.Get(databases.Environment.DataServer, databases.Environment.DataDatabase, app);
         await using var connection = await appDatabase.OpenConnectionAsync(cancellationToken);
+        // The copy is read by the owner, on a connection set up as the runtime role's (prepared statements too): no
+        // runtime role may read it, so a copy a killed run leaves is readable by none.
+        await using var ownerSource = PlatformDatabases.Build(OwnerDataSettings.Of(databases, "ipai bench rls").ConnectionString);
+        await using var owner = await ownerSource.OpenConnectionAsync(cancellationToken);
         var serverVersion = connection.PostgreSqlVersion.ToString();
         var serverVersionText = await connection.ExecuteScalarAsync<string>("SHOW server_version") ?? serverVersion;
 
@@ -89,7 +96,7 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
             {
                 var tenant = tenants[i % tenants.Count];
                 await TimeAsync(connection, rlsSql, tenant, cancellationToken);
-                await TimeAsync(connection, explicitSql, tenant, cancellationToken);
+                await TimeAsync(owner, explicitSql, tenant, cancellationToken);
             }
             var rls = new List<double>();
             var plain = new List<double>();
@@ -106,11 +113,11 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
                     if (i % 2 == 0)
                     {
                         rlsRound.Add(await TimeAsync(connection, rlsSql, tenant, cancellationToken));
-                        plainRound.Add(await TimeAsync(connection, explicitSql, tenant, cancellationToken));
+                        plainRound.Add(await TimeAsync(owner, explicitSql, tenant, cancellationToken));
                     }
                     else
                     {
-                        plainRound.Add(await TimeAsync(connection, explicitSql, tenant, cancellationToken));
+                        plainRound.Add(await TimeAsync(owner, explicitSql, tenant, cancellationToken));
                         rlsRound.Add(await TimeAsync(connection, rlsSql, tenant, cancellationToken));
                     }
                 }
@@ -166,7 +173,6 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
     private async Task PrepareCopyAsync(string source, string copy, bool seeded, CancellationToken cancellationToken)
     {
         await using var connection = await databases.Data.OpenConnectionAsync(cancellationToken);
-        var app = Sql.Identifier(environment.Names.AppRole);
         await connection.ExecuteAsync(new CommandDefinition($"CREATE SCHEMA IF NOT EXISTS {Sql.Identifier(BenchSchema)}", cancellationToken: cancellationToken));
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT to_regclass(format('%I.%I', @BenchSchema::text, @CopyTable::text)) IS NOT NULL", new { BenchSchema, CopyTable }, cancellationToken: cancellationToken));
@@ -182,10 +188,6 @@ public sealed class RlsBenchmark(PlatformDatabases databases, PlatformEnvironmen
                 """, transaction: transaction, commandTimeout: 1800, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
         }
-        await connection.ExecuteAsync(new CommandDefinition($"""
-            GRANT USAGE ON SCHEMA {Sql.Identifier(BenchSchema)} TO {app};
-            GRANT SELECT ON {copy} TO {app};
-            """, cancellationToken: cancellationToken));
         // Same physical state for both: statistics and visibility maps (index-only scans) on each.
         await connection.ExecuteAsync(new CommandDefinition($"VACUUM (ANALYZE) {source}", commandTimeout: 1800, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition($"VACUUM (ANALYZE) {copy}", commandTimeout: 1800, cancellationToken: cancellationToken));

@@ -1,4 +1,5 @@
 using Dapper;
+using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
 using Npgsql;
 
@@ -37,6 +38,37 @@ public sealed class ScoutGeneratorTests(PostgresFixture postgres) : IAsyncLifeti
         await using var owner = new NpgsqlConnection(postgres.ConnectionString("postgres"));
         await owner.OpenAsync();
         Assert.Equal(0, await owner.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_namespace WHERE nspname = 'scout_bench'"));
+    }
+
+    [Fact]
+    public async Task A_copy_left_by_a_killed_rls_benchmark_is_unreadable_by_the_runtime_roles_and_flagged_by_the_lint()
+    {
+        string[] bench = ["bench", "rls", "--rows", "20000", "--tenants", "5", "--rounds", "1", "--iterations", "3", "--warmup", "1", "--json"];
+        var killed = await CliProcess.RunAsync(_platform.Settings, new Dictionary<string, string> { [FaultInjection.Variable] = "bench_rls:copied" }, bench);
+        Assert.Contains("fault injection: killing the process at bench_rls:copied", killed.Error, StringComparison.Ordinal);
+
+        await using var owner = new NpgsqlConnection(postgres.ConnectionString("postgres"));
+        await owner.OpenAsync();
+        Assert.True(await owner.ExecuteScalarAsync<long>("SELECT count(*) FROM scout_bench.scout_transactions_norls") > 0);
+        Assert.False(await owner.ExecuteScalarAsync<bool>("SELECT has_table_privilege('ipai_app', 'scout_bench.scout_transactions_norls', 'SELECT')"));
+        Assert.False(await owner.ExecuteScalarAsync<bool>("SELECT has_table_privilege('ipai_bi', 'scout_bench.scout_transactions_norls', 'SELECT')"));
+        var lint = await _platform.CliAsync("lint", "--json");
+        var leftover = lint.Json().GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("lint").GetString() == "tenant_rows_outside_stores");
+        Assert.Equal("WARN", leftover.GetProperty("level").GetString());
+        Assert.Equal("scout_bench.scout_transactions_norls", leftover.GetProperty("object").GetString());
+
+        // Readable by a runtime role, the same leftover is an error.
+        await owner.ExecuteAsync("GRANT USAGE ON SCHEMA scout_bench TO ipai_app; GRANT SELECT ON scout_bench.scout_transactions_norls TO ipai_app");
+        var readable = await _platform.CliAsync("lint", "--json");
+        Assert.Equal(1, readable.ExitCode);
+        Assert.Contains(readable.Json().GetProperty("findings").EnumerateArray(),
+            f => f.GetProperty("lint").GetString() == "tenant_rows_outside_stores" && f.GetProperty("level").GetString() == "ERROR");
+
+        // The next run finishes cleanly and takes the copy with it.
+        var again = await _platform.CliAsync(bench);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain((await _platform.CliAsync("lint", "--json")).Json().GetProperty("findings").EnumerateArray(),
+            f => f.GetProperty("lint").GetString() == "tenant_rows_outside_stores");
     }
 
     [Fact]

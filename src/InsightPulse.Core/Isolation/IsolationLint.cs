@@ -56,6 +56,7 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         public const string RuntimeRoleBypassesRls = "runtime_role_bypasses_rls";
         public const string ServerVersionVulnerable = "server_version_vulnerable";
         public const string StoreMissing = "store_missing";
+        public const string TenantRowsOutsideStores = "tenant_rows_outside_stores";
     }
 
     /// <summary>Every provisioned tenant's stores (or only those of <paramref name="tenantCode"/>), and the server.</summary>
@@ -72,7 +73,10 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             var tenant = await registry.GetAsync(tenantCode, cancellationToken);
             stores = StoresOf(tenants, tenant);
         }
-        var report = new IsolationReport(await CheckAsync(stores, cancellationToken));
+        var findings = await CheckAsync(stores, cancellationToken);
+        // Only a run over every tenant knows which schemas are no tenant's.
+        if (tenantCode is null) findings = [.. findings, .. await CheckOutsideStoresAsync(stores, cancellationToken)];
+        var report = new IsolationReport(findings);
         // A lint over hundreds of tenant databases must not leave a pool (and its idle connections) per database.
         foreach (var (server, database) in stores.Select(s => (s.Server, s.Database)).Distinct())
         {
@@ -147,6 +151,42 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         }
         return findings.OrderBy(f => f.Level).ThenBy(f => f.Database, StringComparer.Ordinal).ThenBy(f => f.ObjectName, StringComparer.Ordinal)
             .ThenBy(f => f.Lint, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Relations with a <c>tenant_id</c> column, without forced row-level security, in a schema that is no tenant's
+    /// store of a database that holds tenant stores: rows of tenants that no policy guards (a benchmark's copy a killed
+    /// run left, a table made by hand). An ERROR when a runtime role may read it, else a WARN.
+    /// </summary>
+    private async Task<IReadOnlyList<IsolationFinding>> CheckOutsideStoresAsync(IReadOnlyList<TenantStoreRef> stores, CancellationToken cancellationToken)
+    {
+        var findings = new List<IsolationFinding>();
+        foreach (var database in stores.GroupBy(s => (s.Server, s.Database)))
+        {
+            await using var connection = await OpenAsync(database.Key.Server, database.Key.Database, cancellationToken);
+            if (connection is null) continue;
+            var roles = await RuntimeRoleGuard.ExistingRuntimeRolesAsync(connection, source.Names, cancellationToken);
+            var relations = await connection.QueryAsync<(string Schema, string Name, string Kind, bool Readable)>(new CommandDefinition("""
+                SELECT n.nspname, c.relname,
+                       CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
+                       EXISTS (SELECT 1 FROM unnest(@roles::text[]) AS r WHERE has_table_privilege(r, c.oid, 'SELECT'))
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                  AND n.nspname <> ALL (@schemas) AND n.nspname NOT IN ('information_schema', 'pg_catalog', 'pg_toast') AND n.nspname !~ '^pg_'
+                  AND NOT (c.relkind IN ('r', 'p') AND c.relrowsecurity AND c.relforcerowsecurity)
+                  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                ORDER BY 1, 2
+                """, new { roles = roles.ToArray(), schemas = database.Select(s => s.Schema).Distinct().ToArray() }, cancellationToken: cancellationToken));
+            foreach (var (schema, name, kind, readable) in relations)
+            {
+                var qualified = $"{Sql.Identifier(schema)}.{Sql.Identifier(name)}";
+                findings.Add(new(readable ? IsolationLevel.Error : IsolationLevel.Warn, Names.TenantRowsOutsideStores, "-", database.Key.Database, $"{schema}.{name}",
+                    $"{kind} {schema}.{name} has tenant_id and no forced row-level security, in schema {schema}, which is no tenant's" +
+                    (readable ? $": {string.Join(", ", roles)} may read every tenant's rows in it." : ": no runtime role may read it, but nothing guards its rows."),
+                    $"drop it if it is a leftover (`DROP {kind.ToUpperInvariant()} {qualified};`), else move it into a tenant's store under its policy."));
+            }
+        }
+        return findings;
     }
 
     private static Task<IReadOnlyList<IsolationFinding>> SharedAsync(SharedFindings? shared, string key, Func<Task<IReadOnlyList<IsolationFinding>>> check) =>

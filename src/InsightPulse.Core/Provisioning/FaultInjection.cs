@@ -4,8 +4,9 @@ namespace InsightPulse.Core.Provisioning;
 
 /// <summary>
 /// Crash points for testing resumability: when the environment variable <c>IPAI_FAULT_POINT</c> names a point,
-/// the process kills itself there (SIGKILL: no cleanup, no finally, no rollback but the server's). Read only by
-/// the provisioning engine; unset in production, where <see cref="Hit"/> does nothing.
+/// the process kills itself there (SIGKILL: no cleanup, no finally, no rollback but the server's). Read by the
+/// provisioning engine, <c>tenant move</c> and <c>bench rls</c> (<c>bench_rls:copied</c>, its copy in place); unset in
+/// production, where <see cref="Hit"/> does nothing.
 /// </summary>
 public sealed class FaultInjection(string? armedPoint)
 {
