@@ -332,13 +332,15 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         await ProvisionAsync("tbwa");
         await using (var data = await OpenAsync("postgres"))
         {
-            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency NO FORCE ROW LEVEL SECURITY"); // the owner could now read every tenant's rows
+            // The runtime role could now disable its policies: no script puts an owner back, so no repair can.
+            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency OWNER TO ipai_app");
         }
 
         var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
 
         Assert.Equal(1, run.ExitCode);
         Assert.True(run.Error.Contains("isolation lint found", StringComparison.Ordinal), run.ToString());
+        Assert.Contains("runtime_role_owns_objects", run.Error, StringComparison.Ordinal);
         Assert.Contains("tbwa.ppm_agency", run.Error, StringComparison.Ordinal);
         Assert.True(run.Error.Contains("introduced by module:ipai_finance_ppm/0001_finance_ppm.sql", StringComparison.Ordinal), run.Error);
         await using (var platform = await OpenAsync("odoo_platform"))
@@ -348,7 +350,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         }
         await using (var data = await OpenAsync("postgres"))
         {
-            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency FORCE ROW LEVEL SECURITY");
+            await data.ExecuteAsync("ALTER TABLE tbwa.ppm_agency OWNER TO CURRENT_USER");
         }
         var fixedRun = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify");
         Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());

@@ -65,6 +65,18 @@ internal static class ProvisionCommands
         }));
         tenant.Subcommands.Add(provision);
 
+        var repair = new Command("repair", "Repair an active tenant: apply every script of its database and schema again (tenant context, databank, modules), " +
+            "which restores a disabled or unforced row-level security, a dropped policy or a tenant-context function changed by hand; then the isolation gate. " +
+            "Any provisioning run (and `up`) does this for the stores the lint finds wrong.") { code, json, noWait };
+        repair.SetAction(context.Run<TenantProvisioner>(async (provisioner, parse, ct) =>
+        {
+            var asJson = parse.GetValue(json);
+            var run = await ProvisionAsync(provisioner, context, parse.GetValue(code)!, new TenantProvisioner.Options(Wait: !parse.GetValue(noWait), Repair: true), asJson, ct);
+            if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
+            return ExitCode.Success;
+        }));
+        tenant.Subcommands.Add(repair);
+
         var moduleName = new Argument<string>("module") { Description = "Module name, e.g. ipai_finance_ppm." };
         var install = new Command("install", "Add a module to a tenant and install it (with its dependencies).") { code, moduleName, json };
         install.SetAction(context.Run<ModuleCatalog, TenantModules, TenantProvisioner>(async (catalog, tenantModules, provisioner, parse, ct) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.ScoutData;
@@ -18,7 +19,8 @@ namespace InsightPulse.Core.Bootstrap;
 /// take turns.
 /// </summary>
 public sealed class PlatformBootstrapper(
-    PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, FleetMigrator fleet, DemoData demo)
+    PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, FleetMigrator fleet, DemoData demo,
+    IsolationLint isolationLint)
 {
     /// <summary>
     /// Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>);
@@ -100,11 +102,13 @@ public sealed class PlatformBootstrapper(
         // a run here. Current tenants are left alone.
         if (!options.ProvisionTenants) return results;
         var current = await fleet.CurrentAsync(cancellationToken);
+        var run = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tenant in await registry.ListAsync(cancellationToken))
         {
             var draft = tenant.State is TenantState.Draft or TenantState.Provisioning;
             var behind = tenant.State == TenantState.Active && !current.Contains(tenant.Code);
             if (!draft && !behind) continue;
+            run.Add(tenant.Code);
             await Step($"tenant {tenant.Code}", async () =>
             {
                 var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
@@ -113,8 +117,31 @@ public sealed class PlatformBootstrapper(
                     : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
             }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
         }
+        await RepairDriftAsync(run, Step, cancellationToken);
         if (options.LoadDemo) await LoadDemoAsync(Step, cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// Drift: the isolation lint over every tenant, and a run for each active tenant it finds an ERROR in (a row-level
+    /// security disabled or not forced, a policy dropped, a tenant-context function changed by hand) that got none
+    /// above; the run's isolation step applies the wrong store's scripts again (<c>TenantProvisioner</c>).
+    /// </summary>
+    private async Task RepairDriftAsync(HashSet<string> alreadyRun, Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
+    {
+        var active = (await registry.ListAsync(cancellationToken)).Where(t => t.State == TenantState.Active).Select(t => t.Code).ToHashSet(StringComparer.Ordinal);
+        var report = await isolationLint.RunAsync(null, cancellationToken);
+        var drifted = report.Findings.Where(IsolationLint.CallsForRepair)
+            .SelectMany(f => f.Tenant.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Where(code => active.Contains(code) && !alreadyRun.Contains(code)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        foreach (var code in drifted)
+        {
+            await step($"tenant {code}", async () =>
+            {
+                var repaired = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                return (repaired.Changed, "repaired drift: " + string.Join("; ", repaired.Steps.Where(s => s.Acted).Select(s => s.Detail)));
+            }, true); // one tenant's trouble does not keep the platform and the other tenants down
+        }
     }
 
     /// <summary>

@@ -57,6 +57,17 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
         public const string ServerVersionVulnerable = "server_version_vulnerable";
         public const string StoreMissing = "store_missing";
         public const string TenantRowsOutsideStores = "tenant_rows_outside_stores";
+        public const string TenantContextChanged = "tenant_context_changed";
+    }
+
+    /// <summary>
+    /// Whether a provisioning run applies the store's scripts again for <paramref name="finding"/>: every ERROR, and a
+    /// table whose policies are gone (no session sees a row of it: safe, but the tenant's pages fail).
+    /// </summary>
+    public static bool CallsForRepair(IsolationFinding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return finding.Level == IsolationLevel.Error || finding.Lint == Names.RlsEnabledNoPolicy;
     }
 
     /// <summary>Every provisioned tenant's stores (or only those of <paramref name="tenantCode"/>), and the server.</summary>
@@ -564,6 +575,15 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                 findings.Add(new(IsolationLevel.Warn, Names.PublicGrant, tenants, store.Database, name,
                     $"function {name} is executable by PUBLIC (PostgreSQL's default for new functions).",
                     $"REVOKE ALL ON FUNCTION {name} FROM PUBLIC; then GRANT EXECUTE to the runtime roles that need it."));
+            }
+        }
+        if (withContextSchema)
+        {
+            foreach (var function in await TenantContext.ChangedDefinitionsAsync(connection, cancellationToken))
+            {
+                findings.Add(new(IsolationLevel.Error, Names.TenantContextChanged, store.TenantText, store.Database, function,
+                    $"{function} is not what this build's tenant-context scripts made (changed or dropped since): every policy in {store.Database} decides whose rows a session sees through it.",
+                    $"`./ipai tenant repair {store.Tenants[0]}` applies the tenant-context scripts again."));
             }
         }
         return findings;

@@ -154,6 +154,43 @@ public static partial class MigrationRunner
         FROM {journal};
         """;
 
+    /// <summary>
+    /// Runs again, in order and in one transaction, the scripts of <paramref name="scope"/> that the journal records as
+    /// applied, leaving the journal as it is: a repair that puts back what they made (a policy dropped, row-level
+    /// security disabled, a function replaced by hand). The scripts are re-runnable by convention (CREATE … IF NOT
+    /// EXISTS, DROP POLICY IF EXISTS before CREATE POLICY, CREATE OR REPLACE, ON CONFLICT DO NOTHING); one that is
+    /// not fails the whole repair and changes nothing. Returns the ids run.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ReapplyAsync(
+        NpgsqlDataSource database, MigrationTarget target, string scope, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(migrations);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var schemaLock = await AdvisoryLock.AcquireAsync(connection, $"ipai_migration:{target.Schema}", cancellationToken);
+        var applied = (await JournalAsync(connection, target.Schema, cancellationToken)).GetValueOrDefault(scope) ?? new Dictionary<string, string>();
+        Pending(applied, scope, migrations); // refuses a script changed since it was applied
+        var again = migrations.Where(m => applied.ContainsKey(m.Id)).ToList();
+        if (again.Count == 0) return [];
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
+            new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
+        foreach (var migration in again)
+        {
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(Substitute(migration, scope, target.Placeholders), transaction: transaction, cancellationToken: cancellationToken));
+            }
+            catch (PostgresException e)
+            {
+                throw new MigrationFailedException($"{scope}/{migration.Id} (applied again to repair the store)", e);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return again.Select(m => m.Id).ToList();
+    }
+
     /// <summary>Forgets the journal of one scope in a target, so that its (re-runnable) scripts run again.</summary>
     public static async Task ForgetAsync(NpgsqlDataSource database, MigrationTarget target, string scope, CancellationToken cancellationToken)
     {

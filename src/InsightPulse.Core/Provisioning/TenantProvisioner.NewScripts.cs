@@ -98,6 +98,7 @@ public sealed partial class TenantProvisioner
             {
                 var applied = await MigrationRunner.ApplyAsync(set.Database, set.Target, set.Scope, set.Migrations, null, cancellationToken);
                 if (applied.Count > 0) did.Add($"{set.Scope}: {string.Join(", ", applied)}");
+                if (set.Scope == TenantContext.Scope && applied.Count > 0) await TenantContext.RecordDefinitionsAsync(set.Database, cancellationToken);
             }
             faults.Hit(NewScriptsFaultPoint);
             await RelayAsync(stores, unmark: false, cancellationToken);
@@ -132,12 +133,12 @@ public sealed partial class TenantProvisioner
     {
         var tenantDatabase = databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName);
         var context = MigrationTarget.Public with { Placeholders = Placeholders };
-        var sets = new List<ScriptSet> { new(databases.Data, context, "tenant_context", TenantContextMigrations, TenantStore.Schema, null) };
+        var sets = new List<ScriptSet> { new(databases.Data, context, TenantContext.Scope, TenantContext.Migrations, TenantStore.Schema, null) };
         if (catalog.DatabankOf(tenant.Code) is { } databank)
         {
             sets.Add(new(databases.Data, new MigrationTarget(tenant.SupabaseSchema, tenant.Code, Placeholders), databank.Scope, databank.Migrations, TenantStore.Schema, null));
         }
-        sets.Add(new(tenantDatabase, context, "tenant_context", TenantContextMigrations, TenantStore.Database, null));
+        sets.Add(new(tenantDatabase, context, TenantContext.Scope, TenantContext.Migrations, TenantStore.Database, null));
         foreach (var module in modules)
         {
             sets.Add(module.Target == ModuleTarget.Database

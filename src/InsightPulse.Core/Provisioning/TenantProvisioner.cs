@@ -46,7 +46,11 @@ public sealed partial class TenantProvisioner(
     /// migration (the slow path, for benchmarks and for servers where templates cannot be made). <see cref="Restore"/>:
     /// the run completes a restore from an archive (its event says <c>tenant_restored</c>).
     /// </summary>
-    public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false);
+    /// <summary>
+    /// Options of a run: <see cref="Repair"/> (<c>tenant repair</c>) applies every script of the tenant's stores again
+    /// in the isolation step, whatever the lint finds (a run without it does so for the stores the lint finds wrong).
+    /// </summary>
+    public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false, bool Repair = false);
 
     /// <summary>The owner of tenant schemas: the platform's owner on the data server.</summary>
     private string SchemaOwnerRole => databases.OwnerRoleOn(databases.Environment.DataServer);
@@ -187,7 +191,7 @@ public sealed partial class TenantProvisioner(
             await Step("database", () => EnsureDatabaseAsync(tenant, runId, options.Adopt, options.UseTemplate, cancellationToken));
             await Step("modules", () => EnsureModulesAsync(tenant, cancellationToken));
             await RelayAsync(stores, unmark: false, cancellationToken);
-            await Step("isolation", () => EnsureIsolatedAsync(tenant, cancellationToken));
+            await Step("isolation", () => EnsureIsolatedAsync(tenant, options.Repair, cancellationToken));
             await Step("admin", () => EnsureAdminAsync(tenant, hashAhead, cancellationToken));
             // The built-in BI service, or the external Superset the tenant's superset_base_url names.
             await Step("bi_workspace", () => tenant.SupersetBaseUrl is null
@@ -360,7 +364,7 @@ public sealed partial class TenantProvisioner(
     private async Task<string?> EnsureTemplateAsync(Tenant tenant, List<string> did, CancellationToken cancellationToken)
     {
         var modules = await DatabaseModulesAsync(tenant, cancellationToken);
-        var name = DatabaseTemplates.NameFor(TenantContextMigrations, modules);
+        var name = DatabaseTemplates.NameFor(TenantContext.Migrations, modules);
         try
         {
             var built = await templates.EnsureAsync(tenant.DatabaseServer, name, async template =>
@@ -383,15 +387,13 @@ public sealed partial class TenantProvisioner(
 
     /// <summary>The template database this build provisions <paramref name="tenant"/>'s database from (<see cref="DatabaseTemplates.NameFor"/>).</summary>
     public async Task<string> TemplateNameAsync(Tenant tenant, CancellationToken cancellationToken) =>
-        DatabaseTemplates.NameFor(TenantContextMigrations, await DatabaseModulesAsync(tenant, cancellationToken));
+        DatabaseTemplates.NameFor(TenantContext.Migrations, await DatabaseModulesAsync(tenant, cancellationToken));
 
     private async Task<IReadOnlyList<Module>> DatabaseModulesAsync(Tenant tenant, CancellationToken cancellationToken) =>
         catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
             .Where(m => m.Target == ModuleTarget.Database)
             .ToList();
 
-    private static IReadOnlyList<Migration> TenantContextMigrations { get; } =
-        Migration.FromResources(typeof(TenantProvisioner).Assembly, "tenant_context/");
 
     /// <summary>
     /// The fingerprint of this build's tenant scripts (tenant context, every module's and databank's migrations,
@@ -399,7 +401,7 @@ public sealed partial class TenantProvisioner(
     /// provisioned by another build, and <c>up</c> migrates it.
     /// </summary>
     public string ScriptsFingerprint => _scriptsFingerprint ??= Fingerprint(
-        TenantContextMigrations.Select(m => ("tenant_context", m)).Concat(catalog.AllWithDatabanks.SelectMany(module => module.Migrations.Select(m => (module.Scope, m)))));
+        TenantContext.Migrations.Select(m => (TenantContext.Scope, m)).Concat(catalog.AllWithDatabanks.SelectMany(module => module.Migrations.Select(m => (module.Scope, m)))));
 
     private string? _scriptsFingerprint;
 
@@ -444,15 +446,76 @@ public sealed partial class TenantProvisioner(
 
     /// <summary>
     /// The isolation gate: the isolation lint over the tenant's database and schema; any ERROR stops the run before
-    /// the tenant can become Active, naming the object, the fix and the migration that introduced it.
+    /// the tenant can become Active, naming the object, the fix and the migration that introduced it. Drift is
+    /// repaired first: a store with an ERROR (RLS disabled or not forced, a policy dropped, a tenant-context function
+    /// changed by hand…) gets its scripts applied again — its tenant context, its databank, its modules; they are
+    /// re-runnable — and the lint runs again; what remains stops the run. With <paramref name="repairAll"/> both
+    /// stores get their scripts again whatever the lint found.
     /// </summary>
-    private async Task<(bool, string)> EnsureIsolatedAsync(Tenant tenant, CancellationToken cancellationToken) =>
-        (false, await IsolationGateAsync(tenant, await isolationLint.CheckTenantAsync(tenant, cancellationToken), cancellationToken));
-
-    /// <summary>Throws when <paramref name="findings"/> hold an ERROR (naming each, its fix and the script that introduced it); else says how many warnings.</summary>
-    private async Task<string> IsolationGateAsync(Tenant tenant, IReadOnlyList<IsolationFinding> findings, CancellationToken cancellationToken)
+    private async Task<(bool, string)> EnsureIsolatedAsync(Tenant tenant, bool repairAll, CancellationToken cancellationToken)
     {
-        var errors = findings.Where(f => f.Level == IsolationLevel.Error).ToList();
+        var findings = await isolationLint.CheckTenantAsync(tenant, cancellationToken);
+        var errors = findings.Where(IsolationLint.CallsForRepair).ToList();
+        List<TenantStore> stores = repairAll
+            ? [TenantStore.Database, TenantStore.Schema]
+            : errors.Select(f => StoreOf(tenant, f)).OfType<TenantStore>().Distinct().Order().ToList();
+        if (stores.Count == 0) return (false, await IsolationGateAsync(tenant, findings, cancellationToken));
+        int scripts;
+        try
+        {
+            scripts = await ApplyStoreScriptsAgainAsync(tenant, stores, cancellationToken);
+        }
+        catch (MigrationFailedException e)
+        {
+            // What the lint found stands, and why the repair could not put it right.
+            await IsolationGateAsync(tenant, findings, cancellationToken, $" Applying the scripts of the store again to repair it failed: {e.Message}");
+            throw;
+        }
+        var gate = await IsolationGateAsync(tenant, await isolationLint.CheckTenantAsync(tenant, cancellationToken), cancellationToken);
+        var repaired = errors.Select(f => f.Lint).Distinct(StringComparer.Ordinal).ToList();
+        return (true, $"applied the {scripts} script(s) of its {string.Join(" and ", stores.Select(s => s.ToString().ToLowerInvariant()))} store again" +
+            (repaired.Count > 0 ? $", repairing {string.Join(", ", repaired)}" : "") + $"; {gate}");
+    }
+
+    /// <summary>The store an isolation finding is in: the tenant's database, its schema's (the data) database, or neither (the server's).</summary>
+    private TenantStore? StoreOf(Tenant tenant, IsolationFinding finding) =>
+        finding.Database == tenant.DbName ? TenantStore.Database
+        : finding.Database == databases.Environment.DataDatabase ? TenantStore.Schema
+        : null;
+
+    /// <summary>
+    /// Runs every applied script of the tenant's <paramref name="stores"/> again (<see cref="MigrationRunner.ReapplyAsync"/>,
+    /// the journal left as it is): the tenant context of the store's database, then the databank (schema store) and the
+    /// modules in install order; returns how many scripts ran.
+    /// </summary>
+    private async Task<int> ApplyStoreScriptsAgainAsync(Tenant tenant, IReadOnlyList<TenantStore> stores, CancellationToken cancellationToken)
+    {
+        var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+        var scripts = 0;
+        foreach (var store in stores)
+        {
+            var (database, schema, target) = store == TenantStore.Database
+                ? (databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName), "public", ModuleTarget.Database)
+                : (databases.Data, tenant.SupabaseSchema, ModuleTarget.Schema);
+            scripts += (await MigrationRunner.ReapplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, TenantContext.Scope,
+                TenantContext.Migrations, cancellationToken)).Count;
+            var storeModules = modules.Where(m => m.Target == target);
+            if (store == TenantStore.Schema) storeModules = storeModules.Prepend(catalog.DatabankOf(tenant.Code)).OfType<Module>();
+            foreach (var module in storeModules)
+            {
+                scripts += (await MigrationRunner.ReapplyAsync(database, new MigrationTarget(schema, tenant.Code, Placeholders), module.Scope, module.Migrations, cancellationToken)).Count;
+            }
+        }
+        return scripts;
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="findings"/> hold an ERROR (naming each, its fix and the script that introduced it,
+    /// then <paramref name="andThen"/>); else says how many warnings.
+    /// </summary>
+    private async Task<string> IsolationGateAsync(Tenant tenant, IReadOnlyList<IsolationFinding> findings, CancellationToken cancellationToken, string? andThen = null)
+    {
+        var errors = findings.Where(IsolationLint.CallsForRepair).ToList();
         if (errors.Count > 0)
         {
             var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
@@ -460,7 +523,7 @@ public sealed partial class TenantProvisioner(
             throw new ProvisioningException(
                 $"The isolation lint found {errors.Count} error(s) in tenant '{tenant.Code}', which stays unfinished: " +
                 string.Join(" ", errors.Select(f => $"[{f.Lint}] {f.Database}/{f.ObjectName}: {f.Detail} Fix: {f.Fix}{IntroducedBy(f, modules)}")) +
-                $" See `./ipai lint --tenant {tenant.Code}`.");
+                $" See `./ipai lint --tenant {tenant.Code}`." + andThen);
         }
         var warnings = findings.Count(f => f.Level == IsolationLevel.Warn);
         return warnings == 0 ? "isolation lint: no error or warning" : $"isolation lint: no error, {warnings} warning(s) (`./ipai lint --tenant {tenant.Code}`)";
@@ -558,8 +621,9 @@ public sealed partial class TenantProvisioner(
     /// <summary>The tenant-context function's migrations on <paramref name="database"/>; says which it applied (none: empty).</summary>
     private async Task<IReadOnlyList<string>> EnsureTenantContextAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
     {
-        var applied = await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, "tenant_context",
-            TenantContextMigrations, null, cancellationToken);
+        var applied = await MigrationRunner.ApplyAsync(database, MigrationTarget.Public with { Placeholders = Placeholders }, TenantContext.Scope,
+            TenantContext.Migrations, null, cancellationToken);
+        if (applied.Count > 0) await TenantContext.RecordDefinitionsAsync(database, cancellationToken);
         return applied.Count > 0 ? [$"tenant context: applied {string.Join(", ", applied)}"] : [];
     }
 

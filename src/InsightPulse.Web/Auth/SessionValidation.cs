@@ -22,9 +22,15 @@ public sealed class SessionValidation(TenantUserDirectory users, WebSessions ses
         ArgumentNullException.ThrowIfNull(context);
         var tenant = RequestTenant.Find(context.HttpContext);
         var aborted = context.HttpContext.RequestAborted;
-        var session = context.Principal?.FindFirstValue(SessionClaims.Session);
-        if (context.Principal is null || tenant is null || !SessionClaims.IssuedFor(context.Principal, tenant)
-            || SessionClaims.UserId(context.Principal) is not { } id || !await sessions.IsGoingAsync(session, tenant.Code, id, aborted))
+        // Not this request's tenant (or a request no tenant serves, such as a shared asset): no session here, but the
+        // cookie stays, good for its own tenant.
+        if (context.Principal is null || tenant is null || !SessionClaims.IssuedFor(context.Principal, tenant))
+        {
+            context.RejectPrincipal();
+            return;
+        }
+        var session = context.Principal.FindFirstValue(SessionClaims.Session);
+        if (SessionClaims.UserId(context.Principal) is not { } id || !await sessions.IsGoingAsync(session, tenant.Code, id, aborted))
         {
             await RefuseAsync(context);
             return;
@@ -43,6 +49,7 @@ public sealed class SessionValidation(TenantUserDirectory users, WebSessions ses
         context.ShouldRenew = true;
     }
 
+    /// <summary>The session has ended: refused, and its cookie deleted.</summary>
     private static async Task RefuseAsync(CookieValidatePrincipalContext context)
     {
         context.RejectPrincipal();
