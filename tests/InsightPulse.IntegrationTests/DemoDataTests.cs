@@ -111,8 +111,7 @@ public sealed class DemoDataTests(PostgresFixture postgres, SharedPlatform share
     public async Task Another_tenant_sees_none_of_tbwas_demo_rows()
     {
         var platform = await PlatformAsync();
-        await using var app = NpgsqlDataSource.Create(ScoutScope.ConnectionString(platform, "ipai_app"));
-        await using var bi = NpgsqlDataSource.Create(ScoutScope.ConnectionString(platform, "ipai_bi"));
+        const string app = "ipai_app", bi = "ipai_bi";
         const string Count = """
             SELECT (SELECT count(*) FROM tbwa.ppm_agency) + (SELECT count(*) FROM tbwa.ppm_project)
                  + (SELECT count(*) FROM tbwa.ppm_expense_report) + (SELECT count(*) FROM tbwa.ppm_expense_line)
@@ -120,12 +119,12 @@ public sealed class DemoDataTests(PostgresFixture postgres, SharedPlatform share
 
         foreach (var source in new[] { app, bi })
         {
-            Assert.True(await ScoutScope.AsTenantAsync(source, "tbwa", (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)) > 500);
+            Assert.True(await ScoutScope.AsTenantAsync(platform, source, "tbwa", (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)) > 500);
             foreach (var other in new[] { "scout", "platform", "retail_001" })
             {
-                Assert.Equal(0, await ScoutScope.AsTenantAsync(source, other, (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)));
+                Assert.Equal(0, await ScoutScope.AsTenantAsync(platform, source, other, (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)));
             }
-            Assert.Equal(0, await ScoutScope.AsTenantAsync(source, null, (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)));
+            Assert.Equal(0, await ScoutScope.AsTenantAsync(platform, source, null, (c, t) => c.ExecuteScalarAsync<long>(Count, transaction: t)));
         }
         // Scout has finance demo rows of its own, with the same codes: its pages list its rows, not tbwa's.
         var scout = await platform.Registry.GetAsync("scout", CancellationToken.None);
@@ -138,10 +137,9 @@ public sealed class DemoDataTests(PostgresFixture postgres, SharedPlatform share
     {
         var platform = await PlatformAsync();
         var asOf = await AsOfAsync("scout");
-        await using var app = NpgsqlDataSource.Create(ScoutScope.ConnectionString(platform, "ipai_app"));
-        await using var bi = NpgsqlDataSource.Create(ScoutScope.ConnectionString(platform, "ipai_bi"));
+        const string app = "ipai_app", bi = "ipai_bi";
 
-        var own = await ScoutScope.AsTenantAsync(bi, "scout", (c, t) => c.QuerySingleAsync<(long Rows, DateTime First, DateTime Last, long Days)>(
+        var own = await ScoutScope.AsTenantAsync(platform, bi, "scout", (c, t) => c.QuerySingleAsync<(long Rows, DateTime First, DateTime Last, long Days)>(
             "SELECT count(*), min(transaction_date)::timestamp, max(transaction_date)::timestamp, (SELECT count(*) FROM scout.bi_transaction_summary_daily) FROM scout.bi_fact_transactions",
             transaction: t));
         Assert.Equal(ScoutDemo.TenantRows, own.Rows);
@@ -150,11 +148,11 @@ public sealed class DemoDataTests(PostgresFixture postgres, SharedPlatform share
         Assert.Equal(ScoutDemo.Days, own.Days);
         foreach (var view in new[] { "bi_product_performance", "bi_store_performance", "bi_competitive_analysis", "bi_hourly_patterns", "bi_basket_analysis" })
         {
-            Assert.True(await ScoutScope.AsTenantAsync(bi, "scout", (c, t) => c.ExecuteScalarAsync<long>($"SELECT count(*) FROM scout.{view}", transaction: t)) > 0, view);
+            Assert.True(await ScoutScope.AsTenantAsync(platform, bi, "scout", (c, t) => c.ExecuteScalarAsync<long>($"SELECT count(*) FROM scout.{view}", transaction: t)) > 0, view);
         }
         foreach (var view in new[] { "shared_retail_region_category_month", "shared_retail_brand_month" })
         {
-            var cells = await ScoutScope.AsTenantAsync(app, "scout", (c, t) => c.QuerySingleAsync<(long Cells, int MinTenants)>(
+            var cells = await ScoutScope.AsTenantAsync(platform, app, "scout", (c, t) => c.QuerySingleAsync<(long Cells, int MinTenants)>(
                 $"SELECT count(*), coalesce(min(tenant_count), 0)::int FROM scout.{view}", transaction: t));
             Assert.True(cells.Cells > 0, view);
             Assert.True(cells.MinTenants >= 3, view);

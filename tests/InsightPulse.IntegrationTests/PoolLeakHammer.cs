@@ -39,6 +39,7 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
         public int TimedOut;
         public int Abandoned;
         public int Uncancelled;
+        public int LeftState;
         public readonly List<string> Leaks = [];
 
         public void Leak(string what)
@@ -48,27 +49,54 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
 
         public TimeSpan Elapsed;
 
-        public override string ToString() => $"{Elapsed.TotalSeconds:0.0} s: {Ok} ok, {Cancelled} cancelled, {TimedOut} timed out, {Abandoned} abandoned, {Uncancelled} cancel(s) too late, {Leaks.Count} leak(s): {string.Join("; ", Leaks.Take(5))}";
+        public override string ToString() => $"{Elapsed.TotalSeconds:0.0} s: {Ok} ok, {Cancelled} cancelled, {TimedOut} timed out, {Abandoned} abandoned, {Uncancelled} cancel(s) too late, {LeftState} left session state, {Leaks.Count} leak(s): {string.Join("; ", Leaks.Take(5))}";
     }
 
     /// <summary>Long enough for the 20,000 requests on a loaded 2-core machine (about 25 s when quiet; 30 s stopped one at 8,184).</summary>
     public static readonly TimeSpan HammerBudget = TimeSpan.FromSeconds(120);
 
-    /// <summary>A connection handed out for one tenant's request; disposing it hands it back.</summary>
-    public sealed record Lease(NpgsqlConnection Connection, IAsyncDisposable HandBack) : IAsyncDisposable
+    /// <summary>
+    /// A connection handed out for one tenant's request; disposing it hands it back. With a <see cref="Unit"/>, the
+    /// production path handed it out in a transaction with the tenant's context set (<c>TenantDataAccess</c>);
+    /// without, the hammer begins the transaction and sets the context itself.
+    /// </summary>
+    public sealed record Lease(NpgsqlConnection Connection, IAsyncDisposable HandBack, Core.Isolation.TenantUnitOfWork? Unit = null) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => HandBack.DisposeAsync();
     }
 
+    /// <summary>
+    /// Session state a buggy request could leave behind (a session-level setting and search path, a temporary table, a
+    /// LISTEN, an advisory lock), each naming the tenant that left it: every 13th plain request leaves it. What the next
+    /// request on the connection finds of it is checked: none may name another tenant (between tenants, the pool's
+    /// reset must clear it); for a pool that resets every connection it hands out, none at all.
+    /// </summary>
+    private const string LeaveState = """
+        SELECT set_config('app.leak', @tenant, false), set_config('search_path', 'leak_' || @tenant, false), pg_try_advisory_lock(4242, @number);
+        LISTEN leak_{0};
+        CREATE TEMPORARY TABLE IF NOT EXISTS leak_{0} (x int);
+        """;
+
+    private const string FoundState = """
+        SELECT coalesce(current_setting('app.leak', true), '') AS Setting, current_setting('search_path') AS Path,
+               coalesce((SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'leak\_%'), '') AS Temp,
+               coalesce((SELECT string_agg(c, ',') FROM pg_listening_channels() c WHERE c LIKE 'leak\_%'), '') AS Listening,
+               coalesce((SELECT string_agg(objid::text, ',') FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 4242), '') AS Locks
+        """;
+
+    private sealed record State(string Setting, string Path, string Temp, string Listening, string Locks);
+
+
+
     /// <summary>Requests through Npgsql's own pool: any idle connection, whichever tenant used it last.</summary>
-    public async Task<Tally> HammerAsync(string connectionString, int operations, int workers, TimeSpan budget)
+    public async Task<Tally> HammerAsync(string connectionString, int operations, int workers, TimeSpan budget, bool leaveState = true)
     {
         await using var source = NpgsqlDataSource.Create(connectionString);
         return await HammerAsync(async _ =>
         {
             var connection = await source.OpenConnectionAsync();
             return new Lease(connection, connection);
-        }, operations, workers, budget);
+        }, operations, workers, budget, leaveState: leaveState);
     }
 
     /// <summary>
@@ -78,7 +106,7 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
     /// <paramref name="budget"/> only stops a machine too slow to finish from holding CI: what the tests check is
     /// what the requests saw and how many completed, not how fast.
     /// </summary>
-    public async Task<Tally> HammerAsync(Func<string, Task<Lease>> open, int operations, int workers, TimeSpan budget)
+    public async Task<Tally> HammerAsync(Func<string, Task<Lease>> open, int operations, int workers, TimeSpan budget, bool sameTenantStateCleared = true, bool leaveState = true)
     {
         var tally = new Tally();
         var next = -1;
@@ -89,29 +117,40 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
             int i;
             while ((i = Interlocked.Increment(ref next)) < operations && clock.Elapsed < budget)
             {
-                var tenant = ScoutGenerator.TenantCode(1 + (i * 7 + i / 5) % Tenants);
+                var number = 1 + (i * 7 + i / 5) % Tenants;
+                var tenant = ScoutGenerator.TenantCode(number);
                 await using var lease = await open(tenant);
                 var connection = lease.Connection;
-                await using var transaction = await connection.BeginTransactionAsync();
+                var unit = lease.Unit;
+                await using var ownTransaction = unit is null ? await connection.BeginTransactionAsync() : null;
+                var transaction = unit?.Transaction ?? ownTransaction!;
                 try
                 {
-                    // One round trip: what the connection carried when the pool handed it out (nothing of this
-                    // request has run yet), then the tenant context (stand-in for the tenant unit of work,
-                    // Isolation/TenantUnitOfWork, to be replaced by it when merged), then the request's query.
+                    // One round trip: the tenant context (the unit of work set it already; else the hammer sets it),
+                    // what session state the connection carried when handed out, then the request's query.
                     var plain = i % 17 != 3 && i % 19 != 5 && !(i % 997 == 11 && Volatile.Read(ref clientTimeouts) < 3);
                     await using (var batch = await connection.QueryMultipleAsync(
-                        "SELECT current_setting('app.tenant_id', true); SELECT set_config('app.tenant_id', @tenant, true); " +
+                        (unit is null ? "SELECT current_setting('app.tenant_id', true); SELECT set_config('app.tenant_id', @tenant, true); "
+                                      : "SELECT ''; SELECT current_setting('app.tenant_id', true); ") + FoundState + "; " +
                         (plain ? "SELECT tenant_id, count(*)::int FROM scout.scout_transactions GROUP BY tenant_id" : "SELECT 'x', 0"),
                         new { tenant }, transaction))
                     {
                         var inherited = await batch.ReadSingleAsync<string?>();
                         if (!string.IsNullOrEmpty(inherited)) tally.Leak($"operation {i} got a connection carrying tenant '{inherited}'");
-                        await batch.ReadSingleAsync<string>();
+                        var context = await batch.ReadSingleAsync<string>();
+                        if (context != tenant) tally.Leak($"operation {i} for {tenant} ran as tenant '{context}'");
+                        CheckState(tally, i, tenant, number, await batch.ReadSingleAsync<State>(), unit is null, sameTenantStateCleared);
                         var seen = (await batch.ReadAsync<(string Tenant, int Rows)>()).ToList();
                         if (plain && (seen.Count != 1 || seen[0].Tenant != tenant || seen[0].Rows != _rowsPerTenant[tenant]))
                         {
                             tally.Leak($"operation {i} for {tenant} saw {string.Join(", ", seen.Select(s => $"{s.Tenant}:{s.Rows}"))}");
                         }
+                    }
+                    if (leaveState && plain && i % 13 == 0)
+                    {
+                        // A bug's leftovers, committed with the request (the tenant codes are plain identifiers).
+                        await connection.ExecuteAsync(LeaveState.Replace("{0}", tenant, StringComparison.Ordinal), new { tenant, number }, transaction);
+                        Interlocked.Increment(ref tally.LeftState);
                     }
                     if (i % 17 == 3)
                     {
@@ -140,7 +179,8 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
                     }
                     else
                     {
-                        await transaction.CommitAsync();
+                        if (unit is null) await transaction.CommitAsync();
+                        else await unit.CommitAsync(CancellationToken.None);
                         Interlocked.Increment(ref tally.Ok);
                     }
                 }
@@ -163,8 +203,33 @@ internal sealed class PoolLeakHammer(PlatformScope platform, ITestOutputHelper o
         return tally;
     }
 
-    public static void AssertClean(Tally tally, int minimumOk)
+    /// <summary>
+    /// What a request found of the session state earlier requests left: none naming another tenant, and none at all
+    /// when <paramref name="sameTenantStateCleared"/>. The search path is checked where the hammer sets the context itself
+    /// (a unit of work sets its own for the transaction, which hides the session's).
+    /// </summary>
+    private static void CheckState(Tally tally, int i, string tenant, int number, State found, bool pathVisible, bool sameTenantStateCleared)
     {
+        var left = new[] { ("a session setting", found.Setting), ("a temporary table", found.Temp), ("a LISTEN", found.Listening) }
+            .Concat(pathVisible ? [("a search path", found.Path.Contains("leak_", StringComparison.Ordinal) ? found.Path : "")] : [])
+            .Where(s => s.Item2.Length > 0);
+        foreach (var (what, value) in left)
+        {
+            var own = value.Contains(tenant, StringComparison.Ordinal);
+            // A kept session's reset runs in the unit's transaction, and PostgreSQL applies an UNLISTEN at commit: the
+            // unit sees its tenant's earlier LISTEN until then (notifications are never readable through SQL).
+            var pendingUnlisten = !pathVisible && what == "a LISTEN";
+            if ((sameTenantStateCleared && !(own && pendingUnlisten)) || !own) tally.Leak($"operation {i} for {tenant} found {what} left behind: {value}");
+        }
+        if (found.Locks.Length > 0 && (sameTenantStateCleared || found.Locks != number.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            tally.Leak($"operation {i} for {tenant} found advisory lock(s) {found.Locks} left behind");
+        }
+    }
+
+    public static void AssertClean(Tally tally, int minimumOk, bool leftState = true)
+    {
+        Assert.True(tally.LeftState > 0 == leftState, tally.ToString());
         Assert.True(tally.Leaks.Count == 0, tally.ToString());
         Assert.True(tally.Ok >= minimumOk, tally.ToString());
         Assert.True(tally.Cancelled > 0 && tally.TimedOut > 0 && tally.Abandoned > 0, tally.ToString());

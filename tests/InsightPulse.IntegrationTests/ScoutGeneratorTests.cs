@@ -108,19 +108,18 @@ public sealed class ScoutGeneratorTests(PostgresFixture postgres) : IAsyncLifeti
     {
         await SeedAsync();
         var expected = ScoutGenerator.RowsPerTenant(new ScoutSeedOptions(20000, 5));
-        await using var app = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_app"));
-        await using var bi = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_bi"));
+        const string app = "ipai_app", bi = "ipai_bi";
         for (var number = 1; number <= 5; number++)
         {
             var tenant = ScoutGenerator.TenantCode(number);
             foreach (var source in new[] { app, bi })
             {
-                var seen = await ScoutScope.AsTenantAsync(source, tenant, async (c, t) =>
+                var seen = await ScoutScope.AsTenantAsync(_platform, source, tenant, async (c, t) =>
                     (await c.QueryAsync<(string Tenant, int Rows)>("SELECT tenant_id, count(*)::int FROM scout.scout_transactions GROUP BY tenant_id", transaction: t)).ToList());
                 Assert.Equal([(tenant, expected[number - 1])], seen);
             }
         }
-        Assert.Equal(0, await ScoutScope.AsTenantAsync(app, null, (c, t) => c.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions", transaction: t)));
+        Assert.Equal(0, await ScoutScope.AsTenantAsync(_platform, app, null, (c, t) => c.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions", transaction: t)));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using Dapper;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Tenants;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
@@ -45,18 +47,41 @@ public static class ScoutScope
     }
 
     /// <summary>
-    /// A tenant-scoped transaction as <paramref name="role"/>: context first. Stand-in for the tenant unit of work
-    /// (Isolation/TenantUnitOfWork), to be replaced by it when merged.
+    /// A tenant of the scout analytics (its rows in <c>scout.scout_transactions</c>, e.g. a generated retail_001): the
+    /// registry's row when <paramref name="code"/> is registered, else a tenant of the shared scout schema as the
+    /// registry would hold it (its database the platform's), never stored.
     /// </summary>
-    public static async Task<T> AsTenantAsync<T>(NpgsqlDataSource source, string? tenant, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work)
+    public static async Task<Tenant> TenantOfAsync(PlatformScope platform, string code)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(platform);
+        return await platform.Registry.FindAsync(code, CancellationToken.None)
+            ?? Tenant.New(code, code) with { DbName = PlatformOptions.PlatformDatabase, SupabaseSchema = "scout", State = TenantState.Active, Server = FleetServer.Home };
+    }
+
+    /// <summary>
+    /// A tenant-scoped transaction as <paramref name="role"/> through the production path: <see cref="TenantDataAccess"/>
+    /// (ipai_app: a unit of work; ipai_bi: a read-only one) on the pools <c>PlatformDatabases</c> configures, the tenant's
+    /// context set by it. With no tenant, a connection of the role with no context at all (what the policies must deny),
+    /// which no production path opens.
+    /// </summary>
+    public static async Task<T> AsTenantAsync<T>(PlatformScope platform, string role, string? tenant, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(work);
-        await using var connection = await source.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        if (tenant is not null) await connection.ExecuteAsync("SELECT set_config('app.tenant_id', @tenant, true)", new { tenant }, transaction);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync();
+        if (tenant is null)
+        {
+            await using var source = NpgsqlDataSource.Create(ConnectionString(platform, role, maxPoolSize: 1));
+            await using var connection = await source.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            return await work(connection, transaction);
+        }
+        var access = platform.Get<TenantDataAccess>();
+        var of = await TenantOfAsync(platform, tenant);
+        await using var unit = role == platform.Get<PlatformEnvironmentSource>().Names.BiRole
+            ? await access.BeginReadOnlyAsync(of, TenantStore.Schema, CancellationToken.None)
+            : await access.BeginAsync(of, TenantStore.Schema, CancellationToken.None);
+        var result = await work(unit.Connection, unit.Transaction);
+        await unit.CommitAsync(CancellationToken.None);
         return result;
     }
 }

@@ -7,15 +7,13 @@ namespace InsightPulse.IntegrationTests;
 [Collection(Lanes.B)]
 public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLifetime
 {
+    private const string App = "ipai_app";
+    private const string Bi = "ipai_bi";
     private PlatformScope _platform = null!;
-    private NpgsqlDataSource _app = null!;
-    private NpgsqlDataSource _bi = null!;
 
     public async Task InitializeAsync()
     {
         _platform = await ScoutScope.CreateAsync(postgres);
-        _app = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_app"));
-        _bi = NpgsqlDataSource.Create(ScoutScope.ConnectionString(_platform, "ipai_bi"));
         // Cells (region, category, brand, March 2025): Bear Brand in NCR by 3 tenants, Nescafé in Davao by 3,
         // Kopiko in Davao by 2 (t1, t2) only. Every tenant's figures differ, so a leaked figure would be recognisable.
         await using var owner = await OpenOwnerAsync();
@@ -29,12 +27,7 @@ public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLife
         await InsertAsync(owner, "t2", "Davao Region", "Coffee", "Kopiko", 8, 90.00m);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _bi.DisposeAsync();
-        await _platform.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task<NpgsqlConnection> OpenOwnerAsync()
     {
@@ -56,18 +49,18 @@ public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLife
 
     private sealed record RegionRow(string Region, string ProductCategory, long TenantCount, long TransactionCount, decimal TotalPesoValue);
 
-    private static Task<List<BrandRow>> BrandsAsync(NpgsqlDataSource source, string? tenant) =>
-        ScoutScope.AsTenantAsync(source, tenant, async (c, t) => (await c.QueryAsync<BrandRow>(
+    private Task<List<BrandRow>> BrandsAsync(string role, string? tenant) =>
+        ScoutScope.AsTenantAsync(_platform, role, tenant, async (c, t) => (await c.QueryAsync<BrandRow>(
             "SELECT brand_name AS BrandName, month::timestamp AS Month, tenant_count AS TenantCount, transaction_count AS TransactionCount, total_peso_value AS TotalPesoValue FROM scout.shared_retail_brand_month ORDER BY brand_name", transaction: t)).ToList());
 
-    private static Task<List<RegionRow>> RegionsAsync(NpgsqlDataSource source, string? tenant) =>
-        ScoutScope.AsTenantAsync(source, tenant, async (c, t) => (await c.QueryAsync<RegionRow>(
+    private Task<List<RegionRow>> RegionsAsync(string role, string? tenant) =>
+        ScoutScope.AsTenantAsync(_platform, role, tenant, async (c, t) => (await c.QueryAsync<RegionRow>(
             "SELECT region, product_category AS ProductCategory, tenant_count AS TenantCount, transaction_count AS TransactionCount, total_peso_value AS TotalPesoValue FROM scout.shared_retail_region_category_month ORDER BY region", transaction: t)).ToList());
 
     [Fact]
     public async Task A_group_of_three_tenants_is_shown_and_a_group_of_two_is_absent_everywhere()
     {
-        foreach (var (source, tenant) in new[] { (_app, (string?)"t1"), (_bi, "t3"), (_app, null) })
+        foreach (var (source, tenant) in new[] { (App, (string?)"t1"), (Bi, "t3"), (App, null) })
         {
             var brands = await BrandsAsync(source, tenant);
             Assert.Equal(["Bear Brand", "Nescafé"], brands.Select(b => b.BrandName));
@@ -94,13 +87,13 @@ public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLife
             UNION ALL SELECT count(*), sum(peso_value) FROM scout.scout_transactions GROUP BY tenant_id, brand_name
             UNION ALL SELECT count(*), sum(peso_value) FROM scout.scout_transactions GROUP BY tenant_id, region, product_category
             """)).ToList();
-        var shown = (await BrandsAsync(_app, "t1")).Select(b => (b.TransactionCount, b.TotalPesoValue))
-            .Concat((await RegionsAsync(_app, "t1")).Select(r => (r.TransactionCount, r.TotalPesoValue))).ToList();
+        var shown = (await BrandsAsync(App, "t1")).Select(b => (b.TransactionCount, b.TotalPesoValue))
+            .Concat((await RegionsAsync(App, "t1")).Select(r => (r.TransactionCount, r.TotalPesoValue))).ToList();
 
         Assert.NotEmpty(shown);
         Assert.DoesNotContain(shown, s => perTenant.Any(p => p.Count == s.TransactionCount || p.Value == s.TotalPesoValue));
         // t1 subtracting its own figures still sees two tenants mixed, never one.
-        var nescafe = (await BrandsAsync(_app, "t1")).Single(b => b.BrandName == "Nescafé");
+        var nescafe = (await BrandsAsync(App, "t1")).Single(b => b.BrandName == "Nescafé");
         Assert.NotEqual(28.00m * 5, nescafe.TotalPesoValue - 14.00m);
         Assert.NotEqual(42.00m * 6, nescafe.TotalPesoValue - 14.00m);
     }
@@ -108,24 +101,25 @@ public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLife
     [Fact]
     public async Task Tenants_see_only_their_rows_and_cannot_reach_the_per_tenant_helper_or_the_setting()
     {
-        Assert.Equal(["t1"], await ScoutScope.AsTenantAsync(_app, "t1", async (c, t) =>
+        Assert.Equal(["t1"], await ScoutScope.AsTenantAsync(_platform, App, "t1", async (c, t) =>
             (await c.QueryAsync<string>("SELECT DISTINCT tenant_id FROM scout.scout_transactions", transaction: t)).ToList()));
-        Assert.Equal(3 + 5 + 8, await ScoutScope.AsTenantAsync(_bi, "t2", (c, t) =>
+        Assert.Equal(3 + 5 + 8, await ScoutScope.AsTenantAsync(_platform, Bi, "t2", (c, t) =>
             c.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions", transaction: t)));
-        Assert.Equal(0, await ScoutScope.AsTenantAsync(_app, null, (c, t) =>
+        Assert.Equal(0, await ScoutScope.AsTenantAsync(_platform, App, null, (c, t) =>
             c.ExecuteScalarAsync<int>("SELECT count(*) FROM scout.scout_transactions", transaction: t)));
 
-        foreach (var source in new[] { _app, _bi })
+        foreach (var source in new[] { App, Bi })
         {
             foreach (var relation in new[] { "scout.shared_retail_cells_internal", "scout.scout_shared_config" })
             {
                 var denied = await Assert.ThrowsAsync<PostgresException>(() =>
-                    ScoutScope.AsTenantAsync(source, "t1", (c, t) => c.ExecuteScalarAsync<int>($"SELECT count(*) FROM {relation}", transaction: t)));
+                    ScoutScope.AsTenantAsync(_platform, source, "t1", (c, t) => c.ExecuteScalarAsync<int>($"SELECT count(*) FROM {relation}", transaction: t)));
                 Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
             }
             var update = await Assert.ThrowsAsync<PostgresException>(() =>
-                ScoutScope.AsTenantAsync(source, "t1", (c, t) => c.ExecuteAsync("UPDATE scout.scout_shared_config SET min_tenants = 3", transaction: t)));
-            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, update.SqlState);
+                ScoutScope.AsTenantAsync(_platform, source, "t1", (c, t) => c.ExecuteAsync("UPDATE scout.scout_shared_config SET min_tenants = 3", transaction: t)));
+            // The BI role's units of work are read-only before any privilege is checked.
+            Assert.Equal(source == Bi ? PostgresErrorCodes.ReadOnlySqlTransaction : PostgresErrorCodes.InsufficientPrivilege, update.SqlState);
         }
     }
 
@@ -134,13 +128,13 @@ public sealed class ScoutSharedViewsTests(PostgresFixture postgres) : IAsyncLife
     {
         await using var owner = await OpenOwnerAsync();
         await owner.ExecuteAsync("UPDATE scout.scout_shared_config SET min_tenants = 4");
-        Assert.Empty(await BrandsAsync(_app, "t1"));
-        Assert.Empty(await RegionsAsync(_bi, "t1"));
+        Assert.Empty(await BrandsAsync(App, "t1"));
+        Assert.Empty(await RegionsAsync(Bi, "t1"));
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => owner.ExecuteAsync("UPDATE scout.scout_shared_config SET min_tenants = 2"));
         Assert.Equal(PostgresErrorCodes.CheckViolation, refused.SqlState);
         await owner.ExecuteAsync("UPDATE scout.scout_shared_config SET min_tenants = 3");
-        Assert.Equal(2, (await BrandsAsync(_app, "t1")).Count);
+        Assert.Equal(2, (await BrandsAsync(App, "t1")).Count);
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
 using Npgsql;
 
 namespace InsightPulse.IntegrationTests;
 
 /// <summary>
-/// <see cref="TenantAffinePool"/> on the real server: a tenant gets back the session it returned, another tenant
+/// <see cref="TenantAffinePool"/> on the real server, on pools set up as production's runtime pools: a tenant gets back the session it returned, another tenant
 /// never gets that session except through Npgsql's reset, the pool never holds more sessions than its size and
 /// never leaves a request waiting while it keeps idle ones, and it lets go of broken and long-idle sessions.
 /// </summary>
@@ -27,6 +28,8 @@ public sealed class TenantAffinePoolTests(PostgresFixture postgres)
             ApplicationName = application,
             Timeout = 10, // a request left waiting for a connection fails instead of hanging the test
         };
+        // Set up as PlatformDatabases sets up a runtime pool (statements prepared: Npgsql's reset is then not DISCARD ALL).
+        PlatformDatabases.Configure(settings, postgres.Server, runtimeRole: true);
         return new TenantAffinePool(NpgsqlDataSource.Create(settings.ConnectionString), time ?? TimeProvider.System);
     }
 

@@ -61,6 +61,15 @@ public sealed class PlatformScope : IAsyncDisposable
     public ServiceProvider NewServices() =>
         new ServiceCollection().AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();
 
+    /// <summary>The same services with <paramref name="extra"/> settings over this scope's (e.g. a connection budget).</summary>
+    public ServiceProvider NewServices(IReadOnlyDictionary<string, string?> extra)
+    {
+        ArgumentNullException.ThrowIfNull(extra);
+        var settings = new Dictionary<string, string?>(Settings);
+        foreach (var (key, value) in extra) settings[key] = value;
+        return new ServiceCollection().AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).AddInsightPulseBench().BuildServiceProvider();
+    }
+
     /// <summary>The same services on a clock of the test's choosing (e.g. a fixed day, for what depends on today's date).</summary>
     public ServiceProvider NewServices(TimeProvider time) =>
         new ServiceCollection().AddSingleton(time).AddInsightPulseCore(new ConfigurationBuilder().AddInMemoryCollection(Settings).Build()).AddInsightPulseBench().BuildServiceProvider();

@@ -65,10 +65,10 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             try
             {
                 var connection = lease.Connection;
-                // One batch, one Sync: the context (positional parameters, nothing to rewrite) and then the statement.
+                // One batch, one Sync: a kept session's reset, the context (positional parameters, nothing to rewrite)
+                // and then the statement.
                 await using var batch = new NpgsqlBatch(connection);
-                var context = new NpgsqlBatchCommand(ContextSql) { Parameters = { new() { Value = tenant!.Code }, new() { Value = path } } };
-                batch.BatchCommands.Add(context);
+                AddContext(batch, lease, tenant!.Code, path);
                 var query = new NpgsqlBatchCommand(StatementFor(path, sql));
                 foreach (var property in PropertiesOf(param))
                 {
@@ -76,7 +76,7 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
                 }
                 batch.BatchCommands.Add(query);
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                await reader.NextResultAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken); // past the context's row (the reset's statements return none)
                 var parse = reader.GetRowParser(typeof(T)); // the untyped parser: Dapper's typed one refuses scalars
                 var rows = new List<T>();
                 while (await reader.ReadAsync(cancellationToken)) rows.Add((T)parse(reader));
@@ -112,6 +112,28 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
     /// <summary>The tenant context, local to the transaction ($1 the tenant's code, $2 its quoted search path).</summary>
     private const string ContextSql = "SELECT set_config('app.tenant_id', $1, true), set_config('search_path', $2, true)";
 
+    /// <summary>
+    /// A session kept for its tenant goes from one request to the next request of that tenant (another user, maybe)
+    /// without Npgsql's reset: what a request could leave in it at session level — a setting or search path, a
+    /// temporary table (which would shadow a table of the same name), a LISTEN, an advisory lock — is cleared first,
+    /// in the same round trip as the next request's context. Npgsql's own reset clears the same when a session moves
+    /// to another tenant. Nothing on the platform's request path sets session state; this is against a bug that would.
+    /// </summary>
+    private static readonly string[] KeptSessionReset = ["DISCARD TEMP", "UNLISTEN *", "RESET ALL"];
+
+    /// <summary>The context after a kept session's reset, which also lets go of its advisory locks (one row, as <see cref="ContextSql"/>).</summary>
+    private const string ContextAfterResetSql = ContextSql + ", pg_advisory_unlock_all()";
+
+    /// <summary>The unit's first statements: a kept session's reset (<see cref="KeptSessionReset"/>), then the tenant's context.</summary>
+    private static void AddContext(NpgsqlBatch batch, TenantAffineConnection lease, string tenantCode, string path)
+    {
+        if (lease.WasKept)
+        {
+            foreach (var statement in KeptSessionReset) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(lease.WasKept ? ContextAfterResetSql : ContextSql) { Parameters = { new() { Value = tenantCode }, new() { Value = path } } });
+    }
+
     private async Task<TenantUnitOfWork> BeginAsync(Tenant? tenant, TenantStore store, string role, bool readOnly, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -134,12 +156,9 @@ public sealed class TenantDataAccess(PlatformDatabases databases, PlatformEnviro
             // transaction-mode pooler it is also where the pooler logs in to the server for us, and a database that
             // went away shows as a wait in the pooler's queue (PgBouncer: query_wait_timeout, 120 s): it gets the
             // time of a connection attempt, no more.
-            await using (var context = new NpgsqlCommand(ContextSql, connection, transaction)
+            await using (var context = new NpgsqlBatch(connection, transaction) { Timeout = PostgresServer.ConnectTimeoutSeconds })
             {
-                Parameters = { new() { Value = tenant!.Code }, new() { Value = path } },
-                CommandTimeout = PostgresServer.ConnectTimeoutSeconds,
-            })
-            {
+                AddContext(context, lease, tenant!.Code, path);
                 await context.ExecuteNonQueryAsync(cancellationToken);
             }
             if (readOnly)
