@@ -98,7 +98,7 @@ public static class InsightPulseWeb
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SessionClaims.Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(WebAuthorization.Admin, policy => policy.AddAuthenticationSchemes(SessionClaims.Scheme).RequireRole(SessionClaims.AdminRole));
         services.AddSingleton<SessionValidation>();
-        services.AddSignInRateLimit();
+        services.AddRateLimits();
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "ipai_antiforgery";

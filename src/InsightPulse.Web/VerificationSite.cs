@@ -53,13 +53,15 @@ public sealed class VerificationSite : IAsyncDisposable
         return await StartAsync(configuration, cancellationToken);
     }
 
-    /// <summary>A web host for this run: no event dispatching, and a sign-in limit that a run over many tenants does not hit.</summary>
+    /// <summary>A web host for this run: no event dispatching, and rate limits that a run over many tenants does not hit.</summary>
     private static async Task<VerificationSite> StartAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {
         var local = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Events:Dispatcher"] = "false",
             ["Web:SignInAttemptsPerMinute"] = "10000",
+            ["Web:GuestTokensPerMinute"] = "100000",
+            ["Web:ApiRequestsPerMinute"] = "1000000",
         }).Build();
         var app = InsightPulseWeb.Build(local, "http://127.0.0.1:0", quiet: true);
         await app.StartAsync(cancellationToken);

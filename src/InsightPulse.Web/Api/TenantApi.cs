@@ -35,7 +35,7 @@ public static class TenantApi
         var token = endpoints.ServiceProvider.GetRequiredService<OperatorToken>(); // created now: the secret exists once the node runs
         endpoints.MapOpenApi(OpenApiPath).AllowAnonymous().RequirePlatformHostApi();
 
-        var api = endpoints.MapGroup(Prefix).AllowAnonymous().RequirePlatformHostApi().WithTags("Tenants");
+        var api = endpoints.MapGroup(Prefix).AllowAnonymous().RequirePlatformHostApi().WithTags("Tenants").RequireRateLimiting(Auth.RateLimits.Api);
         api.AddEndpointFilter(async (context, next) =>
         {
             if (token.Matches(OperatorToken.FromRequest(context.HttpContext.Request))) return await next(context);

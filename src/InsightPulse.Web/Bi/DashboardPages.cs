@@ -74,7 +74,8 @@ public static partial class DashboardPages
                 Log.ExternalGuestTokenFailed(logger, page.Tenant.Code, e.Check, e.Message);
                 return Results.Json(new { message = "The dashboard service did not answer. Try again in a moment; if it keeps happening, tell your administrator." }, statusCode: StatusCodes.Status502BadGateway);
             }
-        }).DisableAntiforgery(); // checked above from the header: the SDK's fetch sends JSON, not a form
+        }).DisableAntiforgery() // checked above from the header: the SDK's fetch sends JSON, not a form
+            .RequireRateLimiting(Auth.RateLimits.GuestToken);
         return endpoints;
     }
 

@@ -25,12 +25,12 @@ public static class SupersetApi
                 return Results.Json(new { message = "Not authorized" }, statusCode: StatusCodes.Status401Unauthorized);
             }
             return Results.Json(new { access_token = access.Issue(tenant.Code) });
-        }).RequireRateLimiting(Auth.SignInRateLimit.Policy);
+        }).RequireRateLimiting(Auth.RateLimits.SignIn);
         security.MapGet("/csrf_token/", (HttpContext http, BiAccessTokens access) =>
             Authorized(http, access) is { } authorization ? Results.Json(new { result = access.CsrfFor(authorization) }) : NotAuthorized());
-        security.MapPost("/guest_token/", IssueGuestTokenAsync);
+        security.MapPost("/guest_token/", IssueGuestTokenAsync).RequireRateLimiting(Auth.RateLimits.GuestToken);
 
-        var embedded = endpoints.MapGroup("/api/v1/dashboard/{idOrSlug}/embedded").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        var embedded = endpoints.MapGroup("/api/v1/dashboard/{idOrSlug}/embedded").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(Auth.RateLimits.Api);
         embedded.MapGet("", (string idOrSlug, HttpContext http, BiAccessTokens access, BiMetadata metadata, CancellationToken ct) =>
             WithDashboardAsync(http, access, metadata, idOrSlug, d => Task.FromResult(d.Embedded ? Results.Json(new { result = Embedded(d) }) : NotFound()), ct));
         embedded.MapPost("", SetEmbeddedAsync);

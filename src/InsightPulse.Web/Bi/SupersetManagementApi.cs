@@ -22,7 +22,7 @@ public static class SupersetManagementApi
 {
     public static IEndpointRouteBuilder MapSupersetManagementApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/v1").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        var api = endpoints.MapGroup("/api/v1").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(Auth.RateLimits.Api);
         api.MapGet("/database/", (string? q, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, false, async code =>
         {
             var filters = Filters(q, "database_name");

@@ -39,6 +39,14 @@ public sealed class WebOptions
     [Range(1, 10_000)]
     public int SignInAttemptsPerMinute { get; set; } = 60;
 
+    /// <summary>Guest tokens one client address may ask for per minute (an embedding page asks for one per dashboard view and refresh).</summary>
+    [Range(1, 100_000)]
+    public int GuestTokensPerMinute { get; set; } = 600;
+
+    /// <summary>Requests one client address may make per minute to the operator API and the Superset-shaped API.</summary>
+    [Range(1, 1_000_000)]
+    public int ApiRequestsPerMinute { get; set; } = 3_000;
+
     /// <summary>How long a session lasts without activity.</summary>
     [Range(5, 7 * 24 * 60)]
     public int SessionMinutes { get; set; } = 8 * 60;

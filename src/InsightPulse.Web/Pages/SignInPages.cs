@@ -13,7 +13,7 @@ public static partial class SignInPages
     {
         endpoints.MapGet("/login", (PageContext page, string? returnUrl) =>
             page.SignedIn ? Results.LocalRedirect(SafeReturnUrl(returnUrl)) : LoginPage(page, null, returnUrl, null)).AllowAnonymous();
-        endpoints.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
+        endpoints.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
         endpoints.MapPost("/logout", async (HttpContext http, IFormCollection _, WebSessions sessions) =>
         {
             // The server-side session ends: a copy of the cookie is refused from now on, on every node.
