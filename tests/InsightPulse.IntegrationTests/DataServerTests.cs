@@ -38,15 +38,9 @@ public sealed class DataServerTests(PostgresFixture postgres, SecondServer secon
         return early;
     }
 
-    private static async Task<T> ScalarAsync<T>(PostgresFixture server, string database, string sql, object? parameters = null)
-    {
-        await using var connection = new NpgsqlConnection(server.ConnectionString(database));
-        await connection.OpenAsync();
-        return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
-    }
 
     private static Task<bool> SchemaExistsAsync(PostgresFixture server, string database, string schema) =>
-        ScalarAsync<bool>(server, database, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { schema });
+        server.ScalarAsync<bool>(database, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", new { schema });
 
     [Fact]
     public async Task Up_makes_the_data_database_on_its_server_and_every_tenant_schema_lives_and_is_served_there()
@@ -56,15 +50,15 @@ public sealed class DataServerTests(PostgresFixture postgres, SecondServer secon
 
         // Made by the platform's (non-superuser) owner there; only the platform's roles may connect.
         var data = PlatformOptions.DefaultRemoteDataDatabase;
-        Assert.Equal("ipai_owner", await ScalarAsync<string>(second.Postgres, "postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = @data", new { data }));
-        Assert.False(await ScalarAsync<bool>(second.Postgres, "postgres", "SELECT has_database_privilege('public', @data, 'CONNECT')", new { data }));
-        Assert.True(await ScalarAsync<bool>(second.Postgres, "postgres", "SELECT has_database_privilege('ipai_app', @data, 'CONNECT')", new { data }));
+        Assert.Equal("ipai_owner", await second.Postgres.ScalarAsync<string>("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = @data", new { data }));
+        Assert.False(await second.Postgres.ScalarAsync<bool>("postgres", "SELECT has_database_privilege('public', @data, 'CONNECT')", new { data }));
+        Assert.True(await second.Postgres.ScalarAsync<bool>("postgres", "SELECT has_database_privilege('ipai_app', @data, 'CONNECT')", new { data }));
         foreach (var schema in new[] { "tbwa", "scout", "ipai" })
         {
             Assert.True(await SchemaExistsAsync(second.Postgres, data, schema), $"schema {schema} on the data server");
             Assert.False(await SchemaExistsAsync(postgres, postgres.AdminDatabase, schema), $"schema {schema} at home");
         }
-        Assert.False(await ScalarAsync<bool>(second.Postgres, "postgres", "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'odoo_platform')"));
+        Assert.False(await second.Postgres.ScalarAsync<bool>("postgres", "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'odoo_platform')"));
 
         var again = await _platform.CliAsync("up", "--no-serve", "--without-demo");
         Assert.True(again.ExitCode == 0, again.ToString());
@@ -73,10 +67,10 @@ public sealed class DataServerTests(PostgresFixture postgres, SecondServer secon
         // The runtime role reads a schema tenant's rows there, under the tenant's context, through the production path.
         var tbwa = await _platform.Registry.GetAsync("tbwa", CancellationToken.None);
         var seen = await _platform.Get<TenantDataAccess>().ReadAsync<long>(tbwa, TenantStore.Schema, "SELECT count(*) FROM bir_atc_code", null, CancellationToken.None);
-        var stored = await ScalarAsync<long>(second.Postgres, data, "SELECT count(*) FROM tbwa.bir_atc_code WHERE tenant_id = 'tbwa'");
+        var stored = await second.Postgres.ScalarAsync<long>(data, "SELECT count(*) FROM tbwa.bir_atc_code WHERE tenant_id = 'tbwa'");
         Assert.True(stored > 0);
         Assert.Equal([stored], seen);
-        Assert.True(await ScalarAsync<long>(second.Postgres, "postgres", "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND datname = @data", new { data }) >= 1);
+        Assert.True(await second.Postgres.ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND datname = @data", new { data }) >= 1);
 
         // Every gate of both schema tenants passes (the HTTP gates through a web host the CLI starts), lint is clean, a full fleet pass succeeds.
         foreach (var code in new[] { "tbwa", "scout" })
@@ -127,7 +121,7 @@ public sealed class DataServerTests(PostgresFixture postgres, SecondServer secon
         await UpWithTheDataServerAsync();
         var data = PlatformOptions.DefaultRemoteDataDatabase;
         var archives = Path.Combine(_platform.Home, "archives");
-        var before = await ScalarAsync<long>(second.Postgres, data, "SELECT count(*) FROM tbwa.bir_atc_code");
+        var before = await second.Postgres.ScalarAsync<long>(data, "SELECT count(*) FROM tbwa.bir_atc_code");
 
         var deprovisioned = await _platform.CliAsync("tenant", "deprovision", "tbwa", "--archive-to", archives);
         Assert.True(deprovisioned.ExitCode == 0, deprovisioned.ToString());
@@ -138,7 +132,7 @@ public sealed class DataServerTests(PostgresFixture postgres, SecondServer secon
         Assert.True(restored.ExitCode == 0, restored.ToString());
         Assert.True(await SchemaExistsAsync(second.Postgres, data, "tbwa"));
         Assert.False(await SchemaExistsAsync(postgres, postgres.AdminDatabase, "tbwa"));
-        Assert.Equal(before, await ScalarAsync<long>(second.Postgres, data, "SELECT count(*) FROM tbwa.bir_atc_code"));
+        Assert.Equal(before, await second.Postgres.ScalarAsync<long>(data, "SELECT count(*) FROM tbwa.bir_atc_code"));
         var tbwa = await _platform.Registry.GetAsync("tbwa", CancellationToken.None);
         Assert.Equal(TenantState.Active, tbwa.State);
         Assert.Equal([before], await _platform.Get<TenantDataAccess>().ReadAsync<long>(tbwa, TenantStore.Schema, "SELECT count(*) FROM bir_atc_code", null, CancellationToken.None));

@@ -20,27 +20,15 @@ public sealed class DriftRepairTests(PostgresFixture postgres) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
-    private async Task ExecuteAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString(database));
-        await connection.OpenAsync();
-        await connection.ExecuteAsync(sql);
-    }
 
-    private async Task<T> ScalarAsync<T>(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString(database));
-        await connection.OpenAsync();
-        return (await connection.ExecuteScalarAsync<T>(sql))!;
-    }
 
     /// <summary>The three kinds of drift, in tbwa's schema (shared data database) and in its own database.</summary>
     private async Task DriftAsync()
     {
-        await ExecuteAsync("postgres", "ALTER TABLE tbwa.bir_form DISABLE ROW LEVEL SECURITY");
-        await ExecuteAsync("odoo_tbwa", "DROP POLICY tenant_isolation ON res_users");
+        await postgres.ExecuteAsync("postgres", "ALTER TABLE tbwa.bir_form DISABLE ROW LEVEL SECURITY");
+        await postgres.ExecuteAsync("odoo_tbwa", "DROP POLICY tenant_isolation ON res_users");
         // Every session of this database would read tbwa's rows, whatever its tenant.
-        await ExecuteAsync("odoo_tbwa", "CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE RETURN 'tbwa'");
+        await postgres.ExecuteAsync("odoo_tbwa", "CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE RETURN 'tbwa'");
     }
 
     /// <summary>The lint's errors, and its tables left without a policy (safe, but no row is seen: drift all the same).</summary>
@@ -54,9 +42,9 @@ public sealed class DriftRepairTests(PostgresFixture postgres) : IAsyncLifetime
 
     private async Task AssertRepairedAsync()
     {
-        Assert.True(await ScalarAsync<bool>("postgres", "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'tbwa.bir_form'::regclass"));
-        Assert.Equal(1, await ScalarAsync<int>("odoo_tbwa", "SELECT count(*) FROM pg_policies WHERE tablename = 'res_users' AND policyname = 'tenant_isolation'"));
-        Assert.Equal("", await ScalarAsync<string>("odoo_tbwa", "SELECT coalesce(ipai.current_tenant_id(), '')"));
+        Assert.True(await postgres.ScalarAsync<bool>("postgres", "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'tbwa.bir_form'::regclass"));
+        Assert.Equal(1, await postgres.ScalarAsync<int>("odoo_tbwa", "SELECT count(*) FROM pg_policies WHERE tablename = 'res_users' AND policyname = 'tenant_isolation'"));
+        Assert.Equal("", await postgres.ScalarAsync<string>("odoo_tbwa", "SELECT coalesce(ipai.current_tenant_id(), '')"));
         Assert.Empty(await LintErrorsAsync());
     }
 
@@ -103,11 +91,11 @@ public sealed class DriftRepairTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_tenant_context_function_changed_in_the_shared_data_database_is_found_and_repaired()
     {
-        await ExecuteAsync("postgres", "CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE RETURN 'scout'");
+        await postgres.ExecuteAsync("postgres", "CREATE OR REPLACE FUNCTION ipai.current_tenant_id() RETURNS text LANGUAGE sql STABLE RETURN 'scout'");
         Assert.Contains("tenant_context_changed postgres/ipai.current_tenant_id()", await LintErrorsAsync());
 
         Assert.Equal(0, (await _platform.CliAsync("tenant", "repair", "tbwa")).ExitCode);
-        Assert.Equal("", await ScalarAsync<string>("postgres", "SELECT coalesce(ipai.current_tenant_id(), '')"));
+        Assert.Equal("", await postgres.ScalarAsync<string>("postgres", "SELECT coalesce(ipai.current_tenant_id(), '')"));
         Assert.Empty(await LintErrorsAsync());
     }
 }

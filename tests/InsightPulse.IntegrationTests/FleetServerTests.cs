@@ -33,15 +33,9 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
         Assert.True(added.ExitCode == 0, added.ToString());
     }
 
-    private static async Task<T> ScalarAsync<T>(PostgresFixture server, string database, string sql, object? parameters = null)
-    {
-        await using var connection = new NpgsqlConnection(server.ConnectionString(database));
-        await connection.OpenAsync();
-        return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
-    }
 
     private static Task<bool> DatabaseExistsAsync(PostgresFixture server, string database) =>
-        ScalarAsync<bool>(server, server.AdminDatabase, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database });
+        server.ScalarAsync<bool>(server.AdminDatabase, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @database)", new { database });
 
     [Fact]
     public async Task A_tenant_placed_on_the_second_server_lives_there_and_every_fleet_operation_follows_it()
@@ -62,18 +56,18 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
         // Its database is on the second server only, owned by the platform's (non-superuser) owner there; its schema is at home.
         Assert.True(await DatabaseExistsAsync(second.Postgres, "odoo_acme"));
         Assert.False(await DatabaseExistsAsync(postgres, "odoo_acme"));
-        Assert.Equal("ipai_owner", await ScalarAsync<string>(second.Postgres, "postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'odoo_acme'"));
-        Assert.False(await ScalarAsync<bool>(second.Postgres, "postgres", "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'ipai_owner'"));
-        Assert.True(await ScalarAsync<bool>(postgres, "postgres", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'acme')"));
+        Assert.Equal("ipai_owner", await second.Postgres.ScalarAsync<string>("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'odoo_acme'"));
+        Assert.False(await second.Postgres.ScalarAsync<bool>("postgres", "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = 'ipai_owner'"));
+        Assert.True(await postgres.ScalarAsync<bool>("postgres", "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'acme')"));
         // Built from a template of its own server (PostgreSQL copies a database within one server only).
-        Assert.True(await ScalarAsync<bool>(second.Postgres, "postgres", "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'ipai_template_%' AND datistemplate)"));
+        Assert.True(await second.Postgres.ScalarAsync<bool>("postgres", "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'ipai_template_%' AND datistemplate)"));
 
         // The runtime role reads it there, under the tenant's context, through the production path.
         var tenant = await _platform.Registry.GetAsync("acme", CancellationToken.None);
         Assert.Equal("pg2", tenant.Server);
         var logins = await _platform.Get<TenantDataAccess>().ReadAsync<string>(tenant, TenantStore.Database, "SELECT login FROM res_users", null, CancellationToken.None);
         Assert.Equal(["admin"], logins);
-        Assert.Equal(1L, await ScalarAsync<long>(second.Postgres, "postgres",
+        Assert.Equal(1L, await second.Postgres.ScalarAsync<long>("postgres",
             "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ipai_app' AND datname = 'odoo_acme'"));
 
         // Lint, verify, migrate and the listings follow the tenant to its server.
@@ -164,7 +158,7 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
         Assert.Equal(2, noUrl.ExitCode);
 
         // The admin URL is used once and never kept: no password of it in the registry or the secrets.
-        var stored = await ScalarAsync<string>(postgres, "odoo_platform", "SELECT string_agg(to_jsonb(s)::text, ' ') FROM ipai_server s");
+        var stored = await postgres.ScalarAsync<string>("odoo_platform", "SELECT string_agg(to_jsonb(s)::text, ' ') FROM ipai_server s");
         Assert.DoesNotContain(second.Postgres.Admin.Password, stored, StringComparison.Ordinal);
         foreach (var file in Directory.GetFiles(Path.Combine(_platform.Home, "secrets")))
         {

@@ -28,12 +28,6 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
-    private async Task ExecuteAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString(database));
-        await connection.OpenAsync();
-        await connection.ExecuteAsync(sql);
-    }
 
     /// <summary>`tenant verify tbwa --json`: the gates by name (the HTTP gates against <paramref name="url"/>, else a web host started for the run).</summary>
     private async Task<(int ExitCode, Dictionary<string, (string Outcome, string Evidence)> Gates)> VerifyTbwaAsync(string? url = null)
@@ -73,7 +67,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Every_gate_passes_for_every_seed_tenant_and_for_afc_client_made_with_the_seeds_insert()
     {
         // The seed's troubleshooting INSERT for its next tenant (a code with '_': reached at afc-client.localhost).
-        await ExecuteAsync("odoo_platform", """
+        await postgres.ExecuteAsync("odoo_platform", """
             INSERT INTO ipai_tenant (code, name, db_name, supabase_schema, active, create_date, write_date)
             VALUES ('afc_client', 'AFC client operations', 'odoo_afc_client', 'afc_client', true, NOW(), NOW());
             """);
@@ -113,7 +107,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_dropped_schema_fails_the_schema_gate_with_the_seeds_query()
     {
-        await ExecuteAsync("postgres", "DROP SCHEMA tbwa CASCADE");
+        await postgres.ExecuteAsync("postgres", "DROP SCHEMA tbwa CASCADE");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "schema", "SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'tbwa' returned no row");
@@ -122,7 +116,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_pending_module_script_fails_only_the_modules_gate()
     {
-        await ExecuteAsync("postgres", "DELETE FROM tbwa.ipai_migration WHERE scope = 'module:ipai_finance_ppm' AND migration_id = '0002_expense_analysis.sql'");
+        await postgres.ExecuteAsync("postgres", "DELETE FROM tbwa.ipai_migration WHERE scope = 'module:ipai_finance_ppm' AND migration_id = '0002_expense_analysis.sql'");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "modules", "module:ipai_finance_ppm/0002_expense_analysis.sql pending");
@@ -132,7 +126,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_policy_weakened_to_true_fails_the_isolation_gate()
     {
-        await ExecuteAsync("odoo_tbwa", "ALTER POLICY tenant_isolation ON res_users USING (true)");
+        await postgres.ExecuteAsync("odoo_tbwa", "ALTER POLICY tenant_isolation ON res_users USING (true)");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "isolation", "res_users");
@@ -141,7 +135,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Row_security_no_longer_forced_fails_only_the_isolation_gate()
     {
-        await ExecuteAsync("odoo_tbwa", "ALTER TABLE res_users NO FORCE ROW LEVEL SECURITY");
+        await postgres.ExecuteAsync("odoo_tbwa", "ALTER TABLE res_users NO FORCE ROW LEVEL SECURITY");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "isolation", "[rls_not_forced] odoo_tbwa/public.res_users");
@@ -152,7 +146,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_chart_whose_column_vanished_fails_the_dashboards_gate()
     {
-        await ExecuteAsync("odoo_platform", "UPDATE ipai_bi_chart SET broken_reason = 'Column ''state'' is no longer in dataset ppm_expense_report.' WHERE tenant_code = 'tbwa' AND key = 'reports_by_state'");
+        await postgres.ExecuteAsync("odoo_platform", "UPDATE ipai_bi_chart SET broken_reason = 'Column ''state'' is no longer in dataset ppm_expense_report.' WHERE tenant_code = 'tbwa' AND key = 'reports_by_state'");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "dashboards", "agency-finance/reports_by_state: Column 'state' is no longer in dataset ppm_expense_report.");
@@ -162,7 +156,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task A_store_several_tenants_share_fails_each_of_them_in_one_fleet_run_though_it_is_linted_once()
     {
         // platform and scout keep their rows in odoo_platform's public schema; tbwa has a database of its own.
-        await ExecuteAsync("odoo_platform", "ALTER TABLE res_users NO FORCE ROW LEVEL SECURITY");
+        await postgres.ExecuteAsync("odoo_platform", "ALTER TABLE res_users NO FORCE ROW LEVEL SECURITY");
 
         var run = await _platform.CliAsync("verify", "--all", "--in-process", "--parallel", "3", "--json");
 
@@ -199,7 +193,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     {
         // Provisioning has nothing to repair here (the admin exists; the trigger only touches new users), but the
         // gates' one-time user cannot sign in.
-        await ExecuteAsync("odoo_tbwa", """
+        await postgres.ExecuteAsync("odoo_tbwa", """
             CREATE FUNCTION public.refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.active := false; RETURN NEW; END $$;
             CREATE TRIGGER refuse_users BEFORE INSERT ON res_users FOR EACH ROW EXECUTE FUNCTION public.refuse_users();
             """);
@@ -217,7 +211,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Sign_in_refused_at_the_tenants_host_fails_the_sign_in_gate_and_the_one_time_user_is_removed()
     {
         // Every login of tbwa is refused: a trigger that deactivates any new user (what a broken sign-in looks like from outside).
-        await ExecuteAsync("odoo_tbwa", """
+        await postgres.ExecuteAsync("odoo_tbwa", """
             CREATE FUNCTION public.refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.active := false; RETURN NEW; END $$;
             CREATE TRIGGER refuse_users BEFORE INSERT ON res_users FOR EACH ROW EXECUTE FUNCTION public.refuse_users();
             """);
@@ -235,7 +229,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     {
         // The CHECK constraint is the registry's second line of defence: without it (a row written before the rule, or by
         // hand on a copy without it) the gate's own validation still catches the field.
-        await ExecuteAsync("odoo_platform", """
+        await postgres.ExecuteAsync("odoo_platform", """
             ALTER TABLE ipai_tenant DROP CONSTRAINT ipai_tenant_admin_email_format;
             UPDATE ipai_tenant SET admin_email = 'finance@TBWA.example' WHERE code = 'tbwa';
             """);
@@ -248,7 +242,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_suspended_tenant_fails_the_registry_gate_naming_its_state()
     {
-        await ExecuteAsync("odoo_platform", "UPDATE ipai_tenant SET state = 'suspended' WHERE code = 'tbwa'");
+        await postgres.ExecuteAsync("odoo_platform", "UPDATE ipai_tenant SET state = 'suspended' WHERE code = 'tbwa'");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "registry", "state is suspended, not active");
@@ -262,8 +256,8 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task A_missing_tenant_database_fails_the_database_gate_and_verify_still_reports_every_gate()
     {
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND pid <> pg_backend_pid()");
-        await ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa RENAME TO odoo_tbwa_away");
+        await postgres.ExecuteAsync("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'odoo_tbwa' AND pid <> pg_backend_pid()");
+        await postgres.ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa RENAME TO odoo_tbwa_away");
         try
         {
             var (exitCode, gates) = await VerifyTbwaAsync();
@@ -281,7 +275,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa_away RENAME TO odoo_tbwa");
+            await postgres.ExecuteAsync("postgres", "ALTER DATABASE odoo_tbwa_away RENAME TO odoo_tbwa");
         }
     }
 
@@ -290,7 +284,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     {
         // Permissive policies are OR-ed: an extra INSERT policy WITH CHECK (true) lets the runtime role write a row of tbwa
         // from another tenant's context, though tenant_isolation's WITH CHECK is untouched.
-        await ExecuteAsync("odoo_tbwa", "CREATE POLICY insert_anything ON res_users AS PERMISSIVE FOR INSERT TO ipai_app WITH CHECK (true)");
+        await postgres.ExecuteAsync("odoo_tbwa", "CREATE POLICY insert_anything ON res_users AS PERMISSIVE FOR INSERT TO ipai_app WITH CHECK (true)");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "rls", "a row with tenant_id 'tbwa' was written into odoo_tbwa.res_users from another tenant's context (rolled back): WITH CHECK does not hold");
@@ -331,7 +325,7 @@ public sealed class VerifyTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_dashboards_registry_the_runtime_role_cannot_read_fails_the_dashboards_page_gate()
     {
-        await ExecuteAsync("odoo_tbwa", "REVOKE SELECT ON ipai_bi_dashboard FROM ipai_app");
+        await postgres.ExecuteAsync("odoo_tbwa", "REVOKE SELECT ON ipai_bi_dashboard FROM ipai_app");
         var (exitCode, gates) = await VerifyTbwaAsync();
         Assert.Equal(1, exitCode);
         AssertFailsWith(gates, "dashboards_page", "/dashboards answered 500");

@@ -91,6 +91,22 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public NpgsqlDataSource DataSource(string database) => NpgsqlDataSource.Create(ConnectionString(database));
 
+    /// <summary>Runs <paramref name="sql"/> in <paramref name="database"/> as the admin: a test's setup, or the damage it does on purpose.</summary>
+    public async Task ExecuteAsync(string database, string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync();
+        await Dapper.SqlMapper.ExecuteAsync(connection, sql, parameters);
+    }
+
+    /// <summary>The first column of the first row of <paramref name="sql"/> in <paramref name="database"/>, read as the admin (past every policy).</summary>
+    public async Task<T> ScalarAsync<T>(string database, string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync();
+        return (await Dapper.SqlMapper.ExecuteScalarAsync<T>(connection, sql, parameters))!;
+    }
+
     /// <summary>A fresh, empty database with a unique name.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
     {
