@@ -30,6 +30,9 @@ public sealed class WebSessions(PlatformDatabases databases, TimeProvider time)
     /// <summary>How long a session's row is kept after it ended, or after it was last seen by a recheck.</summary>
     public static readonly TimeSpan KeptFor = TimeSpan.FromDays(2);
 
+    /// <summary>Past this many remembered sessions, those not checked within <see cref="CheckedFor"/> are forgotten.</summary>
+    private const int MaxRemembered = 10_000;
+
     private readonly ConcurrentDictionary<string, (string Tenant, long User, long CheckedAt)> _good = new(StringComparer.Ordinal);
 
     /// <summary>Starts a session of <paramref name="userId"/> at <paramref name="tenantCode"/>; returns its id (for the cookie only, never stored).</summary>
@@ -61,6 +64,11 @@ public sealed class WebSessions(PlatformDatabases databases, TimeProvider time)
         {
             _good.TryRemove(id, out _);
             return false;
+        }
+        if (_good.Count >= MaxRemembered)
+        {
+            // Sessions not seen for a while are forgotten (asked again when they come back), so that the cache stays small.
+            foreach (var (stale, _) in _good.Where(g => time.GetElapsedTime(g.Value.CheckedAt, now) >= CheckedFor)) _good.TryRemove(stale, out _);
         }
         _good[id] = (going.Tenant, going.User, now);
         return going.Tenant == tenantCode && going.User == userId;
