@@ -13,6 +13,8 @@ CREATE TABLE ipai_web_session (
     CONSTRAINT ipai_web_session_ended_with_reason CHECK ((ended_at IS NULL) = (ended_because IS NULL))
 );
 CREATE INDEX ipai_web_session_user ON ipai_web_session (tenant_code, user_id) WHERE ended_at IS NULL;
+-- Old rows are deleted by this (WebSessions.StartAsync): when a session ended, else when a recheck last saw it.
+CREATE INDEX ipai_web_session_last ON ipai_web_session ((coalesce(ended_at, seen_at)));
 REVOKE ALL ON ipai_web_session FROM PUBLIC;
 COMMENT ON TABLE ipai_web_session IS 'web sessions: SHA-256 of each session id, whose user and tenant, and when and why it ended.';
 
