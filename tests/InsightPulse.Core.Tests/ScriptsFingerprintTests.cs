@@ -16,8 +16,8 @@ public sealed class ScriptsFingerprintTests
     [Fact]
     public void The_same_scripts_in_any_order_give_the_same_fingerprint()
     {
-        Assert.Equal(TenantProvisioner.Fingerprint(Build), TenantProvisioner.Fingerprint(Build.Reverse()));
-        Assert.Matches("^[0-9a-f]{64}$", TenantProvisioner.Fingerprint(Build));
+        Assert.Equal(Migration.Fingerprint(Build), Migration.Fingerprint(Build.Reverse()));
+        Assert.Matches("^[0-9a-f]{64}$", Migration.Fingerprint(Build));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class ScriptsFingerprintTests
 
         foreach (var other in new[] { changed, added, moved })
         {
-            Assert.NotEqual(TenantProvisioner.Fingerprint(Build), TenantProvisioner.Fingerprint(other));
+            Assert.NotEqual(Migration.Fingerprint(Build), Migration.Fingerprint(other));
         }
     }
 }

@@ -102,13 +102,14 @@ public sealed class PlatformBootstrapper(
         // a run here. Current tenants are left alone.
         if (!options.ProvisionTenants) return results;
         var current = await fleet.CurrentAsync(cancellationToken);
-        var run = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var tenant in await registry.ListAsync(cancellationToken))
+        var tenants = await registry.ListAsync(cancellationToken);
+        var provisioned = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tenant in tenants)
         {
             var draft = tenant.State is TenantState.Draft or TenantState.Provisioning;
             var behind = tenant.State == TenantState.Active && !current.Contains(tenant.Code);
             if (!draft && !behind) continue;
-            run.Add(tenant.Code);
+            provisioned.Add(tenant.Code);
             await Step($"tenant {tenant.Code}", async () =>
             {
                 var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
@@ -117,23 +118,25 @@ public sealed class PlatformBootstrapper(
                     : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
             }, canFailAlone: true); // one tenant's trouble does not keep the platform and the other tenants down
         }
-        await RepairDriftAsync(run, Step, cancellationToken);
+        // The active tenants that got no run above (their state as listed: nothing above changed it).
+        await RepairDriftAsync(tenants.Where(t => t.State == TenantState.Active && !provisioned.Contains(t.Code)).Select(t => t.Code).ToHashSet(StringComparer.Ordinal),
+            Step, cancellationToken);
         if (options.LoadDemo) await LoadDemoAsync(Step, cancellationToken);
         return results;
     }
 
     /// <summary>
-    /// Drift: the isolation lint over every tenant, and a run for each active tenant it finds an ERROR in (a row-level
-    /// security disabled or not forced, a policy dropped, a tenant-context function changed by hand) that got none
-    /// above; the run's isolation step applies the wrong store's scripts again (<c>TenantProvisioner</c>).
+    /// Drift: the isolation lint over every tenant, and a run for each of <paramref name="candidates"/> (the active
+    /// tenants that got no run above) it finds drift in (a row-level security disabled or not forced, a policy dropped,
+    /// a tenant-context function changed by hand); the run's isolation step applies the wrong store's scripts again
+    /// (<c>TenantProvisioner</c>).
     /// </summary>
-    private async Task RepairDriftAsync(HashSet<string> alreadyRun, Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
+    private async Task RepairDriftAsync(HashSet<string> candidates, Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
     {
-        var active = (await registry.ListAsync(cancellationToken)).Where(t => t.State == TenantState.Active).Select(t => t.Code).ToHashSet(StringComparer.Ordinal);
         var report = await isolationLint.RunAsync(null, cancellationToken);
         var drifted = report.Findings.Where(IsolationLint.CallsForRepair)
             .SelectMany(f => f.Tenant.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            .Where(code => active.Contains(code) && !alreadyRun.Contains(code)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            .Where(candidates.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var code in drifted)
         {
             await step($"tenant {code}", async () =>

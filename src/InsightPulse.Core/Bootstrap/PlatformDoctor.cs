@@ -96,7 +96,7 @@ public sealed class PlatformDoctor(
     private async Task<IEnumerable<DoctorFinding>> ConnectivityAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
         var environment = databases.Environment;
-        var existing = await DatabaseNamesAsync(tenants, cancellationToken);
+        var existing = await DatabaseNamesAsync(ServersOf(tenants), cancellationToken);
         var names = new List<(string Server, string Name)> { (FleetServer.Home, environment.PlatformDatabase), (environment.DataServer, environment.DataDatabase) };
         names.AddRange(tenants.Where(t => Stored.Contains(t.State)).Select(t => (t.DatabaseServer, t.DbName)).Where(existing.Contains).OrderBy(d => d.DbName, StringComparer.Ordinal));
         names = names.Distinct().ToList();
@@ -273,7 +273,7 @@ public sealed class PlatformDoctor(
     {
         var environment = databases.Environment;
         var findings = new List<DoctorFinding>();
-        var existing = await DatabaseNamesAsync(tenants, cancellationToken);
+        var existing = await DatabaseNamesAsync(ServersOf(tenants), cancellationToken);
         var existingAtHome = existing.Where(d => d.Server == FleetServer.Home).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         IReadOnlyList<string> schemas;
         HashSet<string> ownedSchemas;
@@ -341,7 +341,7 @@ public sealed class PlatformDoctor(
     /// <summary>Template databases this build would not use (another build's scripts), and half-built ones a crash left (<c>*_build</c>).</summary>
     private async Task<IEnumerable<DoctorFinding>> TemplatesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
     {
-        var templates = (await DatabaseNamesAsync([], cancellationToken)).Where(d => d.Server == FleetServer.Home).Select(d => d.Name).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var templates = (await DatabaseNamesAsync([FleetServer.Home], cancellationToken)).Select(d => d.Name).Where(d => d.StartsWith(DatabaseTemplates.Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (templates.Count == 0) return [];
         var current = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tenant in tenants.Where(t => t.State != TenantState.Archived)) current.Add(await provisioner.TemplateNameAsync(tenant, cancellationToken));
@@ -410,19 +410,15 @@ public sealed class PlatformDoctor(
         return findings;
     }
 
-    /// <summary>The databases of the home server, the data server and every server <paramref name="tenants"/> live on (a server that does not answer lists none).</summary>
-    private async Task<HashSet<(string Server, string Name)>> DatabaseNamesAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
+    /// <summary>The databases of each of <paramref name="servers"/> (one other than home that does not answer lists none).</summary>
+    private async Task<HashSet<(string Server, string Name)>> DatabaseNamesAsync(IEnumerable<string> servers, CancellationToken cancellationToken)
     {
         var names = new HashSet<(string Server, string Name)>();
-        foreach (var server in tenants.Select(t => t.DatabaseServer).Prepend(databases.Environment.DataServer).Prepend(FleetServer.Home).Distinct(StringComparer.Ordinal))
+        foreach (var server in servers.Distinct(StringComparer.Ordinal))
         {
             try
             {
-                await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
-                foreach (var name in await connection.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken)))
-                {
-                    names.Add((server, name));
-                }
+                foreach (var name in await databases.DatabaseNamesAsync(server, cancellationToken)) names.Add((server, name));
             }
             catch (Exception e) when (server != FleetServer.Home && e is NpgsqlException or TimeoutException)
             {
@@ -431,4 +427,8 @@ public sealed class PlatformDoctor(
         }
         return names;
     }
+
+    /// <summary>The servers that hold something of the platform's: home, the data server, and every server <paramref name="tenants"/> live on.</summary>
+    private IEnumerable<string> ServersOf(IReadOnlyList<Tenant> tenants) =>
+        tenants.Select(t => t.DatabaseServer).Prepend(databases.Environment.DataServer).Prepend(FleetServer.Home);
 }

@@ -87,8 +87,7 @@ public sealed class PlatformStatusReader(PlatformEnvironmentSource source, Platf
     {
         try
         {
-            await using var connection = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken);
-            return (await connection.QueryAsync<string>(new CommandDefinition("SELECT datname FROM pg_database", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            return await databases.DatabaseNamesAsync(server, cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or UnknownServerException)
         {

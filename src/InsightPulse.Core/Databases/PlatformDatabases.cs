@@ -48,6 +48,17 @@ public sealed class PlatformDatabases(PlatformEnvironmentSource environment, Tim
     public NpgsqlDataSource Maintenance(string server) =>
         server == FleetServer.Home ? Get(Environment.HomeDatabase, Environment.Owner) : GetAsOwner(server, ServerNamed(server).MaintenanceDatabase);
 
+    /// <summary>The databases of fleet server <paramref name="server"/> (<c>pg_database</c>, read in its maintenance database).</summary>
+    public async Task<HashSet<string>> DatabaseNamesAsync(string server, CancellationToken cancellationToken)
+    {
+        await using var connection = await Maintenance(server).OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT datname FROM pg_database", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken)) names.Add(reader.GetString(0));
+        return names;
+    }
+
     /// <summary>Where fleet server <paramref name="server"/> listens: the platform's own server at home, the address <c>server add</c> recorded elsewhere.</summary>
     public PostgresServer AddressOf(string server) => server == FleetServer.Home ? Environment.Server : ServerNamed(server).Address!;
 

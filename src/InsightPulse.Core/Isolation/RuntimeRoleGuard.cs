@@ -145,8 +145,10 @@ public sealed class RuntimeRoleGuard(PlatformDatabases databases, TenantRegistry
         return problems;
     }
 
-    /// <summary>An owned object: kind (schema, table, view, sequence, function, database), qualified name, owning role.</summary>
-    /// <summary>An object that <paramref name="Role"/> owns, or that <paramref name="Owner"/> owns and <paramref name="Role"/> is a member of.</summary>
+    /// <summary>
+    /// An owned object: kind (schema, table, view, sequence, function, database), qualified name, owning role; owned by
+    /// <paramref name="Role"/>, or by <paramref name="Owner"/>, of which <paramref name="Role"/> is a member.
+    /// </summary>
     internal sealed record OwnedObject(string Kind, string Name, string Owner, string Role);
 
     /// <summary>Which of the runtime roles (<see cref="PlatformOptions.RuntimeRoles"/>) exist on the server, by name.</summary>

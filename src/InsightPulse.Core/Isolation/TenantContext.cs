@@ -27,8 +27,7 @@ public static class TenantContext
     public static IReadOnlyList<Migration> Migrations { get; } = Migration.FromResources(typeof(TenantContext).Assembly, "tenant_context/");
 
     /// <summary>This build's tenant-context scripts by name and checksum, in one value (what a definition record says it was made by).</summary>
-    public static string ScriptsFingerprint { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-        System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Migrations.Select(m => $"{m.Id} {m.Checksum}")))))[..16];
+    public static string ScriptsFingerprint { get; } = Migration.Fingerprint(Migrations.Select(m => (Scope, m)));
 
     /// <summary>
     /// Records the definitions of the functions in schema <c>ipai</c> (<c>ipai.tenant_context_definition</c>) as this

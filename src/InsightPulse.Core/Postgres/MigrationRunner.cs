@@ -75,7 +75,7 @@ public static partial class MigrationRunner
             // The transaction's settings, the script's journal row and (for a tenant's target) its event in one round
             // trip before the script: all of it commits with the script, or none.
             await connection.ExecuteAsync(new CommandDefinition($"""
-                SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true);
+                {TargetContextSql};
                 INSERT INTO {journal} (scope, migration_id, checksum) VALUES (@scope, @id, @checksum);
                 {(target.TenantCode is null ? "" : EventInsert(journal, outbox))}
                 """, new
@@ -147,6 +147,9 @@ public static partial class MigrationRunner
     }
 
     /// <summary>The event of a script, from the journal as it is with the script's row: its checksum covers every script applied.</summary>
+    /// <summary>A script's transaction settings: its target's schema as the search path, and the target's tenant (or none).</summary>
+    private const string TargetContextSql = "SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)";
+
     private static string EventInsert(string journal, string outbox) => $"""
         INSERT INTO {outbox} (tenant_code, scope, migration_id, installs_scope, checksum)
         SELECT @tenant, @scope, @id, @installs,
@@ -174,7 +177,7 @@ public static partial class MigrationRunner
         var again = migrations.Where(m => applied.ContainsKey(m.Id)).ToList();
         if (again.Count == 0) return [];
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('search_path', @path, true), set_config('app.tenant_id', @tenant, true)",
+        await connection.ExecuteAsync(new CommandDefinition(TargetContextSql,
             new { path = Sql.Identifier(target.Schema), tenant = target.TenantCode ?? "" }, transaction, cancellationToken: cancellationToken));
         foreach (var migration in again)
         {

@@ -84,7 +84,7 @@ public sealed partial class TenantProvisioner
 
     private async Task<(bool Acted, string Detail)> ApplyNewScriptsAsync(Tenant tenant, IsolationLint.SharedFindings? shared, CancellationToken cancellationToken)
     {
-        var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+        var modules = await ModulesOfAsync(tenant, cancellationToken);
         var pending = await PendingScriptsAsync(ScriptSetsOf(tenant, modules), cancellationToken);
         if (pending.Count == 0) return (false, "no new script for this tenant's modules");
 

@@ -44,11 +44,9 @@ public sealed partial class TenantProvisioner(
     /// <summary>
     /// Options of one run. <see cref="UseTemplate"/> false creates a tenant database from template0 and runs every
     /// migration (the slow path, for benchmarks and for servers where templates cannot be made). <see cref="Restore"/>:
-    /// the run completes a restore from an archive (its event says <c>tenant_restored</c>).
-    /// </summary>
-    /// <summary>
-    /// Options of a run: <see cref="Repair"/> (<c>tenant repair</c>) applies every script of the tenant's stores again
-    /// in the isolation step, whatever the lint finds (a run without it does so for the stores the lint finds wrong).
+    /// the run completes a restore from an archive (its event says <c>tenant_restored</c>). <see cref="Repair"/>
+    /// (<c>tenant repair</c>): the isolation step applies every script of the tenant's stores again, whatever the lint
+    /// finds (a run without it does so for the stores the lint finds wrong).
     /// </summary>
     public sealed record Options(bool Adopt = false, bool Wait = true, bool UseTemplate = true, bool Restore = false, bool Repair = false);
 
@@ -389,31 +387,29 @@ public sealed partial class TenantProvisioner(
     public async Task<string> TemplateNameAsync(Tenant tenant, CancellationToken cancellationToken) =>
         DatabaseTemplates.NameFor(TenantContext.Migrations, await DatabaseModulesAsync(tenant, cancellationToken));
 
+    /// <summary>The tenant's modules, the base ones and those it asked for, in install order.</summary>
+    private async Task<IReadOnlyList<Module>> ModulesOfAsync(Tenant tenant, CancellationToken cancellationToken) =>
+        catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+
     private async Task<IReadOnlyList<Module>> DatabaseModulesAsync(Tenant tenant, CancellationToken cancellationToken) =>
-        catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
+        (await ModulesOfAsync(tenant, cancellationToken))
             .Where(m => m.Target == ModuleTarget.Database)
             .ToList();
-
 
     /// <summary>
     /// The fingerprint of this build's tenant scripts (tenant context, every module's and databank's migrations,
     /// by name and checksum), recorded with each succeeded run: a tenant whose last run recorded another one was
     /// provisioned by another build, and <c>up</c> migrates it.
     /// </summary>
-    public string ScriptsFingerprint => _scriptsFingerprint ??= Fingerprint(
+    public string ScriptsFingerprint => _scriptsFingerprint ??= Migration.Fingerprint(
         TenantContext.Migrations.Select(m => (TenantContext.Scope, m)).Concat(catalog.AllWithDatabanks.SelectMany(module => module.Migrations.Select(m => (module.Scope, m)))));
 
     private string? _scriptsFingerprint;
 
-    internal static string Fingerprint(IEnumerable<(string Scope, Migration Migration)> scripts) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', scripts
-            .Select(s => $"{s.Scope}/{s.Migration.Id} {s.Migration.Checksum}")
-            .Order(StringComparer.Ordinal)))));
-
     /// <summary>Step 4: base and extra modules, in dependency order, each into its target; then the tenant's module records and BI parameters.</summary>
     private async Task<(bool, string)> EnsureModulesAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+        var modules = await ModulesOfAsync(tenant, cancellationToken);
         var tenantDatabase = databases.GetAsOwner(tenant.DatabaseServer, tenant.DbName);
         var did = new List<string>(await EnsureTenantContextAsync(tenantDatabase, cancellationToken));
         var first = true;
@@ -490,7 +486,7 @@ public sealed partial class TenantProvisioner(
     /// </summary>
     private async Task<int> ApplyStoreScriptsAgainAsync(Tenant tenant, IReadOnlyList<TenantStore> stores, CancellationToken cancellationToken)
     {
-        var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)));
+        var modules = await ModulesOfAsync(tenant, cancellationToken);
         var scripts = 0;
         foreach (var store in stores)
         {
@@ -518,7 +514,7 @@ public sealed partial class TenantProvisioner(
         var errors = findings.Where(IsolationLint.CallsForRepair).ToList();
         if (errors.Count > 0)
         {
-            var modules = catalog.InstallOrder(ModuleCatalog.BaseModules.Concat(await tenantModules.ListAsync(tenant.Code, cancellationToken)))
+            var modules = (await ModulesOfAsync(tenant, cancellationToken))
                 .Prepend(catalog.DatabankOf(tenant.Code)).OfType<Module>().ToList();
             throw new ProvisioningException(
                 $"The isolation lint found {errors.Count} error(s) in tenant '{tenant.Code}', which stays unfinished: " +

@@ -12,8 +12,8 @@ public static class UserPages
     public static IEndpointRouteBuilder MapUserPages(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/settings/users").RequireAuthorization(WebAuthorization.Admin);
-        group.MapGet("/", async (PageContext page, TenantUserDirectory users, string? created) =>
-            Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, created));
+        group.MapGet("/", async (PageContext page, TenantUserDirectory users) =>
+            Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null));
         group.MapPost("/", async (PageContext page, TenantUserDirectory users, IFormCollection form) =>
         {
             var user = new NewUser(form["login"].ToString(), form["name"].ToString(), form["email"].ToString(), form["password"].ToString(),
@@ -25,7 +25,7 @@ public static class UserPages
             }
             catch (FieldValidationException e)
             {
-                return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), user, e.Errors, null);
+                return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), user, e.Errors);
             }
         });
         // Each ends every session of the user (on every node): a password set, or the user disabled.
@@ -50,15 +50,16 @@ public static class UserPages
         }
         catch (FieldValidationException e)
         {
-            return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, null, e.Errors);
+            return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, e.Errors);
         }
     }
 
-    private static IResult Page(PageContext page, IReadOnlyList<TenantUser> users, NewUser? entered, IReadOnlyList<ValidationError>? errors, string? created,
+    /// <summary>The list and the new-user form; what the last change did comes from the query its redirect names (<c>?created=</c>, <c>?disabled=</c>…).</summary>
+    private static IResult Page(PageContext page, IReadOnlyList<TenantUser> users, NewUser? entered, IReadOnlyList<ValidationError>? errors,
         IReadOnlyList<ValidationError>? refused = null)
     {
         var query = page.Http.Request.Query;
-        var done = created is not null ? $"User {created} created: they can sign in at {page.Host}."
+        var done = query["created"].ToString() is { Length: > 0 } created ? $"User {created} created: they can sign in at {page.Host}."
             : query["password-set"].ToString() is { Length: > 0 } set ? $"Password of {set} set: every session of theirs has ended."
             : query["disabled"].ToString() is { Length: > 0 } disabled ? $"User {disabled} disabled: they cannot sign in, and every session of theirs has ended."
             : query["enabled"].ToString() is { Length: > 0 } enabled ? $"User {enabled} enabled: they can sign in again."
