@@ -60,6 +60,19 @@ public sealed class ArchiveTests(PostgresFixture postgres) : IAsyncLifetime
         var before = await SnapshotAsync("postgres", TbwaRows);
         var usersBefore = await SnapshotAsync("odoo_tbwa", "SELECT t::text FROM res_users t ORDER BY 1");
 
+        // A superuser's session on the tenant's database (a DBA's psql) is not the owner's to end: named, nothing dropped.
+        await using (var dba = await OpenAsync("odoo_tbwa"))
+        {
+            var held = await _platform.CliAsync("tenant", "deprovision", "tbwa", "--archive-to", _archives, "--json");
+            Assert.Equal(1, held.ExitCode);
+            Assert.Contains($"odoo_tbwa on home still has 1 session(s) the platform's owner may not end: pid {dba.ProcessID} of {postgres.Admin.Username} (ipai-tests)", held.Error, StringComparison.Ordinal);
+            Assert.Contains("then run `./ipai tenant deprovision tbwa` again", held.Error, StringComparison.Ordinal);
+            Assert.Equal(usersBefore, await SnapshotAsync("odoo_tbwa", "SELECT t::text FROM res_users t ORDER BY 1"));
+            Assert.Equal("active", (await _platform.CliAsync("tenant", "show", "tbwa", "--json")).Json().GetProperty("state").GetString());
+            Assert.Empty(Directory.Exists(_archives) ? Directory.GetFileSystemEntries(_archives) : []);
+        }
+        NpgsqlConnection.ClearAllPools(); // the snapshots' idle sessions were superuser sessions too
+
         var gone = await _platform.CliAsync("tenant", "deprovision", "tbwa", "--archive-to", _archives, "--json");
 
         Assert.True(gone.ExitCode == 0, gone.ToString());

@@ -65,7 +65,7 @@ public sealed class DoctorTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Doctor_finds_an_orphan_database_and_an_orphan_schema()
     {
         await ExecuteAsync(Data, "CREATE DATABASE odoo_ghost");
-        await ExecuteAsync(Data, "CREATE SCHEMA ghost");
+        await ExecuteAsync(Data, $"CREATE SCHEMA ghost AUTHORIZATION {PostgresFixture.OwnerRole}");
         // An extension's schema (as Supabase's pgsodium): another owner than the platform's, so no tenant's.
         await ExecuteAsync(Data, "DROP ROLE IF EXISTS doctor_extension_owner; CREATE ROLE doctor_extension_owner; CREATE SCHEMA pgsodium_like AUTHORIZATION doctor_extension_owner");
         try

@@ -49,7 +49,7 @@ public sealed class FaultInjectionTests(PostgresFixture postgres) : IAsyncLifeti
         var template = await _platform.Get<TenantProvisioner>().TemplateNameAsync(tenant, CancellationToken.None);
         await using (var admin = await Open("postgres"))
         {
-            await admin.ExecuteAsync($"CREATE DATABASE {template}");
+            await admin.ExecuteAsync($"CREATE DATABASE {template} OWNER {PostgresFixture.OwnerRole}");
         }
 
         var run = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--json");

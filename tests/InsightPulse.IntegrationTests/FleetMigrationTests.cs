@@ -82,7 +82,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         Assert.Contains("belongs to fleet_stranger", tenants["scout"].GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.False(tenants.ContainsKey("tbwa"), failed.Output); // stopped at the first failure (sequence order: platform, scout, tbwa)
 
-        await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {postgres.Admin.Username}");
+        await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {PostgresFixture.OwnerRole}");
         var resumed = await _platform.CliAsync("migrate", "--all", "--json");
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
@@ -107,7 +107,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         var tenants = run.Json().GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!);
         Assert.Equal(3, tenants.Count);
         Assert.True(tenants["tbwa"].GetProperty("succeeded").GetBoolean());
-        await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {postgres.Admin.Username}");
+        await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {PostgresFixture.OwnerRole}");
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class FleetMigrationTests(PostgresFixture postgres) : IAsyncLifeti
         }
         finally
         {
-            await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {postgres.Admin.Username}");
+            await ExecuteAsync($"ALTER SCHEMA scout OWNER TO {PostgresFixture.OwnerRole}");
         }
         var human = await _platform.CliAsync("migrate", "--all", "--canary", "1");
         // The next run resumes: platform was done, scout is the canary now, then tbwa.

@@ -389,6 +389,16 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         // Dropping it is offered only after keeping a copy.
         Assert.Contains("keep a copy first (`pg_dump -Fc -d odoo_tbwa -f odoo_tbwa.dump`), then drop it", refused.Error, StringComparison.Ordinal);
 
+        // Made by the server's admin, it is not the platform's owner's to adopt until the admin gives it.
+        var foreign = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--adopt");
+        Assert.Equal(1, foreign.ExitCode);
+        Assert.Contains($"Database 'odoo_tbwa' belongs to {postgres.Admin.Username}: `ALTER DATABASE odoo_tbwa OWNER TO {PostgresFixture.OwnerRole};` as a superuser, then adopt it.",
+            foreign.Error, StringComparison.Ordinal);
+        await using (var admin = await OpenAsync("postgres"))
+        {
+            await admin.ExecuteAsync($"ALTER DATABASE odoo_tbwa OWNER TO {PostgresFixture.OwnerRole}");
+        }
+
         var adopted = await _platform.CliAsync("tenant", "provision", "tbwa", "--no-verify", "--adopt");
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
         Assert.Contains("adopted existing database odoo_tbwa", adopted.Error, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using Dapper;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Postgres;
 using Npgsql;
@@ -24,6 +25,32 @@ public sealed class RuntimeRoleGuardTests(PostgresFixture postgres, SharedPlatfo
 
         await guard.EnsureSafeAsync("ipai_app", CancellationToken.None);
         await guard.EnsureSafeAsync("ipai_bi", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task The_tests_platform_owner_is_no_superuser_and_forced_rls_binds_it()
+    {
+        // Every integration test runs its platform as this owner (PostgresFixture.Owner): were it a superuser, forced
+        // RLS would bind nobody the tests run as but the runtime roles.
+        var databases = (await PlatformAsync()).Get<PlatformDatabases>();
+        await using var owner = await databases.GetAsOwner(FleetServer.Home, "odoo_tbwa").OpenConnectionAsync();
+        var role = await owner.QuerySingleAsync<(string Name, bool Super, bool Bypass)>(
+            "SELECT rolname::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
+        Assert.Equal((PostgresFixture.OwnerRole, false, false), role);
+
+        await using var admin = await OpenAsync("odoo_tbwa");
+        var forced = await admin.QueryAsync<string>("""
+            SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND c.relforcerowsecurity ORDER BY 1
+            """);
+        var withRows = 0;
+        foreach (var table in forced)
+        {
+            if (await admin.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table}") == 0) continue;
+            withRows++;
+            Assert.True(await owner.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table}") == 0, $"the owner reads rows of {table} with no tenant set");
+        }
+        Assert.True(withRows > 0, "no forced table of tbwa holds a row");
     }
 
     [Theory]

@@ -25,7 +25,7 @@ public sealed class TenantMoveTests(PostgresFixture postgres, SecondServer secon
         var added = await _platform.CliAsync("server", "add", "pg2", "--url", second.Postgres.Url("postgres"));
         Assert.True(added.ExitCode == 0, added.ToString());
         // Rows of its own in the tenant database beyond the admin: users written as the owner in the tenant's context.
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString("odoo_tbwa"));
+        await using var connection = new NpgsqlConnection(postgres.OwnerConnectionString("odoo_tbwa"));
         await connection.OpenAsync();
         await connection.ExecuteAsync("""
             BEGIN;

@@ -14,7 +14,7 @@ namespace InsightPulse.Testing;
 
 /// <summary>
 /// A platform on a lane's test server, emptied first (<see cref="PostgresFixture.ResetAsync"/>): POSTGRES_URL
-/// pointing at it (external mode) and a temp home for secrets. Core services come from the same DI setup as the CLI.
+/// pointing at it as its non-superuser owner (<see cref="PostgresFixture.Owner"/>: external mode) and a temp home for secrets. Core services come from the same DI setup as the CLI.
 /// </summary>
 public sealed class PlatformScope : IAsyncDisposable
 {
@@ -27,7 +27,7 @@ public sealed class PlatformScope : IAsyncDisposable
         Home = PostgresFixture.NewTempFolder("ipai-test-home");
         Settings = new Dictionary<string, string?>
         {
-            ["POSTGRES_URL"] = postgres.Url(postgres.AdminDatabase),
+            ["POSTGRES_URL"] = postgres.OwnerUrl(postgres.AdminDatabase),
             // A platform on an external server must be given its guest-token secret (its web nodes share it).
             ["GUEST_TOKEN_JWT_SECRET"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Local:Home"] = Home,
@@ -104,7 +104,7 @@ public sealed class PlatformScope : IAsyncDisposable
         await using (var admin = new NpgsqlConnection(Postgres.ConnectionString(Postgres.AdminDatabase)))
         {
             await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifier(PlatformDatabase)}", admin);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifier(PlatformDatabase)} OWNER {Sql.Identifier(Postgres.Owner.Username)}", admin);
             await create.ExecuteNonQueryAsync();
         }
         await MigrationRunner.ApplyAsync(Get<PlatformDatabases>().Platform, "platform",

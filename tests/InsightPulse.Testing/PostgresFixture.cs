@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using InsightPulse.Core.ManagedPostgres;
+using InsightPulse.Core.Databases;
 using InsightPulse.Core.Postgres;
+using InsightPulse.Core.Servers;
 using Npgsql;
 
 namespace InsightPulse.Testing;
@@ -23,7 +25,20 @@ public sealed class PostgresFixture : IAsyncLifetime
     private FileStream? _externalLock;
 
     public PostgresServer Server { get; private set; } = null!;
+
+    /// <summary>The server's superuser (or an external server's admin): empties the server, and does a test's setup and damage.</summary>
     public PostgresLogin Admin { get; private set; } = null!;
+
+    /// <summary>
+    /// The platform's owner in the tests (<see cref="OwnerUrl"/> is the scopes' POSTGRES_URL), made as <c>make up</c> makes
+    /// <c>ipai_owner</c>: no superuser, no BYPASSRLS, so forced RLS binds it as in production. It has CREATEROLE besides
+    /// CREATEDB because with POSTGRES_URL the URL's user creates the runtime roles (at home <c>make up</c>'s superuser
+    /// does), owns the admin database (the shared data database of external mode) and is a member of the operator's
+    /// reading role, as at home.
+    /// </summary>
+    public PostgresLogin Owner { get; private set; } = null!;
+
+    public const string OwnerRole = "ipai_test_owner";
     public string AdminDatabase { get; private set; } = "postgres";
 
     public async Task InitializeAsync()
@@ -37,6 +52,7 @@ public sealed class PostgresFixture : IAsyncLifetime
             Server = new PostgresServer(url.Host, url.Port, url.SslMode);
             Admin = new PostgresLogin(url.Username, url.Password);
             AdminDatabase = url.Database;
+            await EnsureOwnerAsync();
             return;
         }
         // In memory where the machine has a tmpfs: the tests create and drop thousands of relation files, and on ext4
@@ -55,6 +71,25 @@ public sealed class PostgresFixture : IAsyncLifetime
         await _cluster.EnsureStartedAsync(CancellationToken.None);
         Server = _cluster.Server;
         Admin = _cluster.Superuser;
+        await EnsureOwnerAsync();
+    }
+
+    /// <summary>Creates (or resets the password of) <see cref="OwnerRole"/> and gives it the admin database.</summary>
+    private async Task EnsureOwnerAsync()
+    {
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        await using var connection = new NpgsqlConnection(ConnectionString(AdminDatabase));
+        await connection.OpenAsync();
+        var exists = await Dapper.SqlMapper.ExecuteScalarAsync<bool>(connection, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role = OwnerRole });
+        var verb = exists ? "ALTER" : "CREATE";
+        await Execute(connection, $"""
+            {verb} ROLE {Sql.Identifier(OwnerRole)} LOGIN NOSUPERUSER CREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {Sql.Literal(password)};
+            GRANT pg_signal_backend TO {Sql.Identifier(OwnerRole)};
+            ALTER DATABASE {Sql.Identifier(AdminDatabase)} OWNER TO {Sql.Identifier(OwnerRole)};
+            """);
+        // The operator's reading role, as `make up` makes it at home and the archiver's message asks a superuser to.
+        await ServerRoles.EnsureOperatorRoleAsync(connection, new PlatformOptions(), OwnerRole, CancellationToken.None);
+        Owner = new PostgresLogin(OwnerRole, password);
     }
 
     public async Task DisposeAsync()
@@ -63,6 +98,20 @@ public sealed class PostgresFixture : IAsyncLifetime
         if (_cluster is not null) await _cluster.DestroyAsync(CancellationToken.None);
         if (_home is not null && Directory.Exists(_home)) Directory.Delete(_home, recursive: true);
         if (_externalLock is not null) await _externalLock.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Stops the lane's managed server as <c>pg_ctl restart -m fast</c> does (every session ended, in-flight
+    /// transactions rolled back), keeps it down for <paramref name="down"/>, and starts it again on the same port;
+    /// returns when it takes connections. Not for IPAI_TEST_POSTGRES_URL (a server the tests do not run).
+    /// </summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        if (_cluster is null) throw new InvalidOperationException("Only a managed test server can be restarted; IPAI_TEST_POSTGRES_URL names one the tests do not run.");
+        await _cluster.StopAsync(immediate: false, CancellationToken.None);
+        await Task.Delay(down);
+        await _cluster.EnsureStartedAsync(CancellationToken.None);
+        if (_cluster.Server.Port != Server.Port) throw new InvalidOperationException($"The restarted server took port {_cluster.Server.Port}, not {Server.Port}.");
     }
 
     /// <summary>An exclusive lock (flock) on a file named after <paramref name="server"/>, held until disposed; waits for it.</summary>
@@ -83,11 +132,19 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A postgres:// URL for the admin login on <paramref name="database"/>, as POSTGRES_URL takes it.</summary>
-    public string Url(string database) =>
-        $"postgres://{Uri.EscapeDataString(Admin.Username)}:{Uri.EscapeDataString(Admin.Password)}@{Server.Host}:{Server.Port}/{database}?sslmode={(Server.SslMode == SslMode.Disable ? "disable" : "prefer")}";
+    /// <summary>A postgres:// URL for the admin login on <paramref name="database"/>, as POSTGRES_URL takes it (and <c>server add --url</c>).</summary>
+    public string Url(string database) => UrlOf(Admin, database);
+
+    /// <summary>A postgres:// URL for <see cref="Owner"/> on <paramref name="database"/>: the platform scopes' POSTGRES_URL.</summary>
+    public string OwnerUrl(string database) => UrlOf(Owner, database);
+
+    private string UrlOf(PostgresLogin login, string database) =>
+        $"postgres://{Uri.EscapeDataString(login.Username)}:{Uri.EscapeDataString(login.Password)}@{Server.Host}:{Server.Port}/{database}?sslmode={(Server.SslMode == SslMode.Disable ? "disable" : "prefer")}";
 
     public string ConnectionString(string database) => Server.ConnectionString(database, Admin, "ipai-tests");
+
+    /// <summary>A connection string for <see cref="Owner"/> on <paramref name="database"/>: what the platform's owner may do, and no more.</summary>
+    public string OwnerConnectionString(string database) => Server.ConnectionString(database, Owner, "ipai-tests");
 
     public NpgsqlDataSource DataSource(string database) => NpgsqlDataSource.Create(ConnectionString(database));
 

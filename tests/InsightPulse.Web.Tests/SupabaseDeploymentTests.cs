@@ -39,7 +39,7 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
         output.WriteLine(up.Error);
         Assert.True(up.ExitCode == 0, up.ToString());
         Assert.Contains("(direct), requests through postgres://", up.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(postgres.Admin.Password, up.Output + up.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(postgres.Owner.Password, up.Output + up.Error, StringComparison.Ordinal);
         await using (var platform = await deployment.Scope.OpenPlatformAsync())
         {
             var states = (await platform.QueryAsync<(string Code, string State)>("SELECT code, state FROM ipai_tenant WHERE code = ANY (@codes)",
@@ -65,8 +65,8 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
         // this node served: it works on the direct URL.
         var log = (await deployment.Bouncer.LogAsync())[logBefore..].Replace("\n", " ", StringComparison.Ordinal);
         Assert.Contains("db=odoo_tbwa user=ipai_app ", log, StringComparison.Ordinal);
-        Assert.DoesNotContain($"user={postgres.Admin.Username} ", log, StringComparison.Ordinal);
-        Assert.DoesNotContain($"user={postgres.Admin.Username} ", deployment.LogAfterUp.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain($"user={postgres.Owner.Username} ", log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"user={postgres.Owner.Username} ", deployment.LogAfterUp.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
         var ready = await ReadyAsync(node.Client("localhost"));
         Assert.Equal("listen", ready.GetProperty("registry_updates").GetString());
     }
@@ -133,7 +133,7 @@ public sealed class SupabaseDeploymentTests(PostgresFixture postgres, SupabaseDe
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("POSTGRES_URL", status.Output, StringComparison.Ordinal);
         Assert.Contains("through a transaction-mode pooler: supa=base-pooler.x", status.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain(postgres.Admin.Password, up.Error + provision.Error + status.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(postgres.Owner.Password, up.Error + provision.Error + status.Output, StringComparison.Ordinal);
 
         await using var node = await deployment.StartNodeAsync(pooledOnly: true);
         var tbwa = node.Client("tbwa.localhost");
@@ -433,7 +433,7 @@ public sealed class SupabaseDeployment : IAsyncLifetime
             Scope = await PlatformScope.CreateAsync(postgres);
             Bouncer = await PgBouncerProcess.StartAsync(postgres, serverPoolSize: 5);
             // As the document writes Supabase's pair (the pooler recognised by supa=, the port here being a free one).
-            _pooledUrl = $"postgres://{Uri.EscapeDataString(postgres.Admin.Username)}:{Uri.EscapeDataString(postgres.Admin.Password)}@127.0.0.1:{Bouncer.Port}/{postgres.AdminDatabase}?sslmode=disable&supa=base-pooler.x";
+            _pooledUrl = $"postgres://{Uri.EscapeDataString(postgres.Owner.Username)}:{Uri.EscapeDataString(postgres.Owner.Password)}@127.0.0.1:{Bouncer.Port}/{postgres.AdminDatabase}?sslmode=disable&supa=base-pooler.x";
             Scope.Settings[PlatformEnvironment.DirectUrlVariable] = Scope.Settings[PlatformEnvironment.PooledUrlVariable];
             Scope.Settings[PlatformEnvironment.PooledUrlVariable] = _pooledUrl;
             Up = await Scope.CliAsync("up", "--no-serve", "--without-demo");

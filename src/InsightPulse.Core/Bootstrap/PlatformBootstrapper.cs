@@ -219,7 +219,7 @@ public sealed class PlatformBootstrapper(
         var acted = new List<string>(await ServerRoles.EnsureAsync(admin, source.Cluster.Secrets, roles, resetExisting: false, cancellationToken));
         if (environment.Mode == PlatformMode.Managed)
         {
-            if (await ServerRoles.EnsureOperatorRoleAsync(admin, names, names.OwnerRole, cancellationToken)) acted.Add($"created {names.OperatorRole}");
+            if (await ServerRoles.EnsureOperatorRoleAsync(admin, names, names.OwnerRole, cancellationToken)) acted.Add($"{names.OperatorRole} granted to {names.OwnerRole}");
             if (await ServerRoles.EnsureSignalAsync(admin, names.OwnerRole, cancellationToken)) acted.Add($"granted {names.OwnerRole} pg_signal_backend");
         }
         return acted.Count > 0 ? (true, string.Join(", ", acted)) : (false, $"{string.Join(", ", roles.Select(r => r.Role))} exist");

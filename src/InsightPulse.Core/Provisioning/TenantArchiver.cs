@@ -39,6 +39,8 @@ public sealed class TenantArchiver(
 
     private bool SharesPlatformDatabase(Tenant tenant) => tenant.DbName == Environment.PlatformDatabase;
 
+    private static string Retry(Tenant tenant) => $"run `./ipai tenant deprovision {tenant.Code}` again";
+
     /// <summary>
     /// Deletes every tenant whose code starts with <paramref name="codePrefix"/> (benchmark tenants): deprovisioned
     /// without an archive, its record deleted, its generated admin password and its BI service account's password
@@ -72,6 +74,12 @@ public sealed class TenantArchiver(
             return new DeprovisionResult(tenant.Code, null, [], Changed: false);
         }
 
+        if (!SharesPlatformDatabase(tenant) && await DatabaseExistsAsync(tenant.DatabaseServer, tenant.DbName, cancellationToken))
+        {
+            // A session the owner cannot end would stop the drop after the archive and the state change: refused before either.
+            await using var maintenance = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken);
+            await DatabaseSessions.RefuseUnendableAsync(maintenance, tenant.DatabaseServer, tenant.DbName, Retry(tenant), cancellationToken);
+        }
         string? archive = null;
         if (archiveRoot is not null && tenant.State != TenantState.Archived)
         {
@@ -232,6 +240,7 @@ public sealed class TenantArchiver(
         {
             await databases.ForgetTenantDatabaseEverywhereAsync(tenant.DatabaseServer, tenant.DbName);
             await using var maintenance = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken);
+            await DatabaseSessions.EndAllOrRefuseAsync(maintenance, tenant.DatabaseServer, tenant.DbName, Retry(tenant), cancellationToken);
             await maintenance.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(tenant.DbName)} WITH (FORCE)", cancellationToken: cancellationToken));
             dropped.Add(tenant.DatabaseServer == FleetServer.Home ? $"database {tenant.DbName}" : $"database {tenant.DbName} on server {tenant.DatabaseServer}");
         }

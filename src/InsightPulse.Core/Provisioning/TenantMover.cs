@@ -75,7 +75,7 @@ public sealed class TenantMover(
                 {
                     await maintenance.ExecuteAsync(new CommandDefinition($"REVOKE CONNECT ON DATABASE {Sql.Identifier(database)} FROM {Sql.Identifier(role)}", cancellationToken: cancellationToken));
                 }
-                await TerminateAsync(maintenance, database, names.RuntimeRoles(), cancellationToken);
+                await DatabaseSessions.EndAsync(maintenance, database, names.RuntimeRoles(), cancellationToken);
             }
             if (move.FrozenAt is null) move = await MarkAsync(lockConnection, move.Id, "frozen_at = clock_timestamp()", cancellationToken);
             Did($"froze {database} on {from}: the runtime roles may not connect (its requests answer 503 until the switch)");
@@ -94,6 +94,7 @@ public sealed class TenantMover(
                                 $"look at it (`./ipai psql {database}` reaches the tenant's own server; connect to {to} yourself), drop it if it is garbage, and run the move again.");
                         }
                         await databases.ForgetTenantDatabaseEverywhereAsync(to, database);
+                        await DatabaseSessions.EndAllOrRefuseAsync(target, to, database, "run the move again", cancellationToken);
                         await target.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)", cancellationToken: cancellationToken));
                         Did($"dropped the partial copy a killed run left on {to}");
                     }
@@ -140,7 +141,7 @@ public sealed class TenantMover(
             if (await archiver.DatabaseExistsAsync(from, database, cancellationToken))
             {
                 await databases.ForgetTenantDatabaseEverywhereAsync(from, database);
-                await TerminateAsync(maintenance, database, null, cancellationToken);
+                await DatabaseSessions.EndAllOrRefuseAsync(maintenance, from, database, "run the move again: it resumes here", cancellationToken);
                 await maintenance.ExecuteAsync(new CommandDefinition($"ALTER DATABASE {Sql.Identifier(database)} RENAME TO {Sql.Identifier(oldCopy)}", cancellationToken: cancellationToken));
                 Did($"kept the old copy on {from} as {oldCopy} (closed to the runtime roles) until `./ipai tenant move {code} --purge`");
             }
@@ -221,13 +222,6 @@ public sealed class TenantMover(
         return await platform.QuerySingleAsync<MoveRow>(new CommandDefinition(
             $"UPDATE ipai_tenant_move SET {set} WHERE id = @id RETURNING {MoveColumns}", parameters, cancellationToken: cancellationToken));
     }
-
-    /// <summary>Ends the sessions on <paramref name="database"/> of <paramref name="roles"/> (all but our own when null).</summary>
-    private static Task<int> TerminateAsync(NpgsqlConnection maintenance, string database, string[]? roles, CancellationToken cancellationToken) =>
-        maintenance.ExecuteAsync(new CommandDefinition("""
-            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = @database AND pid <> pg_backend_pid() AND (@roles::text[] IS NULL OR usename = ANY (@roles))
-            """, new { database, roles }, cancellationToken: cancellationToken));
 
     /// <summary>Every table's row count and checksum on both servers, read as a role that bypasses RLS; throws on any difference.</summary>
     private async Task<(int Tables, long Rows)> VerifyAsync(string from, string to, string database, CancellationToken cancellationToken)

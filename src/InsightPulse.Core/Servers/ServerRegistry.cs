@@ -128,7 +128,7 @@ public sealed class ServerRegistry(PlatformDatabases databases, PlatformEnvironm
             if (await ServerRoles.EnsureSignalAsync(connection, names.OwnerRole, cancellationToken)) acted.Add($"granted {names.OwnerRole} pg_signal_backend");
             try
             {
-                if (await ServerRoles.EnsureOperatorRoleAsync(connection, names, names.OwnerRole, cancellationToken)) acted.Add($"created {names.OperatorRole}");
+                if (await ServerRoles.EnsureOperatorRoleAsync(connection, names, names.OwnerRole, cancellationToken)) acted.Add($"{names.OperatorRole} granted to {names.OwnerRole}");
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
             {

@@ -27,6 +27,7 @@ public static class ServerRoles
         ArgumentNullException.ThrowIfNull(secrets);
         ArgumentNullException.ThrowIfNull(roles);
         var acted = new List<string>();
+        bool? superuser = null;
         foreach (var (role, attributes) in roles)
         {
             var (password, created) = secrets.GetOrCreate(PlatformEnvironment.RoleSecret(role));
@@ -39,20 +40,50 @@ public static class ServerRoles
             else if (created || resetExisting)
             {
                 // The secret was lost (e.g. .ipai/secrets deleted), or the server is new to the fleet: the secret becomes the role's password.
+                superuser ??= await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", cancellationToken: cancellationToken));
                 await admin.ExecuteAsync(new CommandDefinition(
-                    $"ALTER ROLE {Sql.Identifier(role)} {attributes} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}", cancellationToken: cancellationToken));
+                    $"ALTER ROLE {Sql.Identifier(role)} {AlterableAttributes(attributes, superuser.Value)} PASSWORD {Sql.Literal(ScramVerifier.Create(password))}",
+                    cancellationToken: cancellationToken));
                 acted.Add($"set the password of {role}");
             }
         }
         return acted;
     }
 
-    /// <summary>The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>), granted to <paramref name="owner"/>; true when created.</summary>
+    /// <summary>
+    /// <paramref name="attributes"/> as <paramref name="superuser"/> may set them on an existing role: PostgreSQL lets only a
+    /// superuser name SUPERUSER, REPLICATION or BYPASSRLS in <c>ALTER ROLE</c>, even to turn them off, so an admin with
+    /// CREATEROLE (an RDS-style master user, the tests' owner) leaves those out; the runtime-role guard refuses a role
+    /// that has any of them.
+    /// </summary>
+    public static string AlterableAttributes(string attributes, bool superuser)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (superuser) return attributes;
+        string[] superuserOnly = ["SUPERUSER", "NOSUPERUSER", "REPLICATION", "NOREPLICATION", "BYPASSRLS", "NOBYPASSRLS"];
+        return string.Join(' ', attributes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(a => !superuserOnly.Contains(a, StringComparer.Ordinal)));
+    }
+
+    /// <summary>
+    /// The operator's reading role (see <see cref="PlatformOptions.OperatorRole"/>), granted to <paramref name="owner"/>;
+    /// true when created or granted now. A role of that name made before (by a DBA, or another platform on the server)
+    /// is granted as it is.
+    /// </summary>
     public static async Task<bool> EnsureOperatorRoleAsync(NpgsqlConnection admin, PlatformOptions names, string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(names);
         var role = names.OperatorRole;
-        if (await ExistsAsync(admin, role, cancellationToken)) return false;
+        if (await ExistsAsync(admin, role, cancellationToken))
+        {
+            if (await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT pg_has_role(@owner, @role, 'MEMBER')", new { owner, role }, cancellationToken: cancellationToken)))
+            {
+                return false;
+            }
+            await admin.ExecuteAsync(new CommandDefinition($"GRANT {Sql.Identifier(role)} TO {Sql.Identifier(owner)}", cancellationToken: cancellationToken));
+            return true;
+        }
         await admin.ExecuteAsync(new CommandDefinition($"""
             CREATE ROLE {Sql.Identifier(role)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
             GRANT pg_read_all_data TO {Sql.Identifier(role)};
