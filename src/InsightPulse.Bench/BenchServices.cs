@@ -15,6 +15,7 @@ public static class BenchServices
         services.AddSingleton<MigrateBenchmark>();
         services.AddSingleton<MoveBenchmark>();
         services.AddSingleton<BudgetBenchmark>();
+        services.AddSingleton<SoakBenchmark>();
         return services;
     }
 }

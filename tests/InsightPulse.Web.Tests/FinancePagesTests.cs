@@ -137,7 +137,7 @@ public sealed partial class FinancePagesTests(PostgresFixture postgres, WebPlatf
 
     private static int _tin;
 
-    private static async Task<long> CreateAgencyAsync(HttpClient client, string code)
+    internal static async Task<long> CreateAgencyAsync(HttpClient client, string code)
     {
         var tin = $"900-000-{Interlocked.Increment(ref _tin):000}";
         var response = await WebPlatform.PostFormAsync(client, "/finance/agencies", "/finance/agencies", new Dictionary<string, string>
@@ -151,7 +151,7 @@ public sealed partial class FinancePagesTests(PostgresFixture postgres, WebPlatf
         return IdOf(await client.GetStringAsync("/finance/agencies"), "agencies", code);
     }
 
-    private static async Task<long> CreateProjectAsync(HttpClient client, long agency, string code, string budget)
+    internal static async Task<long> CreateProjectAsync(HttpClient client, long agency, string code, string budget)
     {
         var response = await WebPlatform.PostFormAsync(client, "/finance/projects", "/finance/projects", new Dictionary<string, string>
         {

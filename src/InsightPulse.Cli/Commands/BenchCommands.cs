@@ -20,6 +20,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Migrate(context));
         bench.Subcommands.Add(Move(context));
         bench.Subcommands.Add(Budget(context));
+        bench.Subcommands.Add(Soak(context));
         root.Subcommands.Add(bench);
     }
 
@@ -169,6 +170,47 @@ internal static class BenchCommands
             }
             // The budget's own count must hold; pg_stat_activity's peak is reported beside it (a backend may be seen exiting).
             return result.Errors == 0 && (result.HomeBudget?.Peak ?? 0) <= result.Budget ? ExitCode.Success : ExitCode.Failure;
+        }));
+        return command;
+    }
+
+    private static Command Soak(CliContext context)
+    {
+        var minutes = new Option<double>("--minutes") { Description = "Minutes of measured load after the warm-up (default 10).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Seconds of load before the first reading (default 60).", DefaultValueFactory = _ => 60 };
+        var tenants = new Option<int>("--tenants") { Description = "Full tenants under load (default 4).", DefaultValueFactory = _ => 4 };
+        var workers = new Option<int>("--workers") { Description = "Concurrent clients (default 8).", DefaultValueFactory = _ => 8 };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var command = new Command("soak",
+            "One `ipai serve` under mixed load (finance reads and writes, dashboards and chart data through guest tokens) across tenants while tenants are created, " +
+            "provisioned and deleted: requests by outcome, cross-tenant answers (goal 0), the node's memory and the server's connections at the start and the end.")
+        {
+            minutes, warmup, tenants, workers, json,
+        };
+        command.SetAction(context.Run<SoakBenchmark>(async (benchmark, parse, ct) =>
+        {
+            var options = new SoakBenchmark.Options(TimeSpan.FromMinutes(parse.GetValue(minutes)), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmup))),
+                parse.GetValue(tenants), parse.GetValue(workers), typeof(BenchCommands).Assembly.Location);
+            var problems = options.Problems();
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
+                return ExitCode.Usage;
+            }
+            var asJson = parse.GetValue(json);
+            var result = await benchmark.RunAsync(options, message => context.Error.WriteLine(message), ct);
+            if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(result));
+            else
+            {
+                static string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{result.Requests.Values.Sum():N0} requests in {result.DurationSeconds / 60:0.#} min after {result.WarmupSeconds:0} s of warm-up " +
+                    $"({string.Join(", ", result.Requests.Select(r => $"{r.Key}: {r.Value:N0}"))}); {result.ChurnCycles} churn cycle(s); " +
+                    $"{result.ServerErrors} server error(s), {result.CrossTenantResponses} cross-tenant answer(s); node memory {MiB(result.ResidentBytesStart)} → " +
+                    $"{MiB(result.ResidentBytesEnd)} MiB (max {MiB(result.ResidentBytesMax)}); server connections {result.ConnectionsStart} → {result.ConnectionsEnd} (max {result.ConnectionsMax}); " +
+                    $"{result.Processors} processor(s)."));
+            }
+            return result.ServerErrors == 0 && result.CrossTenantResponses == 0 ? ExitCode.Success : ExitCode.Failure;
         }));
         return command;
     }

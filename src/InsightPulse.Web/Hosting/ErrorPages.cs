@@ -18,6 +18,14 @@ public static class ErrorPages
             var retryAfter = context.RequestServices.GetRequiredService<TenantAvailability>().RetryAfterSeconds(unavailable);
             return TenantResolutionMiddleware.Unavailable(context, RequestTenant.Find(context)?.Name ?? unavailable.TenantCode, retryAfter);
         }
+        if (error is not null && TenantDatabaseUnavailableException.IsConnectionFailure(error))
+        {
+            // The server itself does not answer (restarting, starting up, down): the platform database's reads on the
+            // request path (sessions, routing) meet it before any tenant's. 503 at once; nothing is recorded, so the
+            // first request after the server is back is served.
+            var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value;
+            return TenantResolutionMiddleware.Unavailable(context, RequestTenant.Find(context)?.Name ?? "This site", options.RetryAfterSeconds);
+        }
         var (status, title, message) = error switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "The request could not be read. If you submitted a form, reload the page and try again."),
