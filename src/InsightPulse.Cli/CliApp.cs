@@ -8,6 +8,7 @@ using InsightPulse.Web.Bi;
 using InsightPulse.Web.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace InsightPulse.Cli;
 
@@ -35,6 +36,7 @@ public static class CliApp
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection().AddInsightPulseCore(configuration).AddInsightPulseBench();
+        services.AddLogging(logging => logging.AddProvider(new StandardErrorLogger(error)));
         // The HTTP acceptance gates of `verify`, against whichever web host answers.
         services.AddSingleton<BiServiceAccounts>().AddSingleton(new TenantHostOptions()).AddSingleton<SiteGates>().AddSingleton<FleetVerifier>();
         await using var provider = services.BuildServiceProvider();
@@ -59,6 +61,7 @@ public static class CliApp
         DatabankCommands.Add(root, context);
         DemoCommands.Add(root, context);
         EventCommands.Add(root, context);
+        AuditCommands.Add(root, context);
         BiCommands.Add(root, context);
         BenchCommands.Add(root, context);
         LintCommands.Add(root, context);

@@ -1,3 +1,4 @@
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Core.Bootstrap;
@@ -56,6 +57,9 @@ public static class ServiceCollectionExtensions
         }) { Timeout = Timeout.InfiniteTimeSpan }));
         services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<TenantRegistry>();
+        // The audit trail; its writer logs a row it could not write (the web host's providers, the CLI's standard error).
+        services.AddLogging();
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<ServerRegistry>();
         services.AddSingleton<ServerPlacement>();
         services.AddSingleton<TenantSeedLoader>();

@@ -2,9 +2,11 @@ using InsightPulse.Bench;
 using InsightPulse.Core;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Provisioning;
+using InsightPulse.Core.Servers;
 using InsightPulse.Core.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,17 +100,19 @@ public sealed class PlatformScope : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Only the platform migrations, no seed tenants: an empty registry.</summary>
+    /// <summary>Only the platform migrations (and the runtime role their grants name, as `up` makes it), no seed tenants: an empty registry.</summary>
     public async Task MigrateOnlyAsync()
     {
+        var names = Get<PlatformEnvironmentSource>().Names;
         await using (var admin = new NpgsqlConnection(Postgres.ConnectionString(Postgres.AdminDatabase)))
         {
             await admin.OpenAsync();
+            await ServerRoles.EnsureAsync(admin, Get<ManagedCluster>().Secrets, [(names.AppRole, ServerRoles.LoginAttributes)], resetExisting: false, CancellationToken.None);
             await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifier(PlatformDatabase)} OWNER {Sql.Identifier(Postgres.Owner.Username)}", admin);
             await create.ExecuteNonQueryAsync();
         }
-        await MigrationRunner.ApplyAsync(Get<PlatformDatabases>().Platform, "platform",
-            Migration.FromResources(typeof(Tenant).Assembly, "platform/"), CancellationToken.None);
+        await MigrationRunner.ApplyAsync(Get<PlatformDatabases>().Platform, PlatformBootstrapper.PlatformTarget(names), PlatformBootstrapper.PlatformScope,
+            PlatformBootstrapper.PlatformScripts(), null, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()

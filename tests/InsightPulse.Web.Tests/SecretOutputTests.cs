@@ -11,9 +11,10 @@ namespace InsightPulse.Web.Tests;
 
 /// <summary>
 /// No secret in what a full run prints: `up`, provisioning, status, doctor, lint, a webhook added, then sign-in (right
-/// and wrong), a dashboard and its guest token, an error page and sign-out through the web host, every log message of
-/// it captured at every level. Searched for: every secret file's value, the guest-token signing key, the webhook's
-/// secret, the session cookie and the guest token issued (each allowed only in the response that hands it out).
+/// and wrong), a dashboard and its guest token, a user created with a password, an error page and sign-out through the
+/// web host, every log message of it captured at every level, and the audit trail's rows of it all. Searched for: every
+/// secret file's value, the guest-token signing key, the webhook's secret, the new user's password, the session cookie
+/// and the guest token issued (each allowed only in the response that hands it out).
 /// </summary>
 [Collection(Lanes.Http)]
 public sealed partial class SecretOutputTests(PostgresFixture postgres)
@@ -94,6 +95,11 @@ public sealed partial class SecretOutputTests(PostgresFixture postgres)
         var issued = await client.SendAsync(tokenRequest);
         Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
         var guestToken = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        var userPassword = "user" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.PostFormAsync(client, "/settings/users", "/settings/users", new Dictionary<string, string>
+        {
+            ["login"] = "secret-check", ["name"] = "Secret Check", ["password"] = userPassword,
+        })).StatusCode);
         await Keep(await client.GetAsync("/no/such/page"));
         await Keep(await factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") }).GetAsync("/api/v1/tenants"));
         await Keep(await WebPlatform.PostFormAsync(client, "/", "/logout", new Dictionary<string, string>()));
@@ -103,10 +109,16 @@ public sealed partial class SecretOutputTests(PostgresFixture postgres)
             .Append((Name: "the webhook's secret", Value: hookSecret))
             .Append((Name: "the session cookie", Value: cookie))
             .Append((Name: "the guest token", Value: guestToken))
+            .Append((Name: "the new user's password", Value: userPassword))
             .Where(s => s.Value.Length >= 8).ToList();
         Assert.Contains(secrets, s => s.Name.EndsWith("tbwa.admin", StringComparison.Ordinal));
         Assert.True(logs.Lines.Count > 10, "the web host logged little: is the capture wired?");
-        var output = new[] { ("CLI output", string.Join("\n", printed)), ("web log", string.Join("\n", logs.Lines)), ("web responses", string.Join("\n", pages)) };
+        var audit = await postgres.ScalarAsync<string>(PlatformScope.PlatformDatabase, "SELECT string_agg(t::text, E'\\n' ORDER BY id) FROM ipai_audit t");
+        foreach (var action in new[] { "tenant.created", "tenant.provisioned", "webhook.added", "dashboard.accessed", "user.created" })
+        {
+            Assert.Contains(action, audit, StringComparison.Ordinal); // the trail holds the run's actions, so that searching it means something
+        }
+        var output = new[] { ("CLI output", string.Join("\n", printed)), ("web log", string.Join("\n", logs.Lines)), ("web responses", string.Join("\n", pages)), ("audit trail", audit) };
         var found = (from secret in secrets from place in output where place.Item2.Contains(secret.Value, StringComparison.Ordinal) select $"{secret.Name} in the {place.Item1}").ToList();
         Assert.True(found.Count == 0, string.Join("; ", found));
     }

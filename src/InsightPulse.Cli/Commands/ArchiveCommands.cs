@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Provisioning;
 
 namespace InsightPulse.Cli.Commands;
@@ -25,7 +26,8 @@ internal static class ArchiveCommands
                 await context.Error.WriteLineAsync("usage error: give --archive-to DIR, or --no-archive --yes to drop the tenant's data without an archive.");
                 return ExitCode.Usage;
             }
-            var result = await archiver.DeprovisionAsync(parse.GetValue(code)!, folder, ct);
+            var result = await context.AuditedAsync(AuditActions.TenantArchived, parse.GetValue(code), () => archiver.DeprovisionAsync(parse.GetValue(code)!, folder, ct),
+                r => new { r.Archive, r.Changed }, new { Archived = folder is not null });
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(new { result.Tenant, result.Archive, result.Dropped, result.Changed }));
@@ -52,7 +54,8 @@ internal static class ArchiveCommands
         };
         restore.SetAction(context.Run<TenantArchiver>(async (archiver, parse, ct) =>
         {
-            var result = await archiver.RestoreAsync(parse.GetValue(code)!, parse.GetValue(from)!, ct);
+            var result = await context.AuditedAsync(AuditActions.TenantRestored, parse.GetValue(code), () => archiver.RestoreAsync(parse.GetValue(code)!, parse.GetValue(from)!, ct),
+                r => new { r.Archive, r.TablesVerified, r.RowsVerified, r.Provisioning.RunId });
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(CliJson.Serialize(new

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Errors;
 using InsightPulse.Core.Postgres;
 using InsightPulse.Core.Tenants;
@@ -65,6 +66,18 @@ internal sealed class CliContext
     public Func<ParseResult, CancellationToken, Task<int>> Run<T1, T2, T3, T4>(Func<T1, T2, T3, T4, ParseResult, CancellationToken, Task<int>> action)
         where T1 : notnull where T2 : notnull where T3 : notnull where T4 : notnull =>
         Run<T1, T2, T3>((first, second, third, parse, cancellationToken) => action(first, second, third, Services.GetRequiredService<T4>(), parse, cancellationToken));
+
+    /// <summary>
+    /// Runs one audited action of a command (<see cref="AuditLog.TrackAsync{T}"/>) as <see cref="AuditActor.CommandLine"/>:
+    /// its row says succeeded (with <paramref name="resultDetail"/>), refused or failed; a row that cannot be written
+    /// leaves the action's outcome as it was and prints a warning.
+    /// </summary>
+    public Task<T> AuditedAsync<T>(string action, string? tenantCode, Func<Task<T>> work, Func<T, object?>? resultDetail = null, object? detail = null) =>
+        Services.GetRequiredService<AuditLog>().TrackAsync(new AuditEvent(AuditActor.CommandLine, action, tenantCode, detail), work, resultDetail);
+
+    /// <summary>Records an action whose outcome the command worked out itself (e.g. each tenant of <c>tenant provision --all-drafts</c>).</summary>
+    public Task<bool> AuditAsync(string action, string? tenantCode, AuditOutcome outcome, object? detail = null) =>
+        Services.GetRequiredService<AuditLog>().RecordAsync(new AuditEvent(AuditActor.CommandLine, action, tenantCode, detail), outcome);
 
     /// <summary>Runs a command's action, turning every failure into exit code 1 and a message for the operator.</summary>
     public async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken cancellationToken)

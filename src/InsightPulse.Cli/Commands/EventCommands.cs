@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Events;
 using Spectre.Console;
 
@@ -62,9 +63,11 @@ internal static class EventCommands
         };
         add.SetAction(context.Run<WebhookRegistry>(async (registry, parse, ct) =>
         {
-            var added = await registry.AddAsync(parse.GetValue(url)!,
-                parse.GetValue(eventTypes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                parse.GetValue(secretEnv)!, parse.GetValue(tokenEnv), parse.GetValue(pauseAfter), ct);
+            var types = parse.GetValue(eventTypes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            // The row names the receiver's host only: a URL's path or query may carry a key.
+            var added = await context.AuditedAsync(AuditActions.WebhookAdded, null,
+                () => registry.AddAsync(parse.GetValue(url)!, types, parse.GetValue(secretEnv)!, parse.GetValue(tokenEnv), parse.GetValue(pauseAfter), ct),
+                w => new { WebhookId = w.Id }, new { Host = Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) ? uri.Host : null, Events = types });
             return await PrintAsync(context, [added], parse.GetValue(json), $"added webhook {added.Id}: {added.Url}");
         }));
         webhook.Subcommands.Add(add);

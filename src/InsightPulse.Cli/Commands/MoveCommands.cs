@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Provisioning;
 
 namespace InsightPulse.Cli.Commands;
@@ -27,7 +28,9 @@ internal static class MoveCommands
             TenantMover.MoveResult? result = null;
             if (target is not null)
             {
-                result = await mover.MoveAsync(parse.GetValue(code)!, target, parse.GetValue(json) ? null : step => context.Error.WriteLine($"  + {step}"), ct);
+                result = await context.AuditedAsync(AuditActions.TenantMoved, parse.GetValue(code),
+                    () => mover.MoveAsync(parse.GetValue(code)!, target, parse.GetValue(json) ? null : step => context.Error.WriteLine($"  + {step}"), ct),
+                    r => new { r.MoveId, r.From, r.Resumed, r.Tables, r.Rows }, new { To = target });
             }
             var purged = parse.GetValue(purge) ? await mover.PurgeAsync(parse.GetValue(code)!, ct) : [];
             if (parse.GetValue(json))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bootstrap;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.ManagedPostgres;
@@ -25,7 +26,7 @@ internal static class PlatformCommands
             noServe, noProvision, withoutDemo, ServeCommands.Urls,
         };
         up.SetAction(context.Run<PlatformEnvironmentSource, PlatformBootstrapper, IConfiguration>((source, bootstrapper, configuration, parse, ct) => UpAsync(source, bootstrapper, configuration, context, parse.GetValue(noServe) ? null : parse.GetValue(ServeCommands.Urls),
-            new PlatformBootstrapper.Options(ProvisionTenants: !parse.GetValue(noProvision), LoadDemo: !parse.GetValue(withoutDemo)), ct)));
+            new PlatformBootstrapper.Options(ProvisionTenants: !parse.GetValue(noProvision), LoadDemo: !parse.GetValue(withoutDemo), Actor: AuditActor.CommandLine), ct)));
         root.Subcommands.Add(up);
 
         var down = new Command("down", "Stop the managed PostgreSQL cluster (its data stays).");

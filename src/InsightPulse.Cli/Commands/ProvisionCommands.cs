@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
@@ -49,8 +50,8 @@ internal static class ProvisionCommands
                     parse.GetValue(json), ct);
             }
             var asJson = parse.GetValue(json);
-            var run = await ProvisionAsync(provisioner, context, tenantCode,
-                new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), asJson, ct);
+            var run = await context.AuditedAsync(AuditActions.TenantProvisioned, tenantCode, () => ProvisionAsync(provisioner, context, tenantCode,
+                new TenantProvisioner.Options(parse.GetValue(adopt), !parse.GetValue(noWait), !parse.GetValue(noTemplate)), asJson, ct), r => r.AuditDetail());
             if (parse.GetValue(noVerify))
             {
                 if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
@@ -71,7 +72,8 @@ internal static class ProvisionCommands
         repair.SetAction(context.Run<TenantProvisioner>(async (provisioner, parse, ct) =>
         {
             var asJson = parse.GetValue(json);
-            var run = await ProvisionAsync(provisioner, context, parse.GetValue(code)!, new TenantProvisioner.Options(Wait: !parse.GetValue(noWait), Repair: true), asJson, ct);
+            var run = await context.AuditedAsync(AuditActions.TenantRepaired, parse.GetValue(code),
+                () => ProvisionAsync(provisioner, context, parse.GetValue(code)!, new TenantProvisioner.Options(Wait: !parse.GetValue(noWait), Repair: true), asJson, ct), r => r.AuditDetail());
             if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
             return ExitCode.Success;
         }));
@@ -82,11 +84,14 @@ internal static class ProvisionCommands
         install.SetAction(context.Run<ModuleCatalog, TenantModules, TenantProvisioner>(async (catalog, tenantModules, provisioner, parse, ct) =>
         {
             var tenantCode = parse.GetValue(code)!;
-            var module = catalog.Get(parse.GetValue(moduleName)!);
-            // Refused before the module is recorded, not after (the run that installs it needs a session).
-            provisioner.RequireSession($"Installing {module.Name} into tenant '{tenantCode}'");
-            await tenantModules.AddAsync(tenantCode, module.Name, ct);
-            var run = await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+            var run = await context.AuditedAsync(AuditActions.TenantModuleInstalled, tenantCode, async () =>
+            {
+                var module = catalog.Get(parse.GetValue(moduleName)!);
+                // Refused before the module is recorded, not after (the run that installs it needs a session).
+                provisioner.RequireSession($"Installing {module.Name} into tenant '{tenantCode}'");
+                await tenantModules.AddAsync(tenantCode, module.Name, ct);
+                return await ProvisionAsync(provisioner, context, tenantCode, new TenantProvisioner.Options(), parse.GetValue(json), ct);
+            }, r => r.AuditDetail(), new { Module = parse.GetValue(moduleName) });
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(ToJson(run, null)));
             return ExitCode.Success;
         }));
@@ -215,6 +220,11 @@ internal static class ProvisionCommands
     {
         var clock = Stopwatch.StartNew();
         var outcomes = await fleet.ProvisionDraftsAsync(parallel, outcome => { if (!json) context.Error.WriteLine(FormatOutcome(outcome)); }, cancellationToken);
+        foreach (var outcome in outcomes.Where(o => !o.Skipped))
+        {
+            await context.AuditAsync(AuditActions.TenantProvisioned, outcome.Tenant, outcome.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Failed,
+                new { outcome.Changed, AllDrafts = true });
+        }
         var provisioned = outcomes.Where(o => o.Succeeded).Select(o => o.Tenant).ToList();
         if (!json)
         {

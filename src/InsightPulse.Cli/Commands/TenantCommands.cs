@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Tenants;
 using Spectre.Console;
 
@@ -22,8 +23,8 @@ internal static class TenantCommands
         createFields.AddTo(create);
         create.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
-            var draft = createFields.Apply(parse, Tenant.New(parse.GetValue(code)!, parse.GetValue(createFields.Name)!));
-            var created = await registry.CreateAsync(draft, ct);
+            var created = await context.AuditedAsync(AuditActions.TenantCreated, parse.GetValue(code),
+                () => registry.CreateAsync(createFields.Apply(parse, Tenant.New(parse.GetValue(code)!, parse.GetValue(createFields.Name)!)), ct));
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(created));
             else
             {
@@ -82,7 +83,8 @@ internal static class TenantCommands
                 await context.Error.WriteLineAsync("usage error: give at least one field to change, e.g. --name, --domain, --admin-email (see --help).");
                 return ExitCode.Usage;
             }
-            var updated = await registry.UpdateAsync(parse.GetValue(code)!, current => updateFields.Apply(parse, current), ct);
+            var updated = await context.AuditedAsync(AuditActions.TenantUpdated, parse.GetValue(code),
+                () => registry.UpdateAsync(parse.GetValue(code)!, current => updateFields.Apply(parse, current), ct), detail: new { Fields = updateFields.GivenNames(parse) });
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(updated));
             else
             {

@@ -52,6 +52,10 @@ internal sealed class TenantFieldOptions
 
     public bool AnyGiven(ParseResult parse) => All.Any(o => Given(parse, o));
 
+    /// <summary>The options typed, as names without dashes (<c>--admin-email</c> → <c>admin_email</c>): what an audit row of an update says changed.</summary>
+    public IReadOnlyList<string> GivenNames(ParseResult parse) =>
+        [.. All.Where(o => Given(parse, o)).Select(o => o.Name.TrimStart('-').Replace('-', '_'))];
+
     /// <summary>Typed on the command line (an option's default value does not count).</summary>
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 

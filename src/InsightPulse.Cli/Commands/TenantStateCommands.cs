@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Cli.Commands;
@@ -17,12 +18,14 @@ internal static class TenantStateCommands
 
         var suspend = new Command("suspend", "Suspend an active tenant: its sites answer 403, its data is kept. The platform tenant cannot be suspended.") { code, json };
         suspend.SetAction(context.Run<TenantRegistry>((registry, parse, ct) =>
-            ReportAsync(context, registry.SuspendAsync(parse.GetValue(code)!, ct), parse.GetValue(json), t => $"is suspended: its sites answer 403; `./ipai tenant resume {t.Code}` brings it back.")));
+            ReportAsync(context, context.AuditedAsync(AuditActions.TenantSuspended, parse.GetValue(code), () => registry.SuspendAsync(parse.GetValue(code)!, ct)),
+                parse.GetValue(json), t => $"is suspended: its sites answer 403; `./ipai tenant resume {t.Code}` brings it back.")));
         tenant.Subcommands.Add(suspend);
 
         var resume = new Command("resume", "Resume a suspended tenant: its sites answer again.") { code, json };
         resume.SetAction(context.Run<TenantRegistry>((registry, parse, ct) =>
-            ReportAsync(context, registry.ResumeAsync(parse.GetValue(code)!, ct), parse.GetValue(json), _ => "is active: its sites answer again.")));
+            ReportAsync(context, context.AuditedAsync(AuditActions.TenantResumed, parse.GetValue(code), () => registry.ResumeAsync(parse.GetValue(code)!, ct)),
+                parse.GetValue(json), _ => "is active: its sites answer again.")));
         tenant.Subcommands.Add(resume);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Databases;
 using InsightPulse.Core.Demo;
 using InsightPulse.Core.Isolation;
@@ -20,15 +21,17 @@ namespace InsightPulse.Core.Bootstrap;
 /// </summary>
 public sealed class PlatformBootstrapper(
     PlatformEnvironmentSource source, PlatformDatabases databases, TenantSeedLoader seeds, TenantRegistry registry, TenantProvisioner provisioner, FleetMigrator fleet, DemoData demo,
-    IsolationLint isolationLint)
+    IsolationLint isolationLint, AuditLog audit)
 {
     /// <summary>
     /// Options of <c>up</c>: <see cref="ProvisionTenants"/> false stops after the registry (<c>--no-provision</c>);
     /// <see cref="LoadDemo"/> loads demo data into each active tenant that never had any (<see cref="DemoData.DueAtUpAsync"/>).
     /// The CLI's <c>up</c> (and so <c>make up</c>) asks for demo data unless <c>--without-demo</c>; callers of this
     /// service, tests among them, opt in, so that a platform set up for other purposes holds only its own rows.
+    /// <see cref="Actor"/>: who runs it (the CLI's <c>up</c>: <see cref="AuditActor.CommandLine"/>); with one, the seed
+    /// tenants it registers and the provisioning runs and repairs it makes go to the audit trail (detail <c>by: up</c>).
     /// </summary>
-    public sealed record Options(bool ProvisionTenants = true, bool LoadDemo = false);
+    public sealed record Options(bool ProvisionTenants = true, bool LoadDemo = false, AuditActor? Actor = null);
 
     public Task<IReadOnlyList<StepResult>> UpAsync(Action<StepResult>? onStep, CancellationToken cancellationToken) =>
         UpAsync(new Options(), onStep, cancellationToken);
@@ -86,7 +89,7 @@ public sealed class PlatformBootstrapper(
 
         await Step("migrations", async () =>
         {
-            var applied = await MigrationRunner.ApplyAsync(databases.Platform, PlatformScope, PlatformScripts(), cancellationToken);
+            var applied = await MigrationRunner.ApplyAsync(databases.Platform, PlatformTarget(names), PlatformScope, PlatformScripts(), null, cancellationToken);
             return applied.Count > 0 ? (true, $"applied {string.Join(", ", applied)}") : (false, "all applied");
         });
         // A data database on a server of its own needs that server in the fleet (ipai_server, made by the migrations).
@@ -94,6 +97,10 @@ public sealed class PlatformBootstrapper(
         await Step("seed tenants", async () =>
         {
             var loaded = await seeds.LoadAsync(cancellationToken);
+            if (options.Actor is { } actor)
+            {
+                foreach (var code in loaded) await audit.RecordAsync(new AuditEvent(actor, AuditActions.TenantCreated, code, new { By = "up", Seed = true }), AuditOutcome.Succeeded);
+            }
             return loaded.Count > 0 ? (true, $"registered {string.Join(", ", loaded)}") : (false, "already loaded");
         });
         // Tenants not provisioned yet (new drafts, runs that crashed), and active tenants that are not current
@@ -112,7 +119,8 @@ public sealed class PlatformBootstrapper(
             provisioned.Add(tenant.Code);
             await Step($"tenant {tenant.Code}", async () =>
             {
-                var run = await provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                var run = await AuditedAsync(options, AuditActions.TenantProvisioned, tenant.Code,
+                    () => provisioner.ProvisionAsync(tenant.Code, new TenantProvisioner.Options(), null, null, cancellationToken));
                 var acted = string.Join(", ", run.Steps.Where(s => s.Acted).Select(s => s.Step));
                 return (run.Changed, draft ? $"provisioned: {acted}"
                     : run.Changed ? $"migrated to this build's scripts: {acted}" : "checked against this build's scripts: up to date");
@@ -120,7 +128,7 @@ public sealed class PlatformBootstrapper(
         }
         // The active tenants that got no run above (their state as listed: nothing above changed it).
         await RepairDriftAsync(tenants.Where(t => t.State == TenantState.Active && !provisioned.Contains(t.Code)).Select(t => t.Code).ToHashSet(StringComparer.Ordinal),
-            Step, cancellationToken);
+            options, Step, cancellationToken);
         if (options.LoadDemo) await LoadDemoAsync(Step, cancellationToken);
         return results;
     }
@@ -131,7 +139,7 @@ public sealed class PlatformBootstrapper(
     /// a tenant-context function changed by hand); the run's isolation step applies the wrong store's scripts again
     /// (<c>TenantProvisioner</c>).
     /// </summary>
-    private async Task RepairDriftAsync(HashSet<string> candidates, Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
+    private async Task RepairDriftAsync(HashSet<string> candidates, Options options, Func<string, Func<Task<(bool Acted, string Detail)>>, bool, Task> step, CancellationToken cancellationToken)
     {
         var report = await isolationLint.RunAsync(null, cancellationToken);
         var drifted = report.Findings.Where(IsolationLint.CallsForRepair)
@@ -141,11 +149,18 @@ public sealed class PlatformBootstrapper(
         {
             await step($"tenant {code}", async () =>
             {
-                var repaired = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken);
+                var repaired = await AuditedAsync(options, AuditActions.TenantRepaired, code,
+                    () => provisioner.ProvisionAsync(code, new TenantProvisioner.Options(), null, null, cancellationToken));
                 return (repaired.Changed, "repaired drift: " + string.Join("; ", repaired.Steps.Where(s => s.Acted).Select(s => s.Detail)));
             }, true); // one tenant's trouble does not keep the platform and the other tenants down
         }
     }
+
+    /// <summary>A provisioning run of <c>up</c>, recorded in the audit trail when <see cref="Options.Actor"/> says who runs it.</summary>
+    private Task<ProvisionResult> AuditedAsync(Options options, string action, string code, Func<Task<ProvisionResult>> run) =>
+        options.Actor is { } actor
+            ? audit.TrackAsync(new AuditEvent(actor, action, code, new { By = "up" }), run, r => r.AuditDetail())
+            : run();
 
     /// <summary>
     /// Demo data for each active tenant that never had any (a step per tenant, <c>+</c>), or one step saying that
@@ -182,6 +197,16 @@ public sealed class PlatformBootstrapper(
 
     /// <summary>The platform database's scripts this build ships (db/platform), in order: what `up` applies and `doctor` expects applied.</summary>
     public static IReadOnlyList<Migration> PlatformScripts() => Migration.FromResources(typeof(PlatformBootstrapper).Assembly, "platform/");
+
+    /// <summary>
+    /// Where the platform scripts run: the platform database's public schema, no tenant, and the runtime role's name
+    /// as <c>${app_role}</c> (the audit trail grants it INSERT only). The role must exist: `up` creates it first.
+    /// </summary>
+    public static MigrationTarget PlatformTarget(PlatformOptions names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return MigrationTarget.Public with { Placeholders = new Dictionary<string, string> { ["app_role"] = Sql.Identifier(names.AppRole) } };
+    }
 
     private static async Task OpenAsync(NpgsqlConnection connection, PlatformEnvironment environment, CancellationToken cancellationToken)
     {

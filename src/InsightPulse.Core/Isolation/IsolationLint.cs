@@ -321,11 +321,14 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
 
     private sealed record RelationRow(
         long Oid, string Name, string Kind, bool Rls, bool Forced, bool HasTenantId, bool TenantIndexed, string OptionsText,
-        string ReachersText, string TruncatersText, bool PublicGrant)
+        string ReachersText, string TruncatersText, string BeyondInsertText, bool PublicGrant)
     {
         public string[] Options => Split(OptionsText);
         public string[] Reachers => Split(ReachersText);
         public string[] Truncaters => Split(TruncatersText);
+
+        /// <summary>The runtime roles that may do more than INSERT (read, change, delete or empty its rows).</summary>
+        public string[] BeyondInsert => Split(BeyondInsertText);
     }
 
     private static string[] Split(string? text) => string.IsNullOrEmpty(text) ? [] : text.Split(',');
@@ -345,6 +348,8 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
                          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')), ',') AS "ReachersText",
                    array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
                          WHERE c.relkind IN ('r', 'p') AND has_table_privilege(r, c.oid, 'TRUNCATE')), ',') AS "TruncatersText",
+                   array_to_string(array(SELECT r FROM unnest(@roles::text[]) r
+                         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r, c.oid, 'SELECT, UPDATE, DELETE, TRUNCATE')), ',') AS "BeyondInsertText",
                    EXISTS (SELECT 1 FROM aclexplode(c.relacl) x WHERE x.grantee = 0) AS "PublicGrant"
             FROM schema_relations r
             JOIN pg_class c ON c.oid = r.oid
@@ -398,7 +403,15 @@ public sealed class IsolationLint(PlatformDatabases databases, PlatformEnvironme
             // Tables (r, p) and foreign tables (f).
             if (!r.HasTenantId)
             {
-                if (r.Reachers.Length > 0)
+                if (r.Reachers.Length > 0 && r.BeyondInsert.Length == 0)
+                {
+                    // Append-only for the runtime roles (the platform's audit trail, ipai_audit): they add rows and
+                    // read, change or delete none, so no tenant's session reaches another tenant's rows through it.
+                    Add(IsolationLevel.Info, Names.RlsExempt, r.Name,
+                        $"table {r.Name} has no tenant_id, and {string.Join(", ", r.Reachers)} may only INSERT into it: they read, change and delete none of its rows; exempt from tenant isolation.",
+                        "none; granting a runtime role SELECT, UPDATE, DELETE or TRUNCATE on it makes this an ERROR (tenant_id_missing).");
+                }
+                else if (r.Reachers.Length > 0)
                 {
                     Add(IsolationLevel.Error, Names.TenantIdMissing, r.Name,
                         $"table {r.Name} has no tenant_id column but {string.Join(", ", r.Reachers)} can reach it: its rows are shared by every tenant of the store.",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Web.TenantOperations;
@@ -9,7 +10,8 @@ namespace InsightPulse.Web.Api;
 /// <summary>
 /// <c>/api/v1/tenants</c>: the operator API behind the console (snake_case JSON, problem details for errors).
 /// Authenticated by the operator bearer token only, never by the session cookie (so no CSRF surface), and served
-/// only on the platform host. The OpenAPI document is at <c>/api/v1/openapi.json</c>.
+/// only on the platform host. The OpenAPI document is at <c>/api/v1/openapi.json</c>. Its changes go to the audit trail as
+/// <see cref="AuditActor.OperatorApi"/> (the token names no person).
 /// </summary>
 public static class TenantApi
 {
@@ -52,9 +54,9 @@ public static class TenantApi
         api.MapGet("/{code}/events", (string code, ProvisioningEvents events, CancellationToken cancellationToken) => events.Stream(code, cancellationToken))
             .WithName("FollowProvisioning").WithSummary("Server-sent events: `step` per finished step, then `state`.");
         api.MapPost("/{code}/suspend", (string code, TenantActions actions, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
-            ChangeAsync(code, actions.SuspendAsync, overview, request, cancellationToken)).WithName("SuspendTenant");
+            ChangeAsync(code, (c, ct) => actions.SuspendAsync(AuditActor.OperatorApi, c, ct), overview, request, cancellationToken)).WithName("SuspendTenant");
         api.MapPost("/{code}/resume", (string code, TenantActions actions, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken) =>
-            ChangeAsync(code, actions.ResumeAsync, overview, request, cancellationToken)).WithName("ResumeTenant");
+            ChangeAsync(code, (c, ct) => actions.ResumeAsync(AuditActor.OperatorApi, c, ct), overview, request, cancellationToken)).WithName("ResumeTenant");
         return endpoints;
     }
 
@@ -84,11 +86,11 @@ public static class TenantApi
         await overview.FindAsync(code, request, cancellationToken) is { } tenant ? TypedResults.Ok(tenant) : NotFound(code);
 
     private static async Task<Results<Created<TenantResource>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateTenantRequest body, TenantRegistry registry, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken)
+        CreateTenantRequest body, TenantActions actions, TenantOverview overview, HttpRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            var created = await registry.CreateAsync(body.ToTenant(), cancellationToken);
+            var created = await actions.CreateAsync(AuditActor.OperatorApi, body, cancellationToken);
             return TypedResults.Created($"{Prefix}/{created.Code}", overview.Resource(created, request, [], null));
         }
         catch (TenantValidationException e)
@@ -107,7 +109,7 @@ public static class TenantApi
     {
         try
         {
-            var tenant = await actions.StartProvisioningAsync(code, cancellationToken);
+            var tenant = await actions.StartProvisioningAsync(AuditActor.OperatorApi, code, cancellationToken);
             var run = $"{Prefix}/{tenant.Code}/runs/latest";
             return TypedResults.Accepted(run, new ProvisioningAccepted(tenant.Code, run, $"{Prefix}/{tenant.Code}/events"));
         }

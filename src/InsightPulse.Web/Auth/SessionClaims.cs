@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 
@@ -48,6 +49,13 @@ public static class SessionClaims
         ArgumentNullException.ThrowIfNull(tenant);
         return principal.FindFirstValue(TenantCode) == tenant.Code
             && principal.FindFirstValue(TenantId) == tenant.Id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Who a signed-in user is in the audit trail: <c>web:&lt;tenant&gt;/&lt;login&gt;</c> (the tenant and login the cookie was issued for).</summary>
+    public static AuditActor Actor(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return AuditActor.WebUser(principal.FindFirstValue(TenantCode) ?? "?", principal.FindFirstValue(Login) ?? "?");
     }
 
     public static long? UserId(ClaimsPrincipal principal) =>

@@ -1,3 +1,4 @@
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Web.Auth;
@@ -57,15 +58,22 @@ public static partial class DashboardPages
                 """);
             return HtmlResults.Page(Layout.Page(page, dashboard.Name, body, "dashboards"));
         });
-        endpoints.MapPost("/dashboards/{slug}/guest-token", async (string slug, HttpContext http, PageContext page, DashboardRegistry registry, DashboardGuestTokens tokens, IAntiforgery antiforgery, ILogger<DashboardGuestTokens> logger, CancellationToken ct) =>
+        endpoints.MapPost("/dashboards/{slug}/guest-token", async (string slug, HttpContext http, PageContext page, DashboardRegistry registry, DashboardGuestTokens tokens, IAntiforgery antiforgery, AuditLog audit, ILogger<DashboardGuestTokens> logger, CancellationToken ct) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http)) return Results.Json(new { message = "The page's form token is missing or stale: reload the page." }, statusCode: StatusCodes.Status400BadRequest);
+            // The audit trail's dashboard.accessed: the token opens the dashboard's data to this user.
+            var audited = new AuditEvent(SessionClaims.Actor(page.User), AuditActions.DashboardAccessed, page.Tenant.Code, new { Dashboard = slug });
             var dashboard = await registry.VisibleAsync(page.Tenant, UserId(page), slug, ct);
-            if (dashboard is null) return Results.Json(new { message = "This dashboard is not shared with you." }, statusCode: StatusCodes.Status403Forbidden);
+            if (dashboard is null)
+            {
+                await audit.RecordAsync(audited, AuditOutcome.Refused, new { Error = "not shared with the user" });
+                return Results.Json(new { message = "This dashboard is not shared with you." }, statusCode: StatusCodes.Status403Forbidden);
+            }
             var login = page.User.FindFirst(SessionClaims.Login)?.Value ?? "";
             try
             {
-                var token = await tokens.ForAsync(page.Tenant, dashboard, UserId(page), login, page.UserName, http.Connection.RemoteIpAddress, ct);
+                var token = await audit.TrackAsync(audited, () => tokens.ForAsync(page.Tenant, dashboard, UserId(page), login, page.UserName, http.Connection.RemoteIpAddress, ct),
+                    _ => new { DashboardId = dashboard.Id });
                 return Results.Json(new { token });
             }
             catch (SupersetException e)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Security;
 using InsightPulse.Web.Hosting;
@@ -45,7 +46,11 @@ public static class SupersetApi
         return endpoints;
     }
 
-    private static async Task<IResult> IssueGuestTokenAsync(GuestTokenRequest body, HttpContext http, BiAccessTokens access, BiMetadata metadata, GuestTokens tokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// A guest token for the workspace's dashboards, recorded in the audit trail (<c>dashboard.accessed</c>, as the tenant's
+    /// BI service account, naming the dashboards and the guest user) when issued or refused for a dashboard not in the workspace.
+    /// </summary>
+    private static async Task<IResult> IssueGuestTokenAsync(GuestTokenRequest body, HttpContext http, BiAccessTokens access, BiMetadata metadata, GuestTokens tokens, AuditLog audit, CancellationToken cancellationToken)
     {
         if (Authorized(http, access) is not { } authorization) return NotAuthorized();
         if (!access.CsrfMatches(authorization, http.Request.Headers["X-CSRFToken"]))
@@ -61,6 +66,8 @@ public static class SupersetApi
             var dashboard = await metadata.DashboardAsync(tenant.Code, resource.Id ?? "", cancellationToken);
             if (dashboard is null)
             {
+                await audit.RecordAsync(new AuditEvent(AuditActor.BiApi(tenant.Code), AuditActions.DashboardAccessed, tenant.Code,
+                    new { Dashboard = resource.Id, GuestUser = body.User?.Username }), AuditOutcome.Refused, new { Error = "not in the workspace" });
                 return Results.Json(new { message = $"Dashboard '{resource.Id}' is not one of this workspace's dashboards." }, statusCode: StatusCodes.Status403Forbidden);
             }
             dashboards.Add(dashboard);
@@ -86,6 +93,8 @@ public static class SupersetApi
         }
         var user = body.User ?? new GuestTokenUser();
         var token = tokens.Issue(user, dashboards.Select(d => GuestTokenResource.Dashboard(d.Embedded ? d.EmbeddedUuid.ToString() : d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(), rules);
+        await audit.RecordAsync(new AuditEvent(AuditActor.BiApi(tenant.Code), AuditActions.DashboardAccessed, tenant.Code,
+            new { Dashboards = dashboards.Select(d => d.Slug).ToArray(), GuestUser = user.Username, RlsRules = rules.Count }), AuditOutcome.Succeeded);
         return Results.Json(new { token });
     }
 

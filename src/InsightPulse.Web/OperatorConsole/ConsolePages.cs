@@ -1,4 +1,5 @@
 using System.Globalization;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Verification;
@@ -31,13 +32,13 @@ public static class ConsolePages
             return ListPage(page, await overview.ListAsync(page.Http.Request, filter, page.Http.RequestAborted), filter, errors.Count > 0);
         });
         group.MapGet("/tenants/new", (PageContext page) => NewPage(page, null, null, null));
-        group.MapPost("/tenants/new", async (PageContext page, IFormCollection form, TenantRegistry registry) =>
+        group.MapPost("/tenants/new", async (PageContext page, IFormCollection form, TenantActions actions) =>
         {
             var entered = new CreateTenantRequest(form["code"], form["name"], form["primary_domain"], form["company_name"], form["industry"],
                 form["country"], form["admin_email"], form["admin_phone"]);
             try
             {
-                var created = await registry.CreateAsync(entered.ToTenant(), page.Http.RequestAborted);
+                var created = await actions.CreateAsync(SessionClaims.Actor(page.User), entered, page.Http.RequestAborted);
                 return Results.Redirect($"/console/tenants/{Uri.EscapeDataString(created.Code)}?created=1");
             }
             catch (TenantValidationException e)
@@ -81,12 +82,12 @@ public static class ConsolePages
     /// Runs an action and goes back to the tenant's page (PRG). A refusal is named by the action only (<c>?refused=suspend</c>):
     /// the page shows its own fixed message, so a crafted link cannot put text of its choosing on an operator's page.
     /// </summary>
-    private static async Task<IResult> ActAsync(string code, string name, Func<string, CancellationToken, Task<Tenant>> action, HttpContext http)
+    private static async Task<IResult> ActAsync(string code, string name, Func<AuditActor, string, CancellationToken, Task<Tenant>> action, HttpContext http)
     {
         var page = $"/console/tenants/{Uri.EscapeDataString(code)}";
         try
         {
-            await action(code, http.RequestAborted);
+            await action(SessionClaims.Actor(http.User), code, http.RequestAborted);
             return Results.Redirect(page);
         }
         catch (TenantNotFoundException)

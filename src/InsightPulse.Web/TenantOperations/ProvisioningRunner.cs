@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Provisioning;
 
 namespace InsightPulse.Web.TenantOperations;
@@ -9,22 +10,23 @@ namespace InsightPulse.Web.TenantOperations;
 /// (a hosted service: a run goes on when the browser that started it closes, and ends with the node). One run per
 /// tenant at a time here; across processes the provisioner's advisory lock queues a run behind one started
 /// elsewhere (e.g. by the CLI). Progress is journaled by the provisioner; <see cref="ProvisioningEvents"/> reads it.
+/// Each run goes to the audit trail when it ends, as the operator who started it.
 /// </summary>
-public sealed partial class ProvisioningRunner(TenantProvisioner provisioner, ILogger<ProvisioningRunner> logger) : BackgroundService
+public sealed partial class ProvisioningRunner(TenantProvisioner provisioner, AuditLog audit, ILogger<ProvisioningRunner> logger) : BackgroundService
 {
     /// <summary>Runs at once across tenants: provisioning is heavy (CREATE DATABASE, migrations), the node also serves pages.</summary>
     public const int MaxParallelRuns = 2;
 
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string Code, AuditActor Actor)> _queue = Channel.CreateUnbounded<(string Code, AuditActor Actor)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _busy = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Queues a run for <paramref name="code"/>; false when one is already queued or running here.</summary>
-    public bool TryStart(string code)
+    /// <summary>Queues a run for <paramref name="code"/>, started by <paramref name="actor"/>; false when one is already queued or running here.</summary>
+    public bool TryStart(string code, AuditActor actor)
     {
         if (!_busy.TryAdd(code, 0)) return false;
         _failures.TryRemove(code, out _);
-        if (_queue.Writer.TryWrite(code)) return true;
+        if (_queue.Writer.TryWrite((code, actor))) return true;
         _busy.TryRemove(code, out _);
         return false;
     }
@@ -41,7 +43,7 @@ public sealed partial class ProvisioningRunner(TenantProvisioner provisioner, IL
         var running = new List<Task>();
         try
         {
-            await foreach (var code in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (code, actor) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 await slots.WaitAsync(stoppingToken);
                 running.RemoveAll(t => t.IsCompleted);
@@ -49,7 +51,7 @@ public sealed partial class ProvisioningRunner(TenantProvisioner provisioner, IL
                 {
                     try
                     {
-                        await RunAsync(code, stoppingToken);
+                        await RunAsync(code, actor, stoppingToken);
                     }
                     finally
                     {
@@ -65,14 +67,14 @@ public sealed partial class ProvisioningRunner(TenantProvisioner provisioner, IL
         await Task.WhenAll(running);
     }
 
-    private async Task RunAsync(string code, CancellationToken stoppingToken)
+    private async Task RunAsync(string code, AuditActor actor, CancellationToken stoppingToken)
     {
         try
         {
             Log.Started(logger, code);
-            var result = await provisioner.ProvisionAsync(code, new TenantProvisioner.Options(),
+            var result = await audit.TrackAsync(new AuditEvent(actor, AuditActions.TenantProvisioned, code), () => provisioner.ProvisionAsync(code, new TenantProvisioner.Options(),
                 step => Log.Step(logger, code, step.Step, (long)step.Elapsed.TotalMilliseconds),
-                wait => Log.Waiting(logger, code, wait), stoppingToken);
+                wait => Log.Waiting(logger, code, wait), stoppingToken), r => r.AuditDetail());
             Log.Finished(logger, code, result.RunId);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

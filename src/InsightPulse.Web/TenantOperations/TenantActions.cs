@@ -1,31 +1,51 @@
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.TenantOperations;
 
 /// <summary>
-/// What an operator does to a tenant from the console or the API: start provisioning (in the background), suspend,
-/// resume. Registry and lifecycle rules decide; a refused move throws <see cref="InvalidTenantStateException"/>.
+/// What an operator does to a tenant from the console or the API: create it, start provisioning (in the background),
+/// suspend, resume. Registry and lifecycle rules decide; a refused move throws <see cref="InvalidTenantStateException"/>.
+/// Each goes to the audit trail as <paramref name="actor"/> of the call, refusals and failures included (a provisioning
+/// run that starts is recorded by <see cref="ProvisioningRunner"/> when it ends).
 /// </summary>
-public sealed class TenantActions(TenantRegistry registry, ProvisioningRunner runner)
+public sealed class TenantActions(TenantRegistry registry, ProvisioningRunner runner, AuditLog audit)
 {
-    /// <summary>Queues a run; throws when the tenant is missing, suspended, or already being provisioned here.</summary>
-    public async Task<Tenant> StartProvisioningAsync(string code, CancellationToken cancellationToken)
+    /// <summary>Registers a new tenant (state draft); <see cref="TenantValidationException"/> or <see cref="TenantConflictException"/> when the registry refuses it.</summary>
+    public Task<Tenant> CreateAsync(AuditActor actor, CreateTenantRequest request, CancellationToken cancellationToken)
     {
-        var tenant = await registry.GetAsync(code, cancellationToken);
-        if (tenant.State == TenantState.Suspended)
+        ArgumentNullException.ThrowIfNull(request);
+        return audit.TrackAsync(new AuditEvent(actor, AuditActions.TenantCreated, request.Code?.Trim()), () => registry.CreateAsync(request.ToTenant(), cancellationToken));
+    }
+
+    /// <summary>Queues a run; throws when the tenant is missing, suspended, or already being provisioned here.</summary>
+    public async Task<Tenant> StartProvisioningAsync(AuditActor actor, string code, CancellationToken cancellationToken)
+    {
+        try
         {
-            throw new InvalidTenantStateException($"Tenant '{tenant.Code}' is suspended: resume it before provisioning.");
+            var tenant = await registry.GetAsync(code, cancellationToken);
+            if (tenant.State == TenantState.Suspended)
+            {
+                throw new InvalidTenantStateException($"Tenant '{tenant.Code}' is suspended: resume it before provisioning.");
+            }
+            if (!runner.TryStart(tenant.Code, actor))
+            {
+                throw new InvalidTenantStateException($"Tenant '{tenant.Code}' is already being provisioned: follow its run's steps.");
+            }
+            return tenant;
         }
-        if (!runner.TryStart(tenant.Code))
+        catch (Exception e)
         {
-            throw new InvalidTenantStateException($"Tenant '{tenant.Code}' is already being provisioned: follow its run's steps.");
+            await audit.RecordFailureAsync(new AuditEvent(actor, AuditActions.TenantProvisioned, code), e);
+            throw;
         }
-        return tenant;
     }
 
     /// <summary><see cref="TenantRegistry.SuspendAsync"/>: the CLI's <c>tenant suspend</c> does the same; the platform tenant is refused.</summary>
-    public Task<Tenant> SuspendAsync(string code, CancellationToken cancellationToken) => registry.SuspendAsync(code, cancellationToken);
+    public Task<Tenant> SuspendAsync(AuditActor actor, string code, CancellationToken cancellationToken) =>
+        audit.TrackAsync(new AuditEvent(actor, AuditActions.TenantSuspended, code), () => registry.SuspendAsync(code, cancellationToken));
 
     /// <summary><see cref="TenantRegistry.ResumeAsync"/>: the CLI's <c>tenant resume</c> does the same.</summary>
-    public Task<Tenant> ResumeAsync(string code, CancellationToken cancellationToken) => registry.ResumeAsync(code, cancellationToken);
+    public Task<Tenant> ResumeAsync(AuditActor actor, string code, CancellationToken cancellationToken) =>
+        audit.TrackAsync(new AuditEvent(actor, AuditActions.TenantResumed, code), () => registry.ResumeAsync(code, cancellationToken));
 }

@@ -1,3 +1,4 @@
+using InsightPulse.Core.Audit;
 using InsightPulse.Core.Tenants;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Auth;
@@ -6,7 +7,10 @@ using InsightPulse.Web.Pages;
 
 namespace InsightPulse.Web.Users;
 
-/// <summary><c>/settings/users</c>: a tenant's administrators list the users, create new ones, set a password, disable and enable.</summary>
+/// <summary>
+/// <c>/settings/users</c>: a tenant's administrators list the users, create new ones, set a password, disable and enable.
+/// Each change goes to the audit trail as the signed-in administrator, refusals included (never the password).
+/// </summary>
 public static class UserPages
 {
     public static IEndpointRouteBuilder MapUserPages(this IEndpointRouteBuilder endpoints)
@@ -14,13 +18,14 @@ public static class UserPages
         var group = endpoints.MapGroup("/settings/users").RequireAuthorization(WebAuthorization.Admin);
         group.MapGet("/", async (PageContext page, TenantUserDirectory users) =>
             Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null));
-        group.MapPost("/", async (PageContext page, TenantUserDirectory users, IFormCollection form) =>
+        group.MapPost("/", async (PageContext page, TenantUserDirectory users, AuditLog audit, IFormCollection form) =>
         {
             var user = new NewUser(form["login"].ToString(), form["name"].ToString(), form["email"].ToString(), form["password"].ToString(),
                 form["is_admin"].ToString() == "on");
             try
             {
-                var created = await users.CreateAsync(page.Tenant, user, page.Http.RequestAborted);
+                var created = await audit.TrackAsync(new AuditEvent(SessionClaims.Actor(page.User), AuditActions.UserCreated, page.Tenant.Code, new { user.Login, user.IsAdmin }),
+                    () => users.CreateAsync(page.Tenant, user, page.Http.RequestAborted), u => new { UserId = u.Id });
                 return Results.Redirect("/settings/users?created=" + Uri.EscapeDataString(created.Login));
             }
             catch (FieldValidationException e)
@@ -29,29 +34,40 @@ public static class UserPages
             }
         });
         // Each ends every session of the user (on every node): a password set, or the user disabled.
-        group.MapPost("/{id:long}/password", (PageContext page, TenantUserDirectory users, IFormCollection form, long id) =>
-            ChangeAsync(page, users, () => users.SetPasswordAsync(page.Tenant, id, form["password"].ToString(), page.Http.RequestAborted), "password-set"));
-        group.MapPost("/{id:long}/disable", (PageContext page, TenantUserDirectory users, IFormCollection _, long id) =>
-            ChangeAsync(page, users, () => users.SetActiveAsync(page.Tenant, id, false, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "disabled"));
-        group.MapPost("/{id:long}/enable", (PageContext page, TenantUserDirectory users, IFormCollection _, long id) =>
-            ChangeAsync(page, users, () => users.SetActiveAsync(page.Tenant, id, true, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "enabled"));
+        group.MapPost("/{id:long}/password", (PageContext page, TenantUserDirectory users, AuditLog audit, IFormCollection form, long id) =>
+            ChangeAsync(page, users, audit, AuditActions.UserPasswordSet, id, () => users.SetPasswordAsync(page.Tenant, id, form["password"].ToString(), page.Http.RequestAborted), "password-set"));
+        group.MapPost("/{id:long}/disable", (PageContext page, TenantUserDirectory users, AuditLog audit, IFormCollection _, long id) =>
+            ChangeAsync(page, users, audit, AuditActions.UserDisabled, id, () => users.SetActiveAsync(page.Tenant, id, false, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "disabled"));
+        group.MapPost("/{id:long}/enable", (PageContext page, TenantUserDirectory users, AuditLog audit, IFormCollection _, long id) =>
+            ChangeAsync(page, users, audit, AuditActions.UserEnabled, id, () => users.SetActiveAsync(page.Tenant, id, true, SessionClaims.UserId(page.User) ?? 0, page.Http.RequestAborted), "enabled"));
         return endpoints;
     }
 
-    /// <summary>One change to one user: back to the list saying what was done, 404 for no such user, 422 with the reason when refused.</summary>
-    private static async Task<IResult> ChangeAsync(PageContext page, TenantUserDirectory users, Func<Task<TenantUser?>> change, string done)
+    /// <summary>
+    /// One change to one user, recorded as <paramref name="action"/>: back to the list saying what was done, 404 for no
+    /// such user (refused), 422 with the reason when refused.
+    /// </summary>
+    private static async Task<IResult> ChangeAsync(PageContext page, TenantUserDirectory users, AuditLog audit, string action, long id, Func<Task<TenantUser?>> change, string done)
     {
+        var audited = new AuditEvent(SessionClaims.Actor(page.User), action, page.Tenant.Code, new { UserId = id });
+        TenantUser? user;
         try
         {
-            var user = await change();
-            return user is null
-                ? Results.NotFound()
-                : Results.Redirect($"/settings/users?{done}=" + Uri.EscapeDataString(user.Login));
+            user = await change();
         }
-        catch (FieldValidationException e)
+        catch (Exception e)
         {
-            return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, e.Errors);
+            await audit.RecordFailureAsync(audited, e);
+            if (e is FieldValidationException refused) return Page(page, await users.ListAsync(page.Tenant, page.Http.RequestAborted), null, null, refused.Errors);
+            throw;
         }
+        if (user is null)
+        {
+            await audit.RecordAsync(audited, AuditOutcome.Refused, new { Error = "no such user" });
+            return Results.NotFound();
+        }
+        await audit.RecordAsync(audited, AuditOutcome.Succeeded, new { user.Login });
+        return Results.Redirect($"/settings/users?{done}=" + Uri.EscapeDataString(user.Login));
     }
 
     /// <summary>The list and the new-user form; what the last change did comes from the query its redirect names (<c>?created=</c>, <c>?disabled=</c>…).</summary>

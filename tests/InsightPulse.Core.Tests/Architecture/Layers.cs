@@ -18,6 +18,8 @@ public static class Layers
         ["InsightPulse.Core.Events"],
         // Core: the registry and what a tenant can install
         ["InsightPulse.Core.Tenants", "InsightPulse.Core.Modules", "InsightPulse.Core.Servers"],
+        // Core: the audit trail (it tells a refusal from a failure by the registry's and the catalogue's exceptions)
+        ["InsightPulse.Core.Audit"],
         // Core: the only way to tenant data
         ["InsightPulse.Core.Isolation"],
         // Core: capabilities on top of it
