@@ -12,12 +12,13 @@ using InsightPulse.Core.Errors;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
+using Npgsql;
 
 namespace InsightPulse.Bench;
 
 /// <summary>
 /// <c>bench soak</c>: one `ipai serve` process (a child of this one, so that its memory is its own) under mixed load
-/// for a while: signed-in admins of <see cref="Options.Tenants"/> full tenants read and write expense reports, open
+/// for a while: signed-in admins of <see cref="Options.Tenants"/> full tenants read, write and delete expense reports, open
 /// dashboards and run their charts through guest tokens; meanwhile tenants are created, provisioned, reached and
 /// deleted over and over. Every answer is checked to name no other tenant's rows; the node's resident memory and the
 /// server's connections are compared between the end of the warm-up and the end of the run. Not in CI: it runs for minutes.
@@ -66,15 +67,16 @@ public sealed partial class SoakBenchmark(
 
             var counts = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             var crossTenant = new ConcurrentQueue<string>();
+            var failures = new ConcurrentQueue<string>();
             var churned = 0;
             using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var workers = Enumerable.Range(0, options.Workers)
-                .Select(w => Task.Run(() => WorkAsync(loads, w, counts, crossTenant, stopLoad.Token), CancellationToken.None)).ToList();
+                .Select(w => Task.Run(() => WorkAsync(loads, w, counts, crossTenant, failures, stopLoad.Token), CancellationToken.None)).ToList();
             var churn = Task.Run(async () =>
             {
                 for (var i = 1; !stopLoad.IsCancellationRequested; i++)
                 {
-                    await ChurnOnceAsync(ChurnPrefix + i.ToString("D6", CultureInfo.InvariantCulture), node.Port, counts, stopLoad.Token);
+                    await ChurnOnceAsync(ChurnPrefix + i.ToString("D6", CultureInfo.InvariantCulture), node.Port, counts, failures, stopLoad.Token);
                     churned = i;
                 }
             }, CancellationToken.None);
@@ -93,14 +95,14 @@ public sealed partial class SoakBenchmark(
             }
             await stopLoad.CancelAsync();
             await Task.WhenAll(workers);
-            await churn.ContinueWith(_ => { }, TaskScheduler.Default);
+            await churn;
             // The node's pools keep their sessions for a while: the end's connections are read like the start's, after the same load.
             var end = samples[^1];
             return new SoakResult(
                 options.Duration.TotalSeconds, options.Warmup.TotalSeconds, options.Tenants, options.Workers, Environment.ProcessorCount,
-                counts.OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal),
-                counts.Where(c => c.Key.Contains(" 5", StringComparison.Ordinal) || c.Key.EndsWith(" failed", StringComparison.Ordinal)).Sum(c => c.Value),
-                crossTenant.Count, crossTenant.Take(5).ToList(), churned,
+                Select(counts, own: false), Select(counts, own: true),
+                counts.Where(c => Regex.IsMatch(c.Key, " 5[0-9][0-9]$") || c.Key.EndsWith(" failed", StringComparison.Ordinal)).Sum(c => c.Value),
+                crossTenant.Count, crossTenant.Take(5).ToList(), [.. failures], churned,
                 start.ResidentBytes, end.ResidentBytes, samples.Max(s => s.ResidentBytes), start.Connections, end.Connections, samples.Max(s => s.Connections),
                 samples, leftovers);
         }
@@ -109,6 +111,13 @@ public sealed partial class SoakBenchmark(
             await archiver.DeleteAllAsync(CodePrefix, count => progress?.Invoke($"dropping the {count} soak tenant(s)"), CancellationToken.None);
         }
     }
+
+    /// <summary>The request counts by outcome (<paramref name="own"/>: false), or the answers that carried their tenant's own rows (true).</summary>
+    private static Dictionary<string, long> Select(ConcurrentDictionary<string, long> counts, bool own) =>
+        counts.Where(c => c.Key.EndsWith(OwnRows, StringComparison.Ordinal) == own).OrderBy(c => c.Key, StringComparer.Ordinal)
+            .ToDictionary(c => own ? c.Key[..^OwnRows.Length] : c.Key, c => c.Value, StringComparer.Ordinal);
+
+    private const string OwnRows = " with own rows";
 
     private async Task<Tenant> CreateTenantAsync(string code, string name, CancellationToken cancellationToken)
     {
@@ -120,7 +129,7 @@ public sealed partial class SoakBenchmark(
     }
 
     /// <summary>One cycle of churn: a tenant created, provisioned, its sign-in page served by the node, then deleted.</summary>
-    private async Task ChurnOnceAsync(string code, int port, ConcurrentDictionary<string, long> counts, CancellationToken cancellationToken)
+    private async Task ChurnOnceAsync(string code, int port, ConcurrentDictionary<string, long> counts, ConcurrentQueue<string> failures, CancellationToken cancellationToken)
     {
         try
         {
@@ -138,18 +147,30 @@ public sealed partial class SoakBenchmark(
         {
             // the run ended mid-cycle: the tenant goes below
         }
-        catch (Exception e) when (e is HttpRequestException or OperatorException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperatorException or NpgsqlException)
         {
-            counts.AddOrUpdate("churn failed", 1, (_, n) => n + 1);
+            Failed("churn failed", e, counts, failures);
         }
-        finally
+        try
         {
             await archiver.DeleteAllAsync(code, null, CancellationToken.None);
         }
+        catch (Exception e) when (e is OperatorException or NpgsqlException or InvalidOperationException)
+        {
+            Failed("churn delete failed", e, counts, failures);
+        }
+    }
+
+    /// <summary>Counts a failure under <paramref name="key"/> and keeps the first few messages (the report names them).</summary>
+    private static void Failed(string key, Exception error, ConcurrentDictionary<string, long> counts, ConcurrentQueue<string> failures)
+    {
+        counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (failures.Count < 10) failures.Enqueue($"{key}: {error.GetType().Name}: {error.Message}");
     }
 
     /// <summary>One worker: rotates over the tenants and over the kinds of request until <paramref name="stop"/>.</summary>
-    private static async Task WorkAsync(IReadOnlyList<TenantLoad> loads, int worker, ConcurrentDictionary<string, long> counts, ConcurrentQueue<string> crossTenant, CancellationToken stop)
+    private static async Task WorkAsync(IReadOnlyList<TenantLoad> loads, int worker, ConcurrentDictionary<string, long> counts, ConcurrentQueue<string> crossTenant,
+        ConcurrentQueue<string> failures, CancellationToken stop)
     {
         var kinds = Enum.GetValues<Kind>();
         for (var i = 0; !stop.IsCancellationRequested; i++)
@@ -161,10 +182,12 @@ public sealed partial class SoakBenchmark(
             {
                 var (status, body) = await load.SendAsync(kind, $"Soak {load.Tenant.Code} {worker} {i}", stop);
                 outcome = ((int)status).ToString(CultureInfo.InvariantCulture);
+                // Which answers carried this tenant's own rows: the cross-tenant check below means something only for those.
+                if (body.Contains(load.RowsMarker, StringComparison.Ordinal)) counts.AddOrUpdate(kind.ToString().ToLowerInvariant() + OwnRows, 1, (_, n) => n + 1);
                 foreach (var other in loads.Where(l => l != load))
                 {
                     if (body.Contains(other.Tenant.Name, StringComparison.Ordinal) || body.Contains($"Soak {other.Tenant.Code} ", StringComparison.Ordinal)
-                        || body.Contains(other.ProjectCode, StringComparison.Ordinal))
+                        || body.Contains(other.RowsMarker, StringComparison.Ordinal))
                     {
                         crossTenant.Enqueue($"{kind} of {load.Tenant.Code} showed {other.Tenant.Code}'s rows");
                     }
@@ -174,9 +197,10 @@ public sealed partial class SoakBenchmark(
             {
                 return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 outcome = "failed";
+                if (failures.Count < 10) failures.Enqueue($"{kind}: {e.GetType().Name}: {e.Message}");
             }
             counts.AddOrUpdate($"{kind.ToString().ToLowerInvariant()} {outcome}", 1, (_, n) => n + 1);
         }
@@ -190,11 +214,12 @@ public sealed partial class SoakBenchmark(
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", cancellationToken: cancellationToken));
     }
 
-    /// <summary>One tenant's signed-in admin: its client, form token, dashboard, and the project code its rows carry.</summary>
-    private sealed partial class TenantLoad(Tenant tenant, HttpClient client, string formToken, string dashboardToken, string embeddedUuid, long project, string projectCode)
+    /// <summary>One tenant's signed-in admin: its client, form token, dashboard, and the marker its rows carry.</summary>
+    private sealed partial class TenantLoad(Tenant tenant, HttpClient client, string formToken, string dashboardToken, string embeddedUuid, long project, string rowsMarker)
     {
         public Tenant Tenant { get; } = tenant;
-        public string ProjectCode { get; } = projectCode;
+        /// <summary>In every row of this tenant's agency and project (their code, name): what its answers carry and no other tenant's may.</summary>
+        public string RowsMarker { get; } = rowsMarker;
 
         public static async Task<TenantLoad> SignInAsync(Tenant tenant, int port, string password, CancellationToken cancellationToken)
         {
@@ -214,7 +239,7 @@ public sealed partial class SoakBenchmark(
             var project = long.Parse(IdOf(await client.GetStringAsync("/finance/projects", cancellationToken), "projects", code + "-P"), CultureInfo.InvariantCulture);
             var dashboard = await client.GetStringAsync($"/dashboards/{Dashboard}", cancellationToken);
             return new TenantLoad(tenant, client, await FormTokenAsync(client, "/finance/expenses", cancellationToken),
-                WebUtility.HtmlDecode(AntiforgeryAttribute().Match(dashboard).Groups[1].Value), EmbeddedAttribute().Match(dashboard).Groups[1].Value, project, code + "-P");
+                WebUtility.HtmlDecode(AntiforgeryAttribute().Match(dashboard).Groups[1].Value), EmbeddedAttribute().Match(dashboard).Groups[1].Value, project, code);
         }
 
         public async Task<(HttpStatusCode Status, string Body)> SendAsync(Kind kind, string marker, CancellationToken cancellationToken)
@@ -223,18 +248,30 @@ public sealed partial class SoakBenchmark(
             {
                 Kind.List => await client.GetAsync("/finance/expenses", cancellationToken),
                 Kind.Projects => await client.GetAsync("/finance/projects", cancellationToken),
-                Kind.Write => await client.PostAsync("/finance/expenses", new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["__RequestVerificationToken"] = formToken, ["project_id"] = project.ToString(CultureInfo.InvariantCulture),
-                    ["employee_name"] = marker, ["period"] = "2026-11",
-                }), cancellationToken),
+                Kind.Write => await WriteAsync(marker, cancellationToken),
                 Kind.Dashboard => await client.GetAsync($"/dashboards/{Dashboard}", cancellationToken),
                 _ => await ChartAsync(cancellationToken),
             };
             return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
         }
 
-        /// <summary>A guest token for the dashboard, its definition, and its first chart's data, as the embedded page asks for them.</summary>
+        /// <summary>
+        /// A report written, then deleted by a second request: both are writes, and the tenant's data keeps its size (a list
+        /// page growing with every report written would grow the node's memory with it, whatever the node does).
+        /// </summary>
+        private async Task<HttpResponseMessage> WriteAsync(string marker, CancellationToken cancellationToken)
+        {
+            using var created = await client.PostAsync("/finance/expenses", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = formToken, ["project_id"] = project.ToString(CultureInfo.InvariantCulture),
+                ["employee_name"] = marker, ["period"] = "2026-11",
+            }), cancellationToken);
+            if (created.StatusCode != HttpStatusCode.Redirect) return Copy(created);
+            return await client.PostAsync($"{created.Headers.Location!.OriginalString}/delete",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = formToken }), cancellationToken);
+        }
+
+        /// <summary>A guest token for the dashboard, its definition, and one chart's data, as the embedded page asks for them.</summary>
         private async Task<HttpResponseMessage> ChartAsync(CancellationToken cancellationToken)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/dashboards/{Dashboard}/guest-token") { Headers = { { "RequestVerificationToken", dashboardToken } } };
@@ -248,10 +285,16 @@ public sealed partial class SoakBenchmark(
             var data = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chart/data")
             {
                 Headers = { { "X-GuestToken", token } },
-                Content = JsonContent.Create(new { dashboard_id = result.GetProperty("id").GetInt64(), chart_id = result.GetProperty("charts")[0].GetProperty("id").GetInt64() }),
+                Content = JsonContent.Create(new { dashboard_id = result.GetProperty("id").GetInt64(), chart_id = ChartId(result, ChartKey) }),
             };
             return await client.SendAsync(data, cancellationToken);
         }
+
+        /// <summary>The chart the soak runs: the budget table, whose rows name each project (so a row of another tenant's would show).</summary>
+        private const string ChartKey = "budget_status";
+
+        private static long ChartId(JsonElement dashboard, string key) =>
+            dashboard.GetProperty("charts").EnumerateArray().First(c => c.GetProperty("key").GetString() == key).GetProperty("id").GetInt64();
 
         private static HttpResponseMessage Copy(HttpResponseMessage response) => new(response.StatusCode) { Content = new StringContent("") };
 
@@ -310,6 +353,15 @@ public sealed partial class SoakBenchmark(
     private sealed class SoakNode : IAsyncDisposable
     {
         private readonly Process _process;
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        /// <summary>Keeps the node's last 40 lines of output, for the error if it does not start.</summary>
+        private void Remember(string? line)
+        {
+            if (line is null) return;
+            _lines.Enqueue(line);
+            while (_lines.Count > 40) _lines.TryDequeue(out _);
+        }
 
         private SoakNode(Process process, int port)
         {
@@ -328,12 +380,12 @@ public sealed partial class SoakBenchmark(
             probe.Stop();
             var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var argument in new[] { assembly, "serve", "--urls", $"http://127.0.0.1:{port}" }) info.ArgumentList.Add(argument);
-            info.Environment["Web__GuestTokensPerMinute"] = "1000000";
-            info.Environment["Web__ApiRequestsPerMinute"] = "1000000";
+            info.Environment["Web__GuestTokensPerMinute"] = "100000";
+            info.Environment["Web__ApiRequestsPerMinute"] = "100000";
             info.Environment["Logging__LogLevel__Default"] = "Warning";
             var node = new SoakNode(Process.Start(info) ?? throw new HttpBenchmarkException("could not start ipai serve"), port);
-            node._process.OutputDataReceived += (_, _) => { };
-            node._process.ErrorDataReceived += (_, _) => { };
+            node._process.OutputDataReceived += (_, e) => node.Remember(e.Data);
+            node._process.ErrorDataReceived += (_, e) => node.Remember(e.Data);
             node._process.BeginOutputReadLine();
             node._process.BeginErrorReadLine();
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
@@ -350,7 +402,7 @@ public sealed partial class SoakBenchmark(
                 }
             }
             await node.DisposeAsync();
-            throw new HttpBenchmarkException("ipai serve did not become ready within 90 s");
+            throw new HttpBenchmarkException($"ipai serve did not become ready within 90 s; its last lines:\n{string.Join('\n', node._lines)}");
         }
 
         /// <summary>The node's resident set (VmRSS) in bytes.</summary>
@@ -375,6 +427,6 @@ public sealed record SoakSample(TimeSpan At, long ResidentBytes, int Connections
 /// <summary>The figures of one <c>bench soak</c> run (<c>--json</c> prints them).</summary>
 public sealed record SoakResult(
     double DurationSeconds, double WarmupSeconds, int Tenants, int Workers, int Processors,
-    IReadOnlyDictionary<string, long> Requests, long ServerErrors, int CrossTenantResponses, IReadOnlyList<string> CrossTenantExamples, int ChurnCycles,
+    IReadOnlyDictionary<string, long> Requests, IReadOnlyDictionary<string, long> AnswersWithOwnRows, long ServerErrors, int CrossTenantResponses, IReadOnlyList<string> CrossTenantExamples, IReadOnlyList<string> Failures, int ChurnCycles,
     long ResidentBytesStart, long ResidentBytesEnd, long ResidentBytesMax, int ConnectionsStart, int ConnectionsEnd, int ConnectionsMax,
     IReadOnlyList<SoakSample> Samples, int LeftoversDropped);

@@ -206,9 +206,10 @@ internal static class BenchCommands
                 await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{result.Requests.Values.Sum():N0} requests in {result.DurationSeconds / 60:0.#} min after {result.WarmupSeconds:0} s of warm-up " +
                     $"({string.Join(", ", result.Requests.Select(r => $"{r.Key}: {r.Value:N0}"))}); {result.ChurnCycles} churn cycle(s); " +
-                    $"{result.ServerErrors} server error(s), {result.CrossTenantResponses} cross-tenant answer(s); node memory {MiB(result.ResidentBytesStart)} → " +
+                    $"{result.ServerErrors} server error(s), {result.CrossTenantResponses} cross-tenant answer(s) (answers with their own tenant's rows: {string.Join(", ", result.AnswersWithOwnRows.Select(r => $"{r.Key} {r.Value:N0}"))}); node memory {MiB(result.ResidentBytesStart)} → " +
                     $"{MiB(result.ResidentBytesEnd)} MiB (max {MiB(result.ResidentBytesMax)}); server connections {result.ConnectionsStart} → {result.ConnectionsEnd} (max {result.ConnectionsMax}); " +
                     $"{result.Processors} processor(s)."));
+                foreach (var failure in result.Failures) await context.Error.WriteLineAsync($"  {failure}");
             }
             return result.ServerErrors == 0 && result.CrossTenantResponses == 0 ? ExitCode.Success : ExitCode.Failure;
         }));

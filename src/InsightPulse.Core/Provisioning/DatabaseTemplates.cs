@@ -56,8 +56,8 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
             if (await ExistsAsync(data, name, cancellationToken)) return false; // built while we waited
             var building = name + BuildSuffix;
             // What a crash left: a build (marked a template or not), or the final name not marked. Start over.
-            await DropLeftoverAsync(data, building, cancellationToken);
-            await DropLeftoverAsync(data, name, cancellationToken);
+            await DropLeftoverAsync(data, server, building, cancellationToken);
+            await DropLeftoverAsync(data, server, name, cancellationToken);
             await data.ExecuteAsync(new CommandDefinition(
                 $"CREATE DATABASE {Sql.Identifier(building)} OWNER {Sql.Identifier(owner)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken: cancellationToken));
             var source = databases.GetAsOwner(server, building);
@@ -77,7 +77,7 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
     /// Drops <paramref name="database"/> if it exists: a template must be unmarked first (PostgreSQL refuses to drop
     /// one), and WITH (FORCE) ends sessions a killed process left behind.
     /// </summary>
-    private static async Task DropLeftoverAsync(NpgsqlConnection data, string database, CancellationToken cancellationToken)
+    private static async Task DropLeftoverAsync(NpgsqlConnection data, string server, string database, CancellationToken cancellationToken)
     {
         var marked = await data.ExecuteScalarAsync<bool?>(new CommandDefinition(
             "SELECT datistemplate FROM pg_database WHERE datname = @database", new { database }, cancellationToken: cancellationToken));
@@ -86,7 +86,7 @@ public sealed class DatabaseTemplates(PlatformDatabases databases)
         {
             await data.ExecuteAsync(new CommandDefinition($"ALTER DATABASE {Sql.Identifier(database)} WITH IS_TEMPLATE false", cancellationToken: cancellationToken));
         }
-        await data.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)", cancellationToken: cancellationToken));
+        await DatabaseSessions.DropAsync(data, server, database, "run the provisioning again", cancellationToken);
     }
 
     private static Task<bool> ExistsAsync(NpgsqlConnection data, string name, CancellationToken cancellationToken) =>

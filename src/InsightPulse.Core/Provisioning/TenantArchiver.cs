@@ -240,8 +240,7 @@ public sealed class TenantArchiver(
         {
             await databases.ForgetTenantDatabaseEverywhereAsync(tenant.DatabaseServer, tenant.DbName);
             await using var maintenance = await databases.Maintenance(tenant.DatabaseServer).OpenConnectionAsync(cancellationToken);
-            await DatabaseSessions.EndAllOrRefuseAsync(maintenance, tenant.DatabaseServer, tenant.DbName, Retry(tenant), cancellationToken);
-            await maintenance.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(tenant.DbName)} WITH (FORCE)", cancellationToken: cancellationToken));
+            await DatabaseSessions.DropAsync(maintenance, tenant.DatabaseServer, tenant.DbName, Retry(tenant), cancellationToken);
             dropped.Add(tenant.DatabaseServer == FleetServer.Home ? $"database {tenant.DbName}" : $"database {tenant.DbName} on server {tenant.DatabaseServer}");
         }
         if (tenant.SupabaseSchema != "public" && await SchemaExistsAsync(tenant.SupabaseSchema, cancellationToken))
@@ -502,19 +501,30 @@ public sealed class TenantArchiver(
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 
-    /// <summary>The tenant's provisioning lock (<see cref="TenantProvisioner.LockKey"/>): fails at once if a run holds it.</summary>
+    /// <summary>
+    /// The tenant's provisioning lock (<see cref="TenantProvisioner.LockKey"/>), waited for up to 10 s: a web node's
+    /// event dispatcher holds it for the moment it refreshes the tenant's BI datasets after a schema change (right after
+    /// provisioning, say; `bench soak` met it), a provisioning run or a move for longer, and those are refused.
+    /// </summary>
     private async Task<TenantLock> LockAsync(string code, CancellationToken cancellationToken)
     {
         databases.Environment.RequireSession($"Deprovisioning or restoring tenant '{code}'");
         var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        var held = await AdvisoryLock.TryAcquireAsync(connection, TenantProvisioner.LockKey(code), cancellationToken);
-        if (held is null)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            await connection.DisposeAsync();
-            throw new ProvisioningException($"Tenant '{code}' is being provisioned right now: wait for that run to finish, then run again.");
+            var held = await AdvisoryLock.TryAcquireAsync(connection, TenantProvisioner.LockKey(code), cancellationToken);
+            if (held is not null) return new TenantLock(connection, held);
+            if (waited.Elapsed >= LockWait)
+            {
+                await connection.DisposeAsync();
+                throw new ProvisioningException($"Tenant '{code}' is being provisioned, moved or refreshed right now (its lock was held for {LockWait.TotalSeconds:0} s): wait for that run to finish, then run again.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
-        return new TenantLock(connection, held);
     }
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
 
     /// <summary>The lock and the connection that holds it, released together.</summary>
     private sealed class TenantLock(NpgsqlConnection connection, AdvisoryLock held) : IAsyncDisposable

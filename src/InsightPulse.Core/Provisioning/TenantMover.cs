@@ -71,6 +71,8 @@ public sealed class TenantMover(
             // 1. freeze
             await using (var maintenance = await databases.Maintenance(from).OpenConnectionAsync(cancellationToken))
             {
+                // A session the owner cannot end would stop the move at its last step, after the switch: refused now.
+                if (move.FrozenAt is null) await DatabaseSessions.RefuseUnendableAsync(maintenance, from, database, "run the move again", cancellationToken);
                 foreach (var role in await RuntimeRoleGuard.ExistingRuntimeRolesAsync(maintenance, names, cancellationToken))
                 {
                     await maintenance.ExecuteAsync(new CommandDefinition($"REVOKE CONNECT ON DATABASE {Sql.Identifier(database)} FROM {Sql.Identifier(role)}", cancellationToken: cancellationToken));
@@ -94,8 +96,7 @@ public sealed class TenantMover(
                                 $"look at it (`./ipai psql {database}` reaches the tenant's own server; connect to {to} yourself), drop it if it is garbage, and run the move again.");
                         }
                         await databases.ForgetTenantDatabaseEverywhereAsync(to, database);
-                        await DatabaseSessions.EndAllOrRefuseAsync(target, to, database, "run the move again", cancellationToken);
-                        await target.ExecuteAsync(new CommandDefinition($"DROP DATABASE {Sql.Identifier(database)} WITH (FORCE)", cancellationToken: cancellationToken));
+                        await DatabaseSessions.DropAsync(target, to, database, "run the move again", cancellationToken);
                         Did($"dropped the partial copy a killed run left on {to}");
                     }
                     move = await MarkAsync(lockConnection, move.Id, "target_created_at = clock_timestamp()", cancellationToken);
@@ -167,7 +168,7 @@ public sealed class TenantMover(
         {
             await using (var maintenance = await databases.Maintenance(server).OpenConnectionAsync(cancellationToken))
             {
-                await maintenance.ExecuteAsync(new CommandDefinition($"DROP DATABASE IF EXISTS {Sql.Identifier(copy)} WITH (FORCE)", cancellationToken: cancellationToken));
+                await DatabaseSessions.DropAsync(maintenance, server, copy, $"run `./ipai tenant move {code} --purge` again", cancellationToken);
             }
             await connection.ExecuteAsync(new CommandDefinition("UPDATE ipai_tenant_move SET purged_at = clock_timestamp() WHERE id = @id", new { id }, cancellationToken: cancellationToken));
             dropped.Add($"{copy} on {server}");

@@ -82,7 +82,22 @@ public sealed class TenantRouteTable(TenantRegistry registry, TenantModules modu
         _resolver = new TenantHostResolver(tenants, options);
         _modules = extraModules.ToLookup(m => m.TenantCode, m => m.Module, StringComparer.Ordinal);
         Interlocked.Increment(ref _version);
+        await ForgetDatabasesGoneAsync(tenants);
     }
+
+    /// <summary>
+    /// Lets go of this node's pools of tenant databases no tenant uses any more (the tenant deleted, archived, or moved
+    /// to another server): a node lives for months while tenants come and go, and each pool it kept would keep its
+    /// data source, statement caches and buffers (`bench soak` measured it: the node grew with every tenant churned).
+    /// </summary>
+    private async Task ForgetDatabasesGoneAsync(IReadOnlyList<Tenant> tenants)
+    {
+        var inUse = tenants.Where(t => t.State != TenantState.Archived).Select(t => (t.DatabaseServer, t.DbName)).ToHashSet();
+        foreach (var (server, database) in _databases.Except(inUse)) await databases.ForgetTenantDatabaseEverywhereAsync(server, database);
+        _databases = inUse;
+    }
+
+    private HashSet<(string Server, string Database)> _databases = [];
 
     private async Task LoopAsync(NpgsqlConnection listener, CancellationToken stop)
     {
