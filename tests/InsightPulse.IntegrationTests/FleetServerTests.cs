@@ -130,11 +130,11 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
 
         // A placed tenant keeps its server: only a move changes it.
         var moved = await _platform.CliAsync("tenant", "update", "beta", "--server", "home");
-        Assert.Equal(1, moved.ExitCode);
+        Assert.Equal(2, moved.ExitCode); // a field refused by validation, as above
         Assert.Contains("tenant move", moved.Error, StringComparison.Ordinal);
         // Schema tenants keep their rows in the platform database, at home.
         var schemaTenant = await _platform.CliAsync("tenant", "create", "delta", "--name", "Delta", "--db-name", "odoo_platform", "--server", "pg2");
-        Assert.Equal(1, schemaTenant.ExitCode);
+        Assert.Equal(2, schemaTenant.ExitCode);
         Assert.Contains("home server", schemaTenant.Error, StringComparison.Ordinal);
     }
 

@@ -2,7 +2,6 @@ using System.Text.Json.Serialization;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.Postgres;
-using InsightPulse.Core.Tenants;
 using InsightPulse.Web.Hosting;
 
 namespace InsightPulse.Web.Bi;
@@ -143,7 +142,7 @@ public static class SupersetApi
 
     private static IResult BadRequest(string message, string field) => ApiProblem.Of(StatusCodes.Status400BadRequest, message, field);
 
-    /// <summary>The longest name of a guest user accepted (Superset's user names are at most 64; first and last names 64).</summary>
+    /// <summary>The longest guest user name, first or last name accepted into a token.</summary>
     private const int MaxUserNameLength = 255;
 
     /// <summary>Why a guest user's field cannot go into a token (it is shown on the embedded page): too long, or text no name may hold.</summary>
