@@ -90,9 +90,6 @@ public static class HostileInput
 
     public static IEnumerable<string> UniversalLabels => Universal.Keys;
 
-    /// <summary>Labels of the values every free-text field refuses (<see cref="TextLabels"/>).</summary>
-    public static IEnumerable<string> TextFieldLabels => TextLabels;
-
     /// <summary>Labels by the name a corpus file uses for them: <c>universal</c>, <c>identifier</c> (universal and identifier-only), <c>text</c>.</summary>
     public static IReadOnlyList<string> Set(string name) => name switch
     {

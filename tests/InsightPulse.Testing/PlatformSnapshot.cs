@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Npgsql;
 
@@ -116,11 +115,4 @@ public sealed class PlatformSnapshot
     public int Count => _entries.Count;
 
     private static string Short(string value) => value.Length <= 200 ? value : value[..200] + "…";
-
-    public override string ToString()
-    {
-        var text = new StringBuilder();
-        foreach (var (key, value) in _entries) text.Append(key).Append(" = ").AppendLine(Short(value));
-        return text.ToString();
-    }
 }
