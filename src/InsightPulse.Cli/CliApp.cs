@@ -16,7 +16,7 @@ namespace InsightPulse.Cli;
 /// The <c>ipai</c> command line. Exit codes: 0 success, 1 failure, 2 usage. Errors are one or two lines that
 /// say what is wrong and what to do; a stack trace only with <c>--verbose</c>.
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     internal static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Show details (stack traces) of errors.", Recursive = true };
 
@@ -68,15 +68,37 @@ public static class CliApp
         DoctorCommands.Add(root, context);
         ServeCommands.Add(root, context);
 
-        var parse = root.Parse(args);
+        // No response files: an argument starting with '@' is an argument, never a file to read tokens from (and echo back).
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors) await error.WriteLineAsync($"usage error: {parseError.Message}");
+            foreach (var parseError in parse.Errors) await error.WriteLineAsync($"usage error: {Describe(parseError)}");
             await error.WriteLineAsync($"Run `./ipai {string.Join(' ', CommandPath(parse))} --help` for the syntax.");
             return ExitCode.Usage;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
     }
+
+    /// <summary>
+    /// A parse error in the operator's words: a command's argument is named first (<c>ID: …</c>, <c>CODE: …</c>), and the
+    /// parser's .NET type names become what the value must be (<c>'System.Int64'</c>: a whole number).
+    /// </summary>
+    private static string Describe(System.CommandLine.Parsing.ParseError parseError)
+    {
+        var message = ExpectedType().Replace(parseError.Message, match => "as " + (match.Groups[1].Value switch
+        {
+            "Int32" or "Int64" => "a whole number",
+            "Boolean" => "true or false",
+            "DateOnly" => "a date (yyyy-mm-dd)",
+            _ => "a value of another form",
+        }));
+        return parseError.SymbolResult is System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.CommandResult } argument
+            ? $"{argument.Argument.Name.ToUpperInvariant()}: {message}"
+            : message;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"as expected type 'System\.(\w+)'")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
 
     private static List<string> CommandPath(ParseResult parse)
     {

@@ -9,6 +9,7 @@ using InsightPulse.Web.Bi;
 using InsightPulse.Web.Events;
 using InsightPulse.Web.Finance;
 using InsightPulse.Web.Hosting;
+using InsightPulse.Web.Markup;
 using InsightPulse.Web.OperatorConsole;
 using InsightPulse.Web.Pages;
 using InsightPulse.Web.TenantOperations;
@@ -99,6 +100,8 @@ public static class InsightPulseWeb
             .AddPolicy(WebAuthorization.Admin, policy => policy.AddAuthenticationSchemes(SessionClaims.Scheme).RequireRole(SessionClaims.AdminRole));
         services.AddSingleton<SessionValidation>();
         services.AddRateLimits();
+        // A request that cannot be bound (not JSON, a wrong type, a stale form token) throws, so ErrorPages answers it naming what was wrong.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "ipai_antiforgery";
@@ -122,10 +125,13 @@ public static class InsightPulseWeb
         ArgumentNullException.ThrowIfNull(app);
         // X-Forwarded-* is believed only from the proxies named in Web:TrustedProxies (none by default).
         if (app.Services.GetRequiredService<IOptions<WebOptions>>().Value.TrustedProxies.Length > 0) app.UseForwardedHeaders();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorPages.WriteAsync });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorPages.WriteAsync, SuppressDiagnosticsCallback = ErrorPages.IsClientError });
+        // An error status without a body (a route that did not match, Results.NotFound()) gets the page or problem document of its status.
+        app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted ? Task.CompletedTask : StatusPages.WriteDefault(context.HttpContext));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRouting();
+        app.UseRoutingRejections();
         app.UsePlatformOnlyEndpoints();
         app.UseRateLimiter();
         app.UseAuthentication();

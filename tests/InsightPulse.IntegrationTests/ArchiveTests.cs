@@ -137,7 +137,9 @@ public sealed class ArchiveTests(PostgresFixture postgres) : IAsyncLifetime
 
         var back = await _platform.CliAsync("tenant", "restore", "tbwa", "--from", archive);
 
-        Assert.Equal(1, back.ExitCode);
+        // A damaged archive is input that is not valid: a usage error naming --from.
+        Assert.Equal(2, back.ExitCode);
+        Assert.Contains("--from", back.Error, StringComparison.Ordinal);
         Assert.Contains("schema.dump", back.Error, StringComparison.Ordinal);
         Assert.Contains("damaged", back.Error, StringComparison.Ordinal);
         await using var data = await OpenAsync("postgres");
@@ -163,7 +165,7 @@ public sealed class ArchiveTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.False(twice.Json().GetProperty("changed").GetBoolean());
 
         var restoreActive = await _platform.CliAsync("tenant", "restore", "scout", "--from", _archives);
-        Assert.Equal(1, restoreActive.ExitCode);
+        Assert.Equal(2, restoreActive.ExitCode);
         Assert.Contains("is not a tenant archive", restoreActive.Error, StringComparison.Ordinal);
     }
 }

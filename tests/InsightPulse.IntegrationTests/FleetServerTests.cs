@@ -120,7 +120,8 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
 
         Assert.Equal(0, (await _platform.CliAsync("server", "drain", "pg2")).ExitCode);
         var refused = await _platform.CliAsync("tenant", "create", "gamma", "--name", "Gamma", "--server", "pg2");
-        Assert.Equal(1, refused.ExitCode);
+        // The --server given is refused as a field of the tenant (a validation error): a usage error, exit 2.
+        Assert.Equal(2, refused.ExitCode);
         Assert.Contains("server pg2 is draining", refused.Error, StringComparison.Ordinal);
         Assert.Equal(0, (await _platform.CliAsync("tenant", "create", "gamma", "--name", "Gamma")).ExitCode);
         Assert.Equal(0, (await _platform.CliAsync("tenant", "provision", "gamma", "--no-verify")).ExitCode);
@@ -129,11 +130,11 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
 
         // A placed tenant keeps its server: only a move changes it.
         var moved = await _platform.CliAsync("tenant", "update", "beta", "--server", "home");
-        Assert.Equal(1, moved.ExitCode);
+        Assert.Equal(2, moved.ExitCode); // a field refused by validation, as above
         Assert.Contains("tenant move", moved.Error, StringComparison.Ordinal);
         // Schema tenants keep their rows in the platform database, at home.
         var schemaTenant = await _platform.CliAsync("tenant", "create", "delta", "--name", "Delta", "--db-name", "odoo_platform", "--server", "pg2");
-        Assert.Equal(1, schemaTenant.ExitCode);
+        Assert.Equal(2, schemaTenant.ExitCode);
         Assert.Contains("home server", schemaTenant.Error, StringComparison.Ordinal);
     }
 
@@ -152,7 +153,7 @@ public sealed class FleetServerTests(PostgresFixture postgres, SecondServer seco
         Assert.Equal(1, otherAddress.ExitCode);
         Assert.Contains("in the fleet already", otherAddress.Error, StringComparison.Ordinal);
         var badName = await _platform.CliAsync("server", "add", "Bad-Name", "--url", SecondUrl);
-        Assert.Equal(1, badName.ExitCode);
+        Assert.Equal(2, badName.ExitCode);
         Assert.Contains("is not a server name", badName.Error, StringComparison.Ordinal);
         var noUrl = await _platform.CliAsync("server", "add", "pg3");
         Assert.Equal(2, noUrl.ExitCode);

@@ -429,7 +429,7 @@ public sealed class ProvisioningTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(await data.ExecuteScalarAsync<bool>("SELECT to_regclass('acme.ppm_project') IS NOT NULL"));
         var unknown = await _platform.CliAsync("tenant", "install", "acme", "no_such_module");
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("There is no module 'no_such_module'", unknown.Error, StringComparison.Ordinal);
     }
 

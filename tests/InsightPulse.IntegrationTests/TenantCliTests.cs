@@ -51,12 +51,13 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Test_123_is_refused_with_one_message_about_the_code()
+    public async Task Test_123_is_refused_as_a_usage_error_with_one_message_about_the_code()
     {
         var run = await _platform.CliAsync("tenant", "create", "Test-123", "--name", "Test");
 
-        Assert.Equal(1, run.ExitCode);
-        Assert.Contains("code: 'Test-123' is not a tenant code", run.Error, StringComparison.Ordinal);
+        // Input that is not valid exits 2 (a usage error), before any service is asked.
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("CODE: 'Test-123' is not a tenant code", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("db_name", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
     }
@@ -109,8 +110,8 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
 
         var run = await _platform.CliAsync("tenant", "update", "tbwa", "--domain", "TBWA.example.com", "--name", "New name");
 
-        Assert.Equal(1, run.ExitCode);
-        Assert.Contains("primary_domain:", run.Error, StringComparison.Ordinal);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("primary_domain (--primary-domain):", run.Error, StringComparison.Ordinal);
         var after = await _platform.CliAsync("tenant", "show", "tbwa", "--json");
         Assert.Equal(before.Output, after.Output);
     }
@@ -175,7 +176,7 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
     {
         var run = await _platform.CliAsync("tenant", "create", "x'; DROP TABLE ipai_tenant; --", "--name", "x");
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         await using var connection = await _platform.OpenPlatformAsync();
         Assert.Equal(3, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM ipai_tenant"));
     }
@@ -199,7 +200,7 @@ public sealed class TenantCliTests(PostgresFixture postgres) : IAsyncLifetime
     {
         var run = await _platform.CliAsync("tenant", "create", "afc_client", "--name", "AFC client operations", "--domain", "afc_client.example.com");
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains("a label may hold letters, digits and '-' only, never '_'", run.Error, StringComparison.Ordinal);
         Assert.Equal(1, (await _platform.CliAsync("tenant", "show", "afc_client")).ExitCode);
     }

@@ -61,7 +61,10 @@ public sealed class ConsoleTests(PostgresFixture postgres, WebPlatform web) : IC
         var search = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?q=TBWA"));
         var active = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?state=active"));
         var beyond = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?offset=100000"));
-        var refused = WebUtility.HtmlDecode(await admin.GetStringAsync("/console?state=gone"));
+        // A filter that is not understood is a bad request (400), on the same page listing every tenant.
+        var refusedResponse = await admin.GetAsync("/console?state=gone");
+        Assert.Equal(HttpStatusCode.BadRequest, refusedResponse.StatusCode);
+        var refused = WebUtility.HtmlDecode(await refusedResponse.Content.ReadAsStringAsync());
 
         Assert.Contains("data-tenant=\"tbwa\"", search, StringComparison.Ordinal);
         Assert.DoesNotContain("data-tenant=\"scout\"", search, StringComparison.Ordinal);

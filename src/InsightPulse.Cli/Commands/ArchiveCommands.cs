@@ -9,7 +9,7 @@ internal static class ArchiveCommands
 {
     public static void Add(Command tenant, CliContext context)
     {
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var archiveTo = new Option<string>("--archive-to") { Description = "Folder to write the archive into (a new sub-folder <code>-<UTC time> is made)." };
         var noArchive = new Option<bool>("--no-archive") { Description = "Drop without an archive (needs --yes): the tenant's data is gone for good." };

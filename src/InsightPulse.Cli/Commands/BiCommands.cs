@@ -12,7 +12,7 @@ internal static class BiCommands
     {
         var bi = new Command("bi", "The BI service: a tenant's datasets (tables and views of its stores), their columns and the charts drawn from them.");
         root.Subcommands.Add(bi);
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (snake_case keys)." };
 
         var refresh = new Command("refresh",

@@ -47,7 +47,7 @@ internal sealed class CliContext
 
     /// <summary>
     /// A command's action with its service injected: resolved when the command runs (a command that is not run builds
-    /// nothing), every failure turned into exit code 1 and a message for the operator (<see cref="GuardAsync"/>).
+    /// nothing), every failure turned into an exit code and a message for the operator (<see cref="GuardAsync"/>).
     /// </summary>
     public Func<ParseResult, CancellationToken, Task<int>> Run<T>(Func<T, ParseResult, CancellationToken, Task<int>> action) where T : notnull =>
         (parse, cancellationToken) => GuardAsync(() => action(Services.GetRequiredService<T>(), parse, cancellationToken), cancellationToken);
@@ -79,7 +79,13 @@ internal sealed class CliContext
     public Task<bool> AuditAsync(string action, string? tenantCode, AuditOutcome outcome, object? detail = null) =>
         Services.GetRequiredService<AuditLog>().RecordAsync(new AuditEvent(AuditActor.CommandLine, action, tenantCode, detail), outcome);
 
-    /// <summary>Runs a command's action, turning every failure into exit code 1 and a message for the operator.</summary>
+    /// <summary>The command-line argument that sets a tenant's field: CODE, or the option named as its column (every field has that alias).</summary>
+    private static string OptionOf(string field) => field == "code" ? "CODE" : "--" + field.Replace('_', '-');
+
+    /// <summary>
+    /// Runs a command's action, turning every failure into a message for the operator: exit code 2 for input that is not
+    /// valid (<see cref="InvalidInputException"/>), 1 for anything else.
+    /// </summary>
     public async Task<int> GuardAsync(Func<Task<int>> action, CancellationToken cancellationToken)
     {
         try
@@ -91,22 +97,29 @@ internal sealed class CliContext
             await Error.WriteLineAsync("cancelled.");
             return ExitCode.Failure;
         }
+        catch (InvalidInputException e)
+        {
+            // The input is not valid (a field, an argument, a file it names): a usage error, as for a malformed command line.
+            if (e is TenantValidationException validation)
+            {
+                await Error.WriteLineAsync("usage error: the tenant is not valid:");
+                foreach (var item in validation.Errors) await Error.WriteLineAsync($"  {item.Field} ({OptionOf(item.Field)}): {item.Message}");
+            }
+            else
+            {
+                await Error.WriteLineAsync($"usage error: {e.Message}");
+            }
+            if (Verbose) await Error.WriteLineAsync(e.ToString());
+            return ExitCode.Usage;
+        }
         catch (Exception e)
         {
             // Ours (OperatorException) and the two the configuration throws (a malformed POSTGRES_URL, an invalid
             // setting) say what to do; anything else is described as the server or connection error it is.
             var message = e is OperatorException or FormatException or OptionsValidationException ? e.Message : PostgresErrors.Describe(e);
-            if (e is TenantValidationException validation)
-            {
-                await Error.WriteLineAsync("error: the tenant is not valid:");
-                foreach (var item in validation.Errors) await Error.WriteLineAsync($"  {item.Field}: {item.Message}");
-            }
-            else
-            {
-                await Error.WriteLineAsync($"error: {message}");
-            }
+            await Error.WriteLineAsync($"error: {message}");
             if (Verbose) await Error.WriteLineAsync(e.ToString());
-            else if (e is not (TenantNotFoundException or TenantConflictException or TenantValidationException))
+            else if (e is not (TenantNotFoundException or TenantConflictException))
             {
                 await Error.WriteLineAsync("(run again with --verbose for details)");
             }

@@ -12,7 +12,7 @@ internal static class DemoCommands
     {
         var demo = new Command("demo", "Demo data: a deterministic data set per tenant (finance for ipai_finance_ppm, Scout transactions for the Scout tenant) that `up` loads once.");
         root.Subcommands.Add(demo);
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (snake_case keys)." };
 
         var load = new Command("load", "Load a tenant's demo data (nothing changes when it is loaded already); after `demo remove`, loads it again.") { code, json };

@@ -18,7 +18,7 @@ internal static class EventCommands
 
         var events = new Command("events", "Schema-change events: written with every change to a tenant's stores, dispatched by the web host to BI and webhooks.");
         root.Subcommands.Add(events);
-        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's events." };
+        var tenant = CliArguments.TenantOption("Only this tenant's events.");
         var list = new Command("list", "List the events, newest first: change, tenant, store, scripts, whether dispatched, what the BI refresh did.") { tenant, limit, json };
         list.SetAction(context.Run<SchemaEventOutbox>(async (outbox, parse, ct) =>
         {

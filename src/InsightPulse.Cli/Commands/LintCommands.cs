@@ -10,7 +10,7 @@ internal static class LintCommands
     public static void Add(RootCommand root, CliContext context)
     {
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON." };
-        var tenant = new Option<string?>("--tenant") { Description = "Check only this tenant's database and schema." };
+        var tenant = CliArguments.TenantOption("Check only this tenant's database and schema.");
         var lint = new Command("lint", "Check tenant isolation in the catalogue of every tenant database and schema: RLS, policies, views, functions, grants, roles, server version.")
         {
             json, tenant,

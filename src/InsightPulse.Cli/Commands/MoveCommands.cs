@@ -10,8 +10,8 @@ internal static class MoveCommands
 {
     public static void Add(Command tenant, CliContext context)
     {
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
-        var to = new Option<string?>("--to") { Description = "The fleet server to move the tenant's database to (`./ipai server list`)." };
+        var code = CliArguments.TenantCode();
+        var to = CliArguments.ServerOption(new Option<string?>("--to") { Description = "The fleet server to move the tenant's database to (`./ipai server list`)." });
         var purge = new Option<bool>("--purge") { Description = "Drop the old copies that finished moves kept (after the move, with --to)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var move = new Command("move", "Move a tenant's database to another fleet server: freeze (its requests answer 503), copy, verify every table's " +

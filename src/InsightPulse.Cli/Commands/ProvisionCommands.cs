@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using InsightPulse.Core.Audit;
+using InsightPulse.Core.Errors;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
@@ -20,7 +21,7 @@ internal static class ProvisionCommands
 
     public static void Add(RootCommand root, Command tenant, CliContext context)
     {
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
         var json = new Option<bool>("--json") { Description = "Print the run as JSON." };
         var adopt = new Option<bool>("--adopt") { Description = "Take over a tenant database that exists but was not created by provisioning." };
         var noWait = new Option<bool>("--no-wait") { Description = "Fail at once when another run is provisioning this tenant, instead of waiting for it." };
@@ -30,7 +31,7 @@ internal static class ProvisionCommands
         var inProcess = new Option<bool>("--in-process") { Description = "Start a web host in this process for the gates (as `tenant verify --in-process`)." };
         var allDrafts = new Option<bool>("--all-drafts") { Description = "Every draft tenant (and any a killed run left provisioning), instead of one code." };
         var draftsParallel = new Option<int>("--parallel") { Description = "With --all-drafts: tenants provisioned (and verified) at once (default 2).", DefaultValueFactory = _ => 2 };
-        var optionalCode = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa (or --all-drafts).", Arity = ArgumentArity.ZeroOrOne };
+        var optionalCode = CliArguments.TenantCode(description: "Tenant code, e.g. tbwa (or --all-drafts).", arity: ArgumentArity.ZeroOrOne);
         var provision = new Command("provision", "Provision a tenant: schema and databank, database, modules, admin user, BI workspace, then Active; then verify it (`tenant verify`). Safe to run again. --all-drafts onboards every draft, --parallel N at once.")
         {
             optionalCode, allDrafts, draftsParallel, json, adopt, noWait, noTemplate, noVerify, url, inProcess,
@@ -121,9 +122,30 @@ internal static class ProvisionCommands
             return ExitCode.Success;
         }));
         module.Subcommands.Add(list);
+
+        var folder = new Argument<string>("folder") { Description = "A folder laid out as the repository: modules/<name>/ and databanks/<code>/ with manifest.json and migrations/NNNN_name.sql." };
+        var check = new Command("check", "Check modules and databanks before they are built in, exactly as the build reads them: manifests, script names, UTF-8 text, placeholders, dependencies (exit 2 naming the first file that is not valid).") { folder, json };
+        check.SetAction((parse, ct) => context.GuardAsync(async () =>
+        {
+            var path = parse.GetValue(folder)!;
+            if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal) || !Directory.Exists(path))
+            {
+                throw new InvalidInputException($"FOLDER '{CliArguments.Printable(path)}' is not a folder.");
+            }
+            if (!Directory.Exists(Path.Combine(path, "modules")) && !Directory.Exists(Path.Combine(path, "databanks")))
+            {
+                throw new InvalidInputException($"FOLDER '{CliArguments.Printable(path)}' has neither modules/ nor databanks/ in it.");
+            }
+            var read = ModuleCatalog.FromFolder(path);
+            var databanks = read.AllWithDatabanks.Count() - read.Modules.Count;
+            if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(new { Modules = read.Modules.Count, Databanks = databanks, Valid = true }));
+            await context.Error.WriteLineAsync($"{read.Modules.Count} module(s) and {databanks} databank(s) read: every manifest and script is valid.");
+            return ExitCode.Success;
+        }, ct));
+        module.Subcommands.Add(check);
         root.Subcommands.Add(module);
 
-        var tenantCode = new Argument<string>("code") { Description = "One tenant to migrate (or use --all).", Arity = ArgumentArity.ZeroOrOne };
+        var tenantCode = CliArguments.TenantCode(description: "One tenant to migrate (or use --all).", arity: ArgumentArity.ZeroOrOne);
         var all = new Option<bool>("--all") { Description = "Every provisioned tenant; resumes the last fleet run that did not finish." };
         var parallel = new Option<int>("--parallel") { Description = "Tenants migrated at once (default 1).", DefaultValueFactory = _ => 1 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Go on after a tenant fails (default: stop at the first failure)." };

@@ -21,7 +21,7 @@ internal static class ServerCommands
         var server = new Command("server", "The fleet's PostgreSQL servers: where tenant databases are placed.");
         root.Subcommands.Add(server);
         var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys)." };
-        var name = new Argument<string>("name") { Description = "The server's name in the fleet, e.g. pg2 (lower-case letters, digits, '_')." };
+        var name = CliArguments.ServerName("The server's name in the fleet, e.g. pg2 (lower-case letters, digits, '_').");
 
         var url = new Option<string?>("--url")
         {

@@ -16,15 +16,16 @@ internal static class TenantCommands
         root.Subcommands.Add(tenant);
 
         var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys equal to the column names)." };
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
 
+        var newCode = CliArguments.TenantCode(forCreate: true);
         var createFields = new TenantFieldOptions(forCreate: true);
-        var create = new Command("create", "Register a new tenant (state draft). Defaults: database odoo_<code>, schema and workspace <code>.") { code, json };
+        var create = new Command("create", "Register a new tenant (state draft). Defaults: database odoo_<code>, schema and workspace <code>.") { newCode, json };
         createFields.AddTo(create);
         create.SetAction(context.Run<TenantRegistry>(async (registry, parse, ct) =>
         {
-            var created = await context.AuditedAsync(AuditActions.TenantCreated, parse.GetValue(code),
-                () => registry.CreateAsync(createFields.Apply(parse, Tenant.New(parse.GetValue(code)!, parse.GetValue(createFields.Name)!)), ct));
+            var created = await context.AuditedAsync(AuditActions.TenantCreated, parse.GetValue(newCode),
+                () => registry.CreateAsync(createFields.Apply(parse, Tenant.New(parse.GetValue(newCode)!, parse.GetValue(createFields.Name)!)), ct));
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(CliJson.Serialize(created));
             else
             {

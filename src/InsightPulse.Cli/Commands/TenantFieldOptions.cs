@@ -37,10 +37,10 @@ internal sealed class TenantFieldOptions
             : Fail(r, "--onboarded-date takes a date as yyyy-mm-dd."),
     };
     private readonly Option<string> _notes = new("--notes") { Description = "Free notes." };
-    private readonly Option<string> _server = new("--server")
+    private readonly Option<string> _server = CliArguments.ServerOption(new Option<string>("--server")
     {
         Description = "Fleet server for its database (`./ipai server list`); unset: the least loaded active server when it is first provisioned. Fixed once provisioning started (`tenant move` then).",
-    };
+    });
 
     private IEnumerable<Option> All => [Name, _sequence, _active, _dbName, _schema, _domain, _workspace, _supersetBaseUrl,
         _companyName, _industry, _country, _adminEmail, _adminPhone, _onboardedDate, _notes, _server];

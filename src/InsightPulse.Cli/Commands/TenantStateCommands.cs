@@ -13,7 +13,7 @@ internal static class TenantStateCommands
 {
     public static void Add(Command tenant, CliContext context)
     {
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
         var json = new Option<bool>("--json") { Description = "Print the tenant as JSON (as `tenant show --json`)." };
 
         var suspend = new Command("suspend", "Suspend an active tenant: its sites answer 403, its data is kept. The platform tenant cannot be suspended.") { code, json };

@@ -29,7 +29,7 @@ internal static class VerifyCommands
         var url = new Option<string?>("--url") { Description = "The web host to sign in at (default: http://localhost:8069 when it answers, else one started for this run)." };
         var inProcess = new Option<bool>("--in-process") { Description = "Start a web host in this process for the HTTP gates even when one runs (e.g. to test a build before serving it)." };
         var parallel = new Option<int>("--parallel") { Description = $"Tenants verified at once (default {FleetVerifier.DefaultParallel}).", DefaultValueFactory = _ => FleetVerifier.DefaultParallel };
-        var code = new Argument<string>("code") { Description = "Tenant code, e.g. tbwa." };
+        var code = CliArguments.TenantCode();
 
         var one = new Command("verify", "Run the onboarding checklist's acceptance gates for a tenant on the live system; exit 0 only when every gate passes.") { code, url, inProcess, json };
         one.SetAction(context.Run<FleetVerifier, IConfiguration>(async (verifier, configuration, parse, ct) =>

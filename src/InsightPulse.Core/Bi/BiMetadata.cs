@@ -11,6 +11,9 @@ namespace InsightPulse.Core.Bi;
 /// </summary>
 public sealed class BiMetadata(PlatformDatabases databases)
 {
+    /// <summary>The longest dashboard id or slug looked up.</summary>
+    private const int MaxSlugLength = 200;
+
     private const string DashboardColumns =
         "id, uuid, tenant_code, slug, title, description, layout::text AS layout, refresh_seconds, embedded, embedded_uuid, allowed_domains";
 
@@ -27,10 +30,15 @@ public sealed class BiMetadata(PlatformDatabases databases)
         return rows.Select(r => r.ToDashboard()).ToList();
     }
 
-    /// <summary>A dashboard of the workspace by its id, slug, uuid or embedded uuid (as Superset's API accepts them); null when there is none.</summary>
+    /// <summary>
+    /// A dashboard of the workspace by its id, slug, uuid or embedded uuid (as Superset's API accepts them); null when there
+    /// is none, and without asking the database when <paramref name="idOrSlug"/> could be none of them (too long, or text a
+    /// slug cannot hold: a NUL, half a character).
+    /// </summary>
     public async Task<WorkspaceDashboard?> DashboardAsync(string tenantCode, string idOrSlug, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(idOrSlug);
+        if (idOrSlug.Length is 0 or > MaxSlugLength || Postgres.TextRules.Problem(idOrSlug) is not null) return null;
         long? id = long.TryParse(idOrSlug, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
         Guid? uuid = Guid.TryParse(idOrSlug, out var g) ? g : null;
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);

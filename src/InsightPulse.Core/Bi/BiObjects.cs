@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Tenants;
 using Npgsql;
+using InsightPulse.Core.Postgres;
 
 namespace InsightPulse.Core.Bi;
 
@@ -60,6 +62,8 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     /// <summary>A dashboard made through the API: not embedded until its embedded configuration is posted.</summary>
     public async Task<WorkspaceDashboard> CreateDashboardAsync(string tenantCode, string slug, string title, DashboardLayout layout, int refreshSeconds, string? jsonMetadata, string? positionJson, CancellationToken cancellationToken)
     {
+        CheckText(slug, "slug");
+        CheckText(title, "dashboard_title");
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO ipai_bi_workspace (tenant_code, name) VALUES (@tenantCode, @tenantCode) ON CONFLICT (tenant_code) DO NOTHING",
@@ -86,6 +90,8 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     /// <summary>Changes what is given (null: kept); null when the workspace has no such dashboard.</summary>
     public async Task<WorkspaceDashboard?> UpdateDashboardAsync(string tenantCode, long id, string? slug, string? title, DashboardLayout? layout, int? refreshSeconds, string? jsonMetadata, string? positionJson, CancellationToken cancellationToken)
     {
+        CheckText(slug, "slug");
+        CheckText(title, "dashboard_title");
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE ipai_bi_workspace_dashboard SET slug = coalesce(@slug, slug), title = coalesce(@title, title),
@@ -110,6 +116,8 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Check(spec, dataset);
+        CheckText(key, "ipai_key");
+        CheckText(sliceName, "slice_name");
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -129,6 +137,7 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Check(spec, dataset);
+        CheckText(sliceName, "slice_name");
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE ipai_bi_chart SET dataset_id = @datasetId, slice_name = @sliceName, viz_type = @viz, spec = CAST(@spec AS jsonb), broken_reason = NULL, changed_at = now()
@@ -141,9 +150,16 @@ public sealed class BiObjects(PlatformDatabases databases, BiDatabases connectio
         if (ChartSpecValidator.Problems(spec, dataset.Columns) is { Count: > 0 } problems) throw new ChartSpecException(string.Join(" ", problems));
     }
 
+    /// <summary>Refuses a name the workspace would store and show that free text may not hold (a NUL, half a character, a direction override).</summary>
+    private static void CheckText(string? value, string field)
+    {
+        if (value is not null && TextRules.Problem(value) is { } problem) throw new BiWorkspaceException($"{field} {problem}");
+    }
+
     /// <summary>Tags an object of the workspace (nothing when it has the tag already); false when the workspace has no such object.</summary>
     public async Task<bool> TagAsync(string tenantCode, int objectType, long objectId, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
+        foreach (var tag in tags) CheckText(tag, "tags");
         var table = objectType switch { 2 => "ipai_bi_chart", 3 => "ipai_bi_workspace_dashboard", 4 => "ipai_bi_dataset", _ => null };
         if (table is null) return false;
         await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);

@@ -113,6 +113,11 @@ public sealed class ChartDataService : IDisposable
         {
             throw new ChartSpecException($"The chart's query ran longer than {_options.ChartTimeoutSeconds} s and was stopped: narrow it with filters.");
         }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // A data exception: a filter's or a row rule's value does not fit its column ('abc' for a number, a date out of range).
+            throw new ChartSpecException($"A value of a filter or of the token's RLS rules does not fit its column: {Postgres.Sql.Printable(e.MessageText, 200)}.");
+        }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
         {
             // The relation changed after the dataset's columns were last read (DatasetRefresh has not run yet): broken, not a server error.

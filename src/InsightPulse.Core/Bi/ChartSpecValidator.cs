@@ -133,6 +133,10 @@ public static class ChartSpecValidator
         {
             yield return $"a value of the filter on '{Shown(filter.Column)}' is longer than 1000 characters.";
         }
+        else if (filter.Values.Select(v => Postgres.TextRules.Problem(v!, allowLineBreaks: true)).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            yield return $"a value of the filter on '{Shown(filter.Column)}' {problem}";
+        }
     }
 
     private static string Shown(string? text) => Postgres.Sql.Printable(text);

@@ -91,9 +91,13 @@ public static class SupersetFormData
             if (node?[SpecKey] is not JsonObject spec || node[ChartKey]?.GetValue<string>() is not { } key) return null;
             return (key, spec.Deserialize<ChartSpec>(BiJson.Options)!);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException e)
         {
-            throw new ChartSpecException($"params: {SpecKey} is not a chart spec this BI service reads ({e.Message}).");
+            throw new ChartSpecException($"params: {SpecKey} is not a chart spec this BI service reads: {Errors.JsonErrors.Describe(e).Text}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new ChartSpecException($"params: {ChartKey} is text and {SpecKey} a chart spec object; this BI service cannot read them as given.");
         }
     }
 

@@ -1,5 +1,7 @@
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Errors;
+using InsightPulse.Core.Postgres;
 
 namespace InsightPulse.Core.Events;
 
@@ -16,6 +18,9 @@ public sealed class WebhookRegistry(PlatformDatabases databases, WebhookSecrets 
         next_attempt_at AS NextAttemptAt, last_status AS LastStatus, last_error AS LastError, created_at AS CreatedAt, finished_at AS FinishedAt
         """;
 
+    /// <summary>The longest webhook URL accepted.</summary>
+    public const int MaxUrlLength = 2000;
+
     /// <summary>The event types a webhook may subscribe to.</summary>
     public static readonly IReadOnlyList<string> EventTypes = [SchemaChanges.EventType];
 
@@ -27,23 +32,31 @@ public sealed class WebhookRegistry(PlatformDatabases databases, WebhookSecrets 
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(events);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.UserInfo.Length > 0 || url.Any(char.IsWhiteSpace))
+        // Everything is checked before anything is kept: a refused webhook leaves neither a row nor a secret file behind.
+        if (url.Length > MaxUrlLength || url.Any(char.IsWhiteSpace) || TextRules.Problem(url) is not null
+            || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.UserInfo.Length > 0 || uri.Host.Length == 0)
         {
-            throw new WebhookException($"'{url}' is not a webhook URL: an absolute http(s) URL without credentials (the bearer token comes from --token-env).");
+            throw new InvalidInputException($"url: '{Sql.Printable(url, 100)}' is not a webhook URL: an absolute http(s) URL of at most {MaxUrlLength} characters, without spaces, control characters or credentials (the bearer token comes from --token-env).");
         }
         if (events.Count == 0 || events.Any(e => !EventTypes.Contains(e)))
         {
-            throw new WebhookException($"Unknown event type in '{string.Join(",", events)}': webhooks can subscribe to {string.Join(", ", EventTypes)}.");
+            throw new InvalidInputException($"--events: unknown event type in '{Sql.Printable(string.Join(",", events), 100)}': webhooks can subscribe to {string.Join(", ", EventTypes)}.");
         }
-        if (pauseAfter is < 1 or > 1000) throw new WebhookException($"--pause-after {pauseAfter} is out of range: 1 to 1000 failed attempts in a row.");
-        secrets.SaveFromEnvironment(secretEnv);
-        if (tokenEnv is not null) secrets.SaveFromEnvironment(tokenEnv);
-        await using var connection = await databases.Platform.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<Webhook>(new CommandDefinition($"""
-            INSERT INTO ipai_webhook (url, events, secret_env, token_env, pause_after) VALUES (@url, @events, @secretEnv, @tokenEnv, @pauseAfter)
-            RETURNING {Columns}
-            """, new { url = uri.OriginalString, events = events.Distinct(StringComparer.Ordinal).ToArray(), secretEnv, tokenEnv, pauseAfter },
-            cancellationToken: cancellationToken));
+        if (pauseAfter is < 1 or > 1000) throw new InvalidInputException($"--pause-after: {pauseAfter} is out of range: 1 to 1000 failed attempts in a row.");
+        var secret = secrets.FromEnvironment("--secret-env", secretEnv);
+        var token = tokenEnv is null ? null : secrets.FromEnvironment("--token-env", tokenEnv);
+        Webhook added;
+        await using (var connection = await databases.Platform.OpenConnectionAsync(cancellationToken))
+        {
+            added = await connection.QuerySingleAsync<Webhook>(new CommandDefinition($"""
+                INSERT INTO ipai_webhook (url, events, secret_env, token_env, pause_after) VALUES (@url, @events, @secretEnv, @tokenEnv, @pauseAfter)
+                RETURNING {Columns}
+                """, new { url = uri.OriginalString, events = events.Distinct(StringComparer.Ordinal).ToArray(), secretEnv, tokenEnv, pauseAfter },
+                cancellationToken: cancellationToken));
+        }
+        secrets.Save(secretEnv, secret);
+        if (tokenEnv is not null) secrets.Save(tokenEnv, token!);
+        return added;
     }
 
     public async Task<IReadOnlyList<Webhook>> ListAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using InsightPulse.Core.Tenants;
+using InsightPulse.Core.Postgres;
 
 namespace InsightPulse.Core.Finance;
 
@@ -35,9 +36,11 @@ public static partial class FinanceValidation
         if (code is null || code.Length > 32 || !CodePattern().IsMatch(code))
             errors.Add(new("code", "A code is 1 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit (e.g. TBWA-MNL)."));
         if (name is null || name.Length > 200) errors.Add(new("name", "A name is 1 to 200 characters."));
+        Text(name, "name", "A name", errors);
         if (tin is null || !TinPattern().IsMatch(tin))
             errors.Add(new("tin", "A TIN is 000-000-000, optionally with the branch code: 000-000-000-000 (3 to 5 digits)."));
         if (address is { Length: > 500 }) errors.Add(new("registered_address", "An address is at most 500 characters."));
+        Text(address, "registered_address", "An address", errors, allowLineBreaks: true);
         normalized = new AgencyInput(code, name, tin, address, input.Active);
         return errors;
     }
@@ -53,8 +56,10 @@ public static partial class FinanceValidation
             errors.Add(new("code", "A code is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit (e.g. P-2025-001)."));
         var name = Trim(form.Name);
         if (name is null || name.Length > 200) errors.Add(new("name", "A name is 1 to 200 characters."));
+        Text(name, "name", "A name", errors);
         var client = Trim(form.ClientName);
         if (client is { Length: > 200 }) errors.Add(new("client_name", "A client name is at most 200 characters."));
+        Text(client, "client_name", "A client name", errors);
         var budget = Trim(form.Budget) is null ? 0m : Amount(form.Budget, "budget_amount", "The budget", allowZero: true, errors);
         var currency = Trim(form.Currency)?.ToUpperInvariant() ?? "PHP";
         if (!CurrencyPattern().IsMatch(currency)) errors.Add(new("currency", "A currency is a three-letter ISO code (e.g. PHP)."));
@@ -75,10 +80,12 @@ public static partial class FinanceValidation
         if (projectId is null) errors.Add(new("project_id", "Choose the report's project."));
         var employee = Trim(form.EmployeeName);
         if (employee is null || employee.Length > 200) errors.Add(new("employee_name", "An employee name is 1 to 200 characters."));
+        Text(employee, "employee_name", "An employee name", errors);
         var reportDate = Trim(form.ReportDate) is null ? today.Date : OptionalDate(form.ReportDate, "report_date", errors);
         var period = Period(form.Period, errors);
         var notes = Trim(form.Notes);
         if (notes is { Length: > 2000 }) errors.Add(new("notes", "Notes are at most 2000 characters."));
+        Text(notes, "notes", "Notes", errors, allowLineBreaks: true);
         input = errors.Count == 0 ? new ExpenseReportInput(projectId!.Value, employee!, reportDate!.Value, period!.Value, notes) : null;
         return errors;
     }
@@ -96,8 +103,10 @@ public static partial class FinanceValidation
         else date = OptionalDate(form.LineDate, "line_date", errors);
         var description = Trim(form.Description);
         if (description is null || description.Length > 500) errors.Add(new("description", "A description is 1 to 500 characters."));
+        Text(description, "description", "A description", errors);
         var vendor = Trim(form.VendorName);
         if (vendor is { Length: > 200 }) errors.Add(new("vendor_name", "A vendor name is at most 200 characters."));
+        Text(vendor, "vendor_name", "A vendor name", errors);
         var vendorTin = Trim(form.VendorTin);
         if (vendorTin is not null && !TinPattern().IsMatch(vendorTin))
             errors.Add(new("vendor_tin", "A TIN is 000-000-000, optionally with the branch code: 000-000-000-000 (3 to 5 digits)."));
@@ -187,6 +196,12 @@ public static partial class FinanceValidation
         long.TryParse(Trim(value), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 
     private static string? Trim(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>Adds why free text <paramref name="value"/> cannot be stored (<see cref="TextRules"/>) as an error on <paramref name="field"/>.</summary>
+    private static void Text(string? value, string field, string what, List<ValidationError> errors, bool allowLineBreaks = false)
+    {
+        if (value is not null && TextRules.Problem(value, allowLineBreaks) is { } problem) errors.Add(new(field, $"{what} {problem}"));
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*\z")]
     private static partial Regex CodePattern();

@@ -14,7 +14,10 @@ public sealed class ModuleCatalog
     /// <summary>Installed in every tenant, in this order of importance; their dependencies come first anyway.</summary>
     public static readonly IReadOnlyList<string> BaseModules = ["ipai_tenant_core", "ipai_bi_superset_embed"];
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>The placeholders provisioning gives a module's scripts (<c>${app_role}</c>, <c>${bi_role}</c>): a script may use no other.</summary>
+    public static readonly IReadOnlyList<string> ScriptPlaceholders = ["app_role", "bi_role"];
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -89,32 +92,68 @@ public sealed class ModuleCatalog
         return order;
     }
 
+    /// <summary>The modules and databanks this build embeds (<c>modules/**</c> and <c>databanks/**</c>, as the project file includes them).</summary>
     public static ModuleCatalog FromAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        var resources = assembly.GetManifestResourceNames();
-        IEnumerable<Module> Read(string root, bool databank) => resources
-            .Where(r => r.StartsWith(root, StringComparison.Ordinal) && r.EndsWith("/manifest.json", StringComparison.Ordinal))
-            .Select(r =>
+        return Read(assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("modules/", StringComparison.Ordinal) || n.StartsWith("databanks/", StringComparison.Ordinal))
+            .Select(n => (n, (Func<Stream>)(() => assembly.GetManifestResourceStream(n)!))));
+    }
+
+    /// <summary>
+    /// The modules and databanks of a folder laid out as the repository (<c>modules/&lt;name&gt;/manifest.json</c>,
+    /// <c>modules/&lt;name&gt;/migrations/*.sql</c>, <c>databanks/&lt;code&gt;/…</c>), read exactly as the build embeds them:
+    /// <c>./ipai module check</c> checks a module this way before it is built in. A link is refused (it could point
+    /// out of the folder); every file is named in a message relative to <paramref name="root"/>.
+    /// </summary>
+    public static ModuleCatalog FromFolder(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var files = new List<(string Name, Func<Stream> Open)>();
+        foreach (var top in new[] { "modules", "databanks" })
+        {
+            var folder = new DirectoryInfo(Path.Combine(root, top));
+            if (!folder.Exists) continue;
+            foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
-                var folder = r[..^"manifest.json".Length];
-                var folderName = folder[root.Length..].TrimEnd('/');
-                using var stream = assembly.GetManifestResourceStream(r)!;
-                var manifest = JsonSerializer.Deserialize<ModuleManifest>(stream, JsonOptions)
-                    ?? throw new ModuleCatalogException($"{r} is empty.");
-                if (databank)
+                var name = top + "/" + Path.GetRelativePath(folder.FullName, entry.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (entry.LinkTarget is not null) throw new ModuleCatalogException($"{Sql.Printable(name, 120)} is a link: a module is files of its own folder, never a link out of it.");
+                if (entry is FileInfo file && (file.Name.EndsWith(".json", StringComparison.Ordinal) || file.Name.EndsWith(".sql", StringComparison.Ordinal)))
                 {
-                    manifest = manifest with { Name = "databank_" + folderName, Target = ModuleTarget.Schema };
-                    if (manifest.Tenant != folderName) throw new ModuleCatalogException($"{r} names tenant '{manifest.Tenant}', not its folder '{folderName}'.");
+                    files.Add((name, file.OpenRead));
                 }
-                else if (manifest.Name != folderName)
-                {
-                    throw new ModuleCatalogException($"{r} names module '{manifest.Name}', not its folder '{folderName}'.");
-                }
-                var migrations = Migration.FromResources(assembly, folder + "migrations/");
-                if (migrations.Count == 0) throw new ModuleCatalogException($"{folder} has no migrations/*.sql.");
-                return new Module(manifest, migrations, (databank ? "databank:" : "module:") + folderName);
-            });
-        return new ModuleCatalog(Read("modules/", databank: false), Read("databanks/", databank: true));
+            }
+        }
+        return Read(files);
+    }
+
+    /// <summary>
+    /// The catalog of embedded-resource-like <paramref name="files"/> (<c>modules/&lt;name&gt;/…</c>, <c>databanks/&lt;code&gt;/…</c>),
+    /// every manifest and script checked (<see cref="ModuleFiles"/>); a <see cref="ModuleCatalogException"/> names the
+    /// first file that is not valid and why.
+    /// </summary>
+    private static ModuleCatalog Read(IEnumerable<(string Name, Func<Stream> Open)> files)
+    {
+        var byFolder = new SortedDictionary<string, List<(string Name, Func<Stream> Open)>>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var parts = file.Name.Split('/');
+            if (parts.Length < 3) throw new ModuleCatalogException($"{Sql.Printable(file.Name, 120)} is outside any module's folder.");
+            var folder = parts[0] + "/" + parts[1] + "/";
+            if (!byFolder.TryGetValue(folder, out var list)) byFolder[folder] = list = [];
+            list.Add(file);
+        }
+        var modules = new List<Module>();
+        var databanks = new List<Module>();
+        foreach (var (folder, folderFiles) in byFolder)
+        {
+            var databank = folder.StartsWith("databanks/", StringComparison.Ordinal);
+            var module = ModuleFiles.Read(folder, databank, folderFiles, JsonOptions);
+            (databank ? databanks : modules).Add(module);
+        }
+        var catalog = new ModuleCatalog(modules, databanks);
+        catalog.InstallOrder(catalog.Modules.Select(m => m.Name)); // a cycle is found now, not at a tenant's first provisioning
+        return catalog;
     }
 }

@@ -41,11 +41,25 @@ public static partial class Sql
         return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
 
-    /// <summary>Shortens and strips control characters so hostile input can be echoed in a message safely.</summary>
+    /// <summary>
+    /// Shortens to <paramref name="max"/> characters and writes '?' for what must not be echoed as it is: a control
+    /// character, half of a character (a lone surrogate, which JSON and PostgreSQL cannot carry, or a pair cut by the
+    /// shortening) and a character that reverses the direction of the text. So hostile input can be echoed in a message.
+    /// </summary>
     public static string Printable(string? value, int max = 40)
     {
         if (value is null) return "";
-        var chars = value.Take(max).Select(c => char.IsControl(c) ? '?' : c).ToArray();
+        var chars = value.Take(max).ToArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            if (char.IsHighSurrogate(c) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (char.IsControl(c) || char.IsSurrogate(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069') chars[i] = '?';
+        }
         return new string(chars) + (value.Length > max ? "…" : "");
     }
 }

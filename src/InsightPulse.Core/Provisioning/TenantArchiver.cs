@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using InsightPulse.Core.Bi.Security;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Errors;
 using InsightPulse.Core.Events;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
@@ -99,7 +100,7 @@ public sealed class TenantArchiver(
     {
         var manifest = TenantArchiveManifest.Read(archive);
         var tenant = await registry.GetAsync(code, cancellationToken);
-        if (manifest.Tenant != tenant.Code) throw new ProvisioningException($"'{archive}' is an archive of tenant '{manifest.Tenant}', not of '{tenant.Code}'.");
+        if (manifest.Tenant != tenant.Code) throw new InvalidInputException($"--from: '{Sql.Printable(archive, 100)}' is an archive of tenant '{manifest.Tenant}', not of '{tenant.Code}'.");
         if (tenant.State != TenantState.Archived)
         {
             throw new ProvisioningException($"Tenant '{tenant.Code}' is {TenantLifecycle.ToText(tenant.State)}: only an archived tenant can be restored (deprovision it first).");
@@ -109,19 +110,15 @@ public sealed class TenantArchiver(
             throw new ProvisioningException(
                 $"Tenant '{tenant.Code}' now uses database {tenant.DbName} and schema {tenant.SupabaseSchema}, the archive {manifest.Record.DbName} and {manifest.Record.SupabaseSchema}: set them back with `./ipai tenant update` first.");
         }
-        foreach (var part in manifest.Parts)
-        {
-            var actual = await Sha256Async(Path.Combine(archive, part.File), cancellationToken);
-            if (actual != part.Sha256) throw new ProvisioningException($"{part.File} in '{archive}' does not match its checksum in the manifest: the archive is damaged.");
-        }
+        // Every module the archive names must exist in this build, and every dump must hold the tenant's store and nothing
+        // else, before anything is recorded.
+        var modules = manifest.Modules.Select(m => catalog.Get(m.Name).Name).Except(ModuleCatalog.BaseModules).ToList();
+        foreach (var part in manifest.Parts.Where(p => p.Kind is "database" or "schema")) await CheckDumpAsync(tenant, archive, part, cancellationToken);
 
         (int Tables, long Rows) verified;
         await using (var tenantLock = await LockAsync(tenant.Code, cancellationToken))
         {
-            foreach (var module in manifest.Modules.Select(m => m.Name).Except(ModuleCatalog.BaseModules))
-            {
-                await tenantModules.AddAsync(tenant.Code, catalog.Get(module).Name, cancellationToken);
-            }
+            foreach (var module in modules) await tenantModules.AddAsync(tenant.Code, module, cancellationToken);
             foreach (var part in manifest.Parts) await RestorePartAsync(tenant, archive, part, cancellationToken);
             verified = await VerifyAsync(tenant, manifest, cancellationToken);
         }
@@ -300,8 +297,53 @@ public sealed class TenantArchiver(
             case "rows":
                 await ImportSharedRowsAsync(tenant.Code, Path.Combine(archive, "platform_rows"), cancellationToken);
                 break;
-            default:
+            default: // TenantArchiveManifest.Read let no other kind through
                 throw new ProvisioningException($"The archive has a part of kind '{part.Kind}' that this build does not know.");
+        }
+    }
+
+    /// <summary>What a tenant's store holds, as pg_restore --list names it; any other entry (a database, an event trigger, a publication, a foreign server…) is refused.</summary>
+    private static readonly string[] StoreEntries =
+    [
+        "MATERIALIZED VIEW DATA", "SEQUENCE OWNED BY", "MATERIALIZED VIEW", "CHECK CONSTRAINT", "FK CONSTRAINT", "ROW SECURITY", "SEQUENCE SET", "TABLE DATA",
+        "CONSTRAINT", "EXTENSION", "SEQUENCE", "FUNCTION", "TRIGGER", "COMMENT", "DEFAULT", "POLICY", "SCHEMA", "DOMAIN", "INDEX", "TABLE", "VIEW", "TYPE", "ACL",
+    ];
+
+    /// <summary>
+    /// Refuses (<see cref="InvalidInputException"/>, naming the file) a dump pg_restore cannot read, or one that holds more
+    /// than the tenant's store, read from <c>pg_restore --list</c> before anything is restored: an entry of a kind no store
+    /// has, an extension other than plpgsql, and in the schema part any object outside the tenant's schema (a dump of another
+    /// tenant's schema under this tenant's manifest, its checksum recomputed, must not create that schema).
+    /// </summary>
+    private async Task CheckDumpAsync(Tenant tenant, string archive, TenantArchiveManifest.Part part, CancellationToken cancellationToken)
+    {
+        string listing;
+        try
+        {
+            listing = (await RunAsync("pg_restore", ["--list", Path.Combine(archive, part.File)], Environment.DataServer, Environment.DataDatabase, cancellationToken)).Output;
+        }
+        catch (ProvisioningException)
+        {
+            throw new InvalidInputException($"--from: {part.File} is not a dump pg_restore can read.");
+        }
+        foreach (var line in listing.Split('\n').Where(l => l.Length > 0 && l[0] != ';'))
+        {
+            var entry = line.Split(' ', 4) is [_, _, _, var rest] ? rest : "";
+            var kind = StoreEntries.FirstOrDefault(e => entry.StartsWith(e + " ", StringComparison.Ordinal));
+            var (space, tag) = kind is null ? ("", "") : entry[(kind.Length + 1)..].Split(' ', 2) is [var ns, var t] ? (ns, t) : ("", "");
+            var fits = kind switch
+            {
+                null => false,
+                "EXTENSION" => part.Kind == "database" && tag.StartsWith("plpgsql ", StringComparison.Ordinal),
+                _ when part.Kind == "database" => true,
+                "SCHEMA" => space == "-" && tag.StartsWith(tenant.SupabaseSchema + " ", StringComparison.Ordinal),
+                "COMMENT" or "ACL" when space == "-" => tag.StartsWith($"SCHEMA {tenant.SupabaseSchema} ", StringComparison.Ordinal),
+                _ => space == tenant.SupabaseSchema,
+            };
+            if (!fits)
+            {
+                throw new InvalidInputException($"--from: {part.File} holds '{Sql.Printable(entry, 80)}', which is not part of tenant {tenant.Code}'s {part.Kind}: nothing was restored.");
+            }
         }
     }
 

@@ -7,7 +7,7 @@ namespace InsightPulse.Core.Tenants;
 /// each field with what is wrong, for a form to show next to the field.
 /// </summary>
 public sealed class FieldValidationException(IReadOnlyList<ValidationError> errors)
-    : OperatorException(string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}")))
+    : InvalidInputException(string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}")))
 {
     public IReadOnlyList<ValidationError> Errors { get; } = errors;
 

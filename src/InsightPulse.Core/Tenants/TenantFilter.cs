@@ -1,3 +1,5 @@
+using InsightPulse.Core.Postgres;
+
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>
@@ -39,6 +41,7 @@ public sealed record TenantFilter(TenantState? State = null, string? Module = nu
             errors.Add(("server", "must be a server name (lower-case letters, digits and '_', starting with a letter)."));
         }
         if (text is { Length: > 200 }) errors.Add(("q", "must be at most 200 characters."));
+        else if (text is not null && TextRules.Problem(text) is { } textProblem) errors.Add(("q", textProblem));
         var parsedOffset = Number(offset, "offset", 0, int.MaxValue, 0, errors);
         var parsedLimit = Number(limit, "limit", 1, MaxLimit, DefaultLimit, errors);
         return errors.Count > 0

@@ -83,7 +83,7 @@ public sealed class TenantHostResolver
         if (colon >= 0)
         {
             var port = name[(colon + 1)..];
-            if (port.Length == 0 || port.Length > 5 || !port.All(char.IsAsciiDigit)) return null;
+            if (port.Length == 0 || port.Length > 5 || !port.All(char.IsAsciiDigit) || int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) > 65535) return null;
             name = name[..colon];
         }
         name = name.TrimEnd('.').ToLowerInvariant();

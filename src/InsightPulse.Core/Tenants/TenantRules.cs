@@ -146,7 +146,7 @@ public static partial class TenantRules
     {
         const string Example = "(e.g. https://superset.insightpulseai.com)";
         if (url.Length > 2000) return $"is {url.Length} characters long; at most 2000.";
-        if (url.Any(char.IsControl)) return $"must not contain control characters {Example}.";
+        if (TextRules.Problem(url) is { } problem) return $"{problem} {Example}";
         if (UrlHostPart(url).Contains('@', StringComparison.Ordinal)) return $"must not contain credentials (user:password@): keep secrets in the environment {Example}.";
         if (!UrlPattern().IsMatch(url) || !Uri.TryCreate(url, UriKind.Absolute, out _))
         {
@@ -168,7 +168,6 @@ public static partial class TenantRules
         if (string.IsNullOrWhiteSpace(text)) return required || text is { Length: > 0 } ? "must not be empty or blank." : null;
         if (text.Length > max) return $"is {text.Length} characters long; at most {max}.";
         if (text != text.Trim()) return "must not start or end with spaces.";
-        if (text.Any(c => char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'))) return "must not contain control characters.";
-        return null;
+        return TextRules.Problem(text, allowLineBreaks);
     }
 }

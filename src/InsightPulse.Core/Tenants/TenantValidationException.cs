@@ -3,7 +3,7 @@ using InsightPulse.Core.Errors;
 namespace InsightPulse.Core.Tenants;
 
 /// <summary>One or more fields of a tenant are invalid; <see cref="Errors"/> lists them field by field.</summary>
-public sealed class TenantValidationException : OperatorException
+public sealed class TenantValidationException : InvalidInputException
 {
     public TenantValidationException() { }
     public TenantValidationException(string message) : base(message) { }

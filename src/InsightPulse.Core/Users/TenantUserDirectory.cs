@@ -3,6 +3,7 @@ using Dapper;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Tenants;
 using Npgsql;
+using InsightPulse.Core.Postgres;
 
 namespace InsightPulse.Core.Users;
 
@@ -150,6 +151,7 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
         var errors = new List<ValidationError>();
         if (normalizedLogin is null) errors.Add(new("login", "A login is 1 to 254 characters without spaces (e.g. juan or juan@tbwa.ph)."));
         if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Trim().Length > 200) errors.Add(new("name", "A name is 1 to 200 characters."));
+        else if (TextRules.Problem(user.Name.Trim()) is { } nameProblem) errors.Add(new("name", "A name " + nameProblem));
         if (Blank(user.Email) is { } email && (!EmailPattern().IsMatch(email) || email.Length > 254)) errors.Add(new("email", "This is not an email address (name@example.com)."));
         errors.AddRange(PasswordErrors(user.Password));
         return errors;
@@ -160,12 +162,12 @@ public sealed partial class TenantUserDirectory(TenantDataAccess data, LockoutPo
         : password.Length > 1024 ? [new("password", "A password has at most 1024 characters.")]
         : [];
 
-    /// <summary>A login as stored: trimmed, lower case; null when empty, too long or with spaces or control characters.</summary>
+    /// <summary>A login as stored: trimmed, lower case; null when empty, too long, or with spaces or what free text may not hold (<see cref="TextRules"/>).</summary>
     public static string? NormalizeLogin(string? login)
     {
         if (string.IsNullOrWhiteSpace(login)) return null;
         var trimmed = login.Trim().ToLowerInvariant();
-        return trimmed.Length <= 254 && !trimmed.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? trimmed : null;
+        return trimmed.Length <= 254 && !trimmed.Any(char.IsWhiteSpace) && TextRules.Problem(trimmed) is null ? trimmed : null;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using InsightPulse.Core.Users;
 using InsightPulse.Web.Hosting;
+using InsightPulse.Web.Markup;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,31 @@ public sealed class SessionValidation(TenantUserDirectory users, WebSessions ses
         context.ReplacePrincipal(SessionClaims.For(tenant, user, session!));
         context.ShouldRenew = true;
     }
+
+    /// <summary>
+    /// A page asked for without a session sends the browser to sign in; a form posted or an API called without one (a
+    /// cookie forged, replayed after sign-out, or brought from another tenant's host) is refused with 401: nothing to
+    /// follow, nothing done.
+    /// </summary>
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return IsNavigation(context.Request)
+            ? base.RedirectToLogin(context)
+            : StatusPages.Write(context.HttpContext, StatusCodes.Status401Unauthorized, "Not signed in",
+                "This needs a session on this site, and the request has none that is valid here: sign in, then try again.");
+    }
+
+    /// <summary>The same for a signed-in user without the right: a page redirects to the notice, anything else gets 403.</summary>
+    public override Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return IsNavigation(context.Request)
+            ? base.RedirectToAccessDenied(context)
+            : StatusPages.Write(context.HttpContext, StatusCodes.Status403Forbidden, "Not allowed", "Your account may not do this.");
+    }
+
+    private static bool IsNavigation(HttpRequest request) => (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && !StatusPages.IsApi(request);
 
     /// <summary>The session has ended: refused, and its cookie deleted.</summary>
     private static async Task RefuseAsync(CookieValidatePrincipalContext context)

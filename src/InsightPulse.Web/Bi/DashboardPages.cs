@@ -2,6 +2,7 @@ using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Superset;
 using InsightPulse.Web.Auth;
+using InsightPulse.Web.Hosting;
 using InsightPulse.Web.Markup;
 using InsightPulse.Web.Pages;
 using Microsoft.AspNetCore.Antiforgery;
@@ -60,14 +61,14 @@ public static partial class DashboardPages
         });
         endpoints.MapPost("/dashboards/{slug}/guest-token", async (string slug, HttpContext http, PageContext page, DashboardRegistry registry, DashboardGuestTokens tokens, IAntiforgery antiforgery, AuditLog audit, ILogger<DashboardGuestTokens> logger, CancellationToken ct) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http)) return Results.Json(new { message = "The page's form token is missing or stale: reload the page." }, statusCode: StatusCodes.Status400BadRequest);
+            if (!await antiforgery.IsRequestValidAsync(http)) return ApiProblem.Of(StatusCodes.Status400BadRequest, "The page's form token is missing or stale: reload the page.", "RequestVerificationToken");
             // The audit trail's dashboard.accessed: the token opens the dashboard's data to this user.
             var audited = new AuditEvent(SessionClaims.Actor(page.User), AuditActions.DashboardAccessed, page.Tenant.Code, new { Dashboard = slug });
             var dashboard = await registry.VisibleAsync(page.Tenant, UserId(page), slug, ct);
             if (dashboard is null)
             {
                 await audit.RecordAsync(audited, AuditOutcome.Refused, new { Error = "not shared with the user" });
-                return Results.Json(new { message = "This dashboard is not shared with you." }, statusCode: StatusCodes.Status403Forbidden);
+                return ApiProblem.Of(StatusCodes.Status403Forbidden, "This dashboard is not shared with you.");
             }
             var login = page.User.FindFirst(SessionClaims.Login)?.Value ?? "";
             try
@@ -80,7 +81,7 @@ public static partial class DashboardPages
             {
                 // The tenant's external Superset failed: the operator reads which check in the log, the user gets a 502.
                 Log.ExternalGuestTokenFailed(logger, page.Tenant.Code, e.Check, e.Message);
-                return Results.Json(new { message = "The dashboard service did not answer. Try again in a moment; if it keeps happening, tell your administrator." }, statusCode: StatusCodes.Status502BadGateway);
+                return ApiProblem.Of(StatusCodes.Status502BadGateway, "The dashboard service did not answer. Try again in a moment; if it keeps happening, tell your administrator.");
             }
         }).DisableAntiforgery() // checked above from the header: the SDK's fetch sends JSON, not a form
             .RequireRateLimiting(Auth.RateLimits.GuestToken);

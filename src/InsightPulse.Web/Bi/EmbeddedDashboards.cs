@@ -193,11 +193,11 @@ public static class EmbeddedDashboards
         catch (ChartBrokenException e)
         {
             // A chart (or a filter's values) whose dataset no longer has a column it names: the page draws it as broken.
-            return Results.Json(new { message = e.Message, broken = true }, statusCode: StatusCodes.Status422UnprocessableEntity);
+            return ApiProblem.Of(StatusCodes.Status422UnprocessableEntity, e.Message, extensions: new Dictionary<string, object?> { ["broken"] = true });
         }
     }
 
-    private static IResult Message(int status, string message) => Results.Json(new { message }, statusCode: status);
+    private static IResult Message(int status, string message) => ApiProblem.Of(status, message);
 
     /// <summary>A CSV field (RFC 4180), with a leading quote on text a spreadsheet would run as a formula.</summary>
     internal static string Csv(string? value)

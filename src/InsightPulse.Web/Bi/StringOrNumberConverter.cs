@@ -10,7 +10,7 @@ internal sealed class StringOrNumberConverter : JsonConverter<string?>
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
     {
         JsonTokenType.String => reader.GetString(),
-        JsonTokenType.Number => reader.GetInt64().ToString(CultureInfo.InvariantCulture),
+        JsonTokenType.Number => reader.TryGetInt64(out var id) ? id.ToString(CultureInfo.InvariantCulture) : throw new JsonException("An id is a whole number that fits 64 bits."),
         JsonTokenType.Null => null,
         _ => throw new JsonException("An id is a number or a string."),
     };

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using InsightPulse.Core.Audit;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Bi.Security;
+using InsightPulse.Core.Postgres;
 using InsightPulse.Web.Hosting;
 
 namespace InsightPulse.Web.Bi;
@@ -23,7 +24,7 @@ public static class SupersetApi
             var tenant = RequestTenant.Get(http);
             if (body.Provider is not (null or "db") || !accounts.Verify(tenant.Code, body.Username, body.Password))
             {
-                return Results.Json(new { message = "Not authorized" }, statusCode: StatusCodes.Status401Unauthorized);
+                return ApiProblem.Of(StatusCodes.Status401Unauthorized, "Not authorized: wrong user name, password or provider.");
             }
             return Results.Json(new { access_token = access.Issue(tenant.Code) });
         }).RequireRateLimiting(Auth.RateLimits.SignIn);
@@ -55,43 +56,52 @@ public static class SupersetApi
         if (Authorized(http, access) is not { } authorization) return NotAuthorized();
         if (!access.CsrfMatches(authorization, http.Request.Headers["X-CSRFToken"]))
         {
-            return Results.Json(new { message = "The CSRF token is missing or does not match: GET /api/v1/security/csrf_token/ first." }, statusCode: StatusCodes.Status400BadRequest);
+            return ApiProblem.Of(StatusCodes.Status400BadRequest, "The CSRF token is missing or does not match: GET /api/v1/security/csrf_token/ first.", "X-CSRFToken");
         }
         var tenant = RequestTenant.Get(http);
-        if (body.Resources is not { Count: > 0 } resources) return BadRequest("resources: name at least one dashboard.");
+        if (body.User is { } requested && UserProblem(requested) is { } userProblem) return ApiProblem.Of(StatusCodes.Status400BadRequest, userProblem.Message, userProblem.Field);
+        if (body.Resources is not { Count: > 0 } resources) return BadRequest("resources: name at least one dashboard.", "resources");
         var dashboards = new List<WorkspaceDashboard>();
-        foreach (var resource in resources)
+        for (var i = 0; i < resources.Count; i++)
         {
-            if (resource.Type != GuestTokenResource.DashboardType) return BadRequest($"resources: type '{resource.Type}' is not 'dashboard'.");
+            var resource = resources[i];
+            if (resource.Type != GuestTokenResource.DashboardType)
+            {
+                return BadRequest($"resources[{i}]: type '{Sql.Printable(resource.Type, 40)}' is not 'dashboard'.", $"resources[{i}].type");
+            }
             var dashboard = await metadata.DashboardAsync(tenant.Code, resource.Id ?? "", cancellationToken);
             if (dashboard is null)
             {
                 await audit.RecordAsync(new AuditEvent(AuditActor.BiApi(tenant.Code), AuditActions.DashboardAccessed, tenant.Code,
                     new { Dashboard = resource.Id, GuestUser = body.User?.Username }), AuditOutcome.Refused, new { Error = "not in the workspace" });
-                return Results.Json(new { message = $"Dashboard '{resource.Id}' is not one of this workspace's dashboards." }, statusCode: StatusCodes.Status403Forbidden);
+                return ApiProblem.Of(StatusCodes.Status403Forbidden, $"resources[{i}]: dashboard '{Sql.Printable(resource.Id, 80)}' is not one of this workspace's dashboards.", $"resources[{i}].id");
             }
             dashboards.Add(dashboard);
         }
         var rules = new List<GuestTokenRlsRule>();
-        foreach (var rule in body.Rls ?? [])
+        var rls = body.Rls ?? [];
+        for (var i = 0; i < rls.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(rule.Clause)) return BadRequest("rls: every rule needs a clause.");
-            if (rule.Dataset is { } datasetId)
+            var (clause, datasetId) = (rls[i].Clause, rls[i].Dataset);
+            var field = $"rls[{i}].clause";
+            if (string.IsNullOrWhiteSpace(clause)) return BadRequest($"{field}: every rule needs a clause.", field);
+            var datasets = new List<Dataset>();
+            if (datasetId is { } id)
             {
-                var dataset = await metadata.DatasetAsync(tenant.Code, datasetId, cancellationToken);
-                if (dataset is null) return Results.Json(new { message = $"rls: dataset {datasetId} is not one of this workspace's datasets." }, statusCode: StatusCodes.Status403Forbidden);
-                try
-                {
-                    RlsClause.Parse(rule.Clause, dataset.ColumnTypes);
-                }
-                catch (RlsClauseException e)
-                {
-                    return BadRequest($"rls: {e.Message}");
-                }
+                var dataset = await metadata.DatasetAsync(tenant.Code, id, cancellationToken);
+                if (dataset is null) return ApiProblem.Of(StatusCodes.Status403Forbidden, $"rls[{i}].dataset: dataset {id} is not one of this workspace's datasets.", $"rls[{i}].dataset");
+                datasets.Add(dataset);
             }
-            rules.Add(new GuestTokenRlsRule(rule.Clause, rule.Dataset));
+            else
+            {
+                datasets.AddRange(await DatasetsOfAsync(tenant.Code, dashboards, metadata, cancellationToken));
+            }
+            // A rule checked now, not when a chart first runs: against its dataset, or (no dataset named) against every
+            // dataset of the granted dashboards, of which it must fit one at least (it would refuse every chart otherwise).
+            if (ClauseProblem(clause, datasets) is { } problem) return BadRequest($"{field}: {problem}", field);
+            rules.Add(new GuestTokenRlsRule(clause, datasetId));
         }
-        var user = body.User ?? new GuestTokenUser();
+        var user = body.User is { } given ? new GuestTokenUser(given.Username, given.FirstName, given.LastName) : new GuestTokenUser();
         var token = tokens.Issue(user, dashboards.Select(d => GuestTokenResource.Dashboard(d.Embedded ? d.EmbeddedUuid.ToString() : d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(), rules);
         await audit.RecordAsync(new AuditEvent(AuditActor.BiApi(tenant.Code), AuditActions.DashboardAccessed, tenant.Code,
             new { Dashboards = dashboards.Select(d => d.Slug).ToArray(), GuestUser = user.Username, RlsRules = rules.Count }), AuditOutcome.Succeeded);
@@ -104,7 +114,7 @@ public static class SupersetApi
             var domains = body.AllowedDomains ?? [];
             if (domains.FirstOrDefault(d => !AllowedDomains.IsValid(d)) is { } bad)
             {
-                return BadRequest($"allowed_domains: '{Core.Postgres.Sql.Printable(bad)}' is not [scheme://]host[:port].");
+                return BadRequest($"allowed_domains: '{Sql.Printable(bad, 100)}' is not [scheme://]host[:port].", "allowed_domains");
             }
             var changed = await metadata.SetEmbeddedAsync(dashboard.TenantCode, dashboard.Id, domains, cancellationToken);
             await installer.RegisterEmbeddedAsync(RequestTenant.Get(http), changed, cancellationToken);
@@ -132,18 +142,78 @@ public static class SupersetApi
         return access.TenantOf(authorization) == RequestTenant.Get(http).Code ? authorization : null;
     }
 
-    internal static IResult NotAuthorized() => Results.Json(new { msg = "Not authorized: sign in with POST /api/v1/security/login." }, statusCode: StatusCodes.Status401Unauthorized);
+    /// <summary>Superset's answer without a valid access token (flask-jwt-extended's <c>msg</c>, and our <c>message</c>).</summary>
+    internal static IResult NotAuthorized() =>
+        ApiProblem.Of(StatusCodes.Status401Unauthorized, "Not authorized: sign in with POST /api/v1/security/login.", "Authorization",
+            new Dictionary<string, object?> { ["msg"] = "Not authorized: sign in with POST /api/v1/security/login." });
 
-    private static IResult NotFound() => Results.Json(new { message = "Not found" }, statusCode: StatusCodes.Status404NotFound);
+    private static IResult NotFound() => ApiProblem.Of(StatusCodes.Status404NotFound, "Not found: no such dashboard in this workspace.");
 
-    private static IResult BadRequest(string message) => Results.Json(new { message }, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult BadRequest(string message, string field) => ApiProblem.Of(StatusCodes.Status400BadRequest, message, field);
+
+    /// <summary>The longest guest user name, first or last name accepted into a token.</summary>
+    private const int MaxUserNameLength = 255;
+
+    /// <summary>Why a guest user's field cannot go into a token (it is shown on the embedded page): too long, or text no name may hold.</summary>
+    private static (string Field, string Message)? UserProblem(GuestUserRequest user)
+    {
+        foreach (var (field, value) in new[] { ("user.username", user.Username), ("user.first_name", user.FirstName), ("user.last_name", user.LastName) })
+        {
+            if (value is null) continue;
+            if (value.Length > MaxUserNameLength) return (field, $"{field}: at most {MaxUserNameLength} characters.");
+            if (TextRules.Problem(value) is { } problem) return (field, $"{field}: {problem}");
+        }
+        return null;
+    }
+
+    /// <summary>The datasets of the charts of <paramref name="dashboards"/>, each once.</summary>
+    private static async Task<IReadOnlyList<Dataset>> DatasetsOfAsync(string tenantCode, IEnumerable<WorkspaceDashboard> dashboards, BiMetadata metadata, CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<long>();
+        foreach (var dashboard in dashboards)
+        {
+            foreach (var chart in await metadata.ChartsAsync(tenantCode, dashboard.Id, cancellationToken)) ids.Add(chart.DatasetId);
+        }
+        var datasets = new List<Dataset>();
+        foreach (var id in ids.Order())
+        {
+            if (await metadata.DatasetAsync(tenantCode, id, cancellationToken) is { } dataset) datasets.Add(dataset);
+        }
+        return datasets;
+    }
+
+    /// <summary>Null when <paramref name="clause"/> parses against one of <paramref name="datasets"/> at least; else why not (against the first).</summary>
+    private static string? ClauseProblem(string clause, List<Dataset> datasets)
+    {
+        string? first = null;
+        foreach (var dataset in datasets)
+        {
+            try
+            {
+                RlsClause.Parse(clause, dataset.ColumnTypes);
+                return null;
+            }
+            catch (RlsClauseException e)
+            {
+                first ??= datasets.Count == 1 ? e.Message : $"{e.Message} (dataset {dataset.Name}; it fits none of the dashboards' datasets)";
+            }
+        }
+        return first ?? "the dashboards have no dataset for a rule to apply to.";
+    }
 
     internal sealed record LoginRequest(string? Username, string? Password, string? Provider, bool? Refresh);
 
-    internal sealed record GuestTokenRequest(GuestTokenUser? User, IReadOnlyList<ResourceRequest>? Resources, IReadOnlyList<RlsRequest>? Rls);
+    /// <summary>Superset's guest-token request; as Superset's schema does, a field it does not define is refused (naming it).</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record GuestTokenRequest(GuestUserRequest? User, IReadOnlyList<ResourceRequest>? Resources, IReadOnlyList<RlsRequest>? Rls);
 
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    internal sealed record GuestUserRequest(string? Username, string? FirstName, string? LastName);
+
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     internal sealed record ResourceRequest(string? Type, [property: JsonConverter(typeof(StringOrNumberConverter))] string? Id);
 
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     internal sealed record RlsRequest(string? Clause, [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] long? Dataset);
 
     internal sealed record EmbeddedRequest(IReadOnlyList<string>? AllowedDomains);

@@ -23,6 +23,10 @@ public static class SupersetManagementApi
     public static IEndpointRouteBuilder MapSupersetManagementApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1").AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(Auth.RateLimits.Api);
+        // Every body of this API is a JSON object: an array or a number is refused before any handler reads it.
+        api.AddEndpointFilter((context, next) => context.Arguments.OfType<JsonElement>().Any(body => body.ValueKind != JsonValueKind.Object)
+            ? ValueTask.FromResult<object?>(ApiProblem.Of(StatusCodes.Status400BadRequest, "The body is a JSON object of this endpoint's fields.", "$"))
+            : next(context));
         api.MapGet("/database/", (string? q, HttpContext http, BiDatabases connections, CancellationToken ct) => Signed(http, false, async code =>
         {
             var filters = Filters(q, "database_name");
@@ -48,7 +52,7 @@ public static class SupersetManagementApi
         {
             var filters = Filters(q, "table_name", "schema", "database");
             var list = await objects.DatasetsAsync(code, filters.GetValueOrDefault("table_name") as string, filters.GetValueOrDefault("schema") as string,
-                filters.GetValueOrDefault("database") is { } db ? Convert.ToInt64(db, CultureInfo.InvariantCulture) : null, ct);
+                filters.GetValueOrDefault("database") is { } db ? DatabaseId(db) : null, ct);
             var names = (await connections.ListAsync(code, null, ct)).ToDictionary(d => d.Id, d => d.DatabaseName);
             return List(list.Select(d => DatasetJson(d, names, withColumns: false)));
         }));
@@ -142,8 +146,9 @@ public static class SupersetManagementApi
         api.MapPost("/tag/{objectType:int}/{objectId:long}/", (int objectType, long objectId, JsonElement body, HttpContext http, BiObjects objects, CancellationToken ct) => Signed(http, true, async code =>
         {
             var tags = body.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Array
-                ? t.EnumerateArray().Select(x => x.GetString()).OfType<string>().Where(x => x.Trim().Length > 0).ToList() : null;
-            if (tags is null) return Message(StatusCodes.Status400BadRequest, "Missing required field 'tags' in 'properties'");
+                && t.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
+                ? t.EnumerateArray().Select(x => x.GetString()!).Where(x => x.Trim().Length > 0).ToList() : null;
+            if (tags is null) return Message(StatusCodes.Status400BadRequest, "Missing required field 'tags' in 'properties': a list of texts.", "properties.tags");
             return await objects.TagAsync(code, objectType, objectId, tags, ct) ? Results.Json(new { }, statusCode: StatusCodes.Status201Created) : NotFound();
         }));
         api.MapGet("/tag/get_objects/", (string? tags, HttpContext http, BiObjects objects, CancellationToken ct) => Signed(http, false, async code =>
@@ -180,8 +185,12 @@ public static class SupersetManagementApi
         if (read is null) return (0, null, null, null, Message(StatusCodes.Status400BadRequest, $"params: carry {SupersetFormData.SpecKey} and {SupersetFormData.ChartKey}: this BI service draws charts from a structured spec, not from Superset's form data alone."));
         if (body.TryGetProperty("dashboards", out var dashboards) && dashboards.ValueKind == JsonValueKind.Array)
         {
-            if (dashboards.GetArrayLength() != 1) return (0, null, null, null, Message(StatusCodes.Status400BadRequest, "dashboards: this BI service places a chart on exactly one dashboard."));
-            dashboardId = dashboards[0].GetInt64();
+            if (dashboards.GetArrayLength() != 1) return (0, null, null, null, Message(StatusCodes.Status400BadRequest, "dashboards: this BI service places a chart on exactly one dashboard.", "dashboards"));
+            if (dashboards[0].ValueKind != JsonValueKind.Number || !dashboards[0].TryGetInt64(out var named))
+            {
+                return (0, null, null, null, Message(StatusCodes.Status400BadRequest, "dashboards: name the dashboard by its numeric id.", "dashboards"));
+            }
+            dashboardId = named;
         }
         if (dashboardId is null || await metadata.DashboardAsync(code, dashboardId.Value.ToString(CultureInfo.InvariantCulture), cancellationToken) is null)
         {
@@ -225,7 +234,7 @@ public static class SupersetManagementApi
         }
         catch (JsonException e)
         {
-            throw new ChartSpecException($"{field}: {e.Message}");
+            throw new ChartSpecException($"{field}: {Core.Errors.JsonErrors.Describe(e).Text}");
         }
     }
 
@@ -263,7 +272,16 @@ public static class SupersetManagementApi
     {
         var found = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (string.IsNullOrEmpty(q)) return found;
-        if (Rison.Decode(q) is not IDictionary<string, object?> query) throw new FormatException("q: a rison object, e.g. (filters:!((col:…,opr:eq,value:…))).");
+        object? decoded;
+        try
+        {
+            decoded = Rison.Decode(q);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"q: {e.Message}", e);
+        }
+        if (decoded is not IDictionary<string, object?> query) throw new FormatException("q: a rison object, e.g. (filters:!((col:…,opr:eq,value:…))).");
         if (!query.TryGetValue("filters", out var list) || list is not List<object?> filters) return found;
         foreach (var filter in filters.OfType<IDictionary<string, object?>>())
         {
@@ -302,7 +320,13 @@ public static class SupersetManagementApi
     private static long? Number(JsonElement body, string property) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
 
+    /// <summary>The database of a dataset filter: a whole number (rison gives a number or text).</summary>
+    private static long DatabaseId(object value) =>
+        long.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new FormatException("q: the database filter is a database connection's numeric id.");
+
     private static IResult NotFound() => Message(StatusCodes.Status404NotFound, "Not found");
 
-    private static IResult Message(int status, string message) => Results.Json(new { message }, statusCode: status);
+    private static IResult Message(int status, string message, string? field = null) => ApiProblem.Of(status, message, field);
 }

@@ -65,13 +65,7 @@ public sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRoute
     internal static Task Unavailable(HttpContext context, string tenantName, int retryAfterSeconds)
     {
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        const string Title = "Temporarily unavailable";
-        var message = $"{tenantName} cannot be reached right now: its data is not available. Try again in a moment; if it lasts, tell your platform operator.";
-        if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return Results.Problem(title: Title, detail: message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
-        }
-        return StatusPages.Write(context, StatusCodes.Status503ServiceUnavailable, Title, message);
+        return StatusPages.Write(context, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
+            $"{tenantName} cannot be reached right now: its data is not available. Try again in a moment; if it lasts, tell your platform operator.");
     }
 }

@@ -26,7 +26,7 @@ public static class ConsolePages
         var group = endpoints.MapGroup("/console").RequireAuthorization(WebAuthorization.Admin).RequirePlatformHost().ExcludeFromDescription();
         group.MapGet("/", async (PageContext page, TenantOverview overview, string? q, string? state, string? offset) =>
         {
-            // A filter that does not parse (a hand-edited address) shows every tenant, saying so.
+            // A filter that does not parse (a hand-edited address) shows every tenant, saying so (400).
             var (parsed, errors) = TenantFilter.Parse(state, null, q, offset, ConsolePageSize.ToString(CultureInfo.InvariantCulture));
             var filter = parsed ?? new TenantFilter(Limit: ConsolePageSize);
             return ListPage(page, await overview.ListAsync(page.Http.Request, filter, page.Http.RequestAborted), filter, errors.Count > 0);
@@ -155,7 +155,8 @@ public static class ConsolePages
             </table></div>
             <p class="muted">The same operations are in the JSON API under <code>{TenantApi.Prefix}</code> (operator bearer token); its description is <a href="{TenantApi.OpenApiPath}">{TenantApi.OpenApiPath}</a>.</p>
             """);
-        return HtmlResults.Page(Layout.Page(page, "Operator console", body, "console"));
+        // A filter that was not understood is a bad request: the page says so and lists every tenant.
+        return HtmlResults.Page(Layout.Page(page, "Operator console", body, "console"), filterRefused ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
     }
 
     private static IResult NewPage(PageContext page, CreateTenantRequest? entered, IReadOnlyList<ValidationError>? errors, string? conflict)

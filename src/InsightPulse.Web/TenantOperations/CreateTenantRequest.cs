@@ -1,11 +1,14 @@
+using System.Text.Json.Serialization;
 using InsightPulse.Core.Tenants;
 
 namespace InsightPulse.Web.TenantOperations;
 
 /// <summary>
 /// A new tenant, as the console's form and <c>POST /api/v1/tenants</c> give it; the registry validates it. <see cref="Server"/>:
-/// the fleet server for its database (unset: the least loaded one when it is first provisioned).
+/// the fleet server for its database (unset: the least loaded one when it is first provisioned). A JSON body with any
+/// other field (<c>state</c>, <c>db_name</c>…) is refused, naming it: nothing else of a tenant is set this way.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateTenantRequest(
     string? Code,
     string? Name,
@@ -17,8 +20,11 @@ public sealed record CreateTenantRequest(
     string? AdminPhone = null,
     string? Server = null)
 {
-    /// <summary>The registry record with its defaults (database <c>odoo_&lt;code&gt;</c>, schema <c>&lt;code&gt;</c>); blank fields are absent.</summary>
-    public Tenant ToTenant() => Tenant.New(Code?.Trim() ?? "", Name?.Trim() ?? "") with
+    /// <summary>
+    /// The registry record with its defaults (database <c>odoo_&lt;code&gt;</c>, schema <c>&lt;code&gt;</c>); blank fields
+    /// are absent. Only spaces are trimmed: a line break or a control character is refused by validation, not cut off.
+    /// </summary>
+    public Tenant ToTenant() => Tenant.New(Code?.Trim(' ') ?? "", Name?.Trim(' ') ?? "") with
     {
         PrimaryDomain = Blank(PrimaryDomain),
         CompanyName = Blank(CompanyName),
@@ -29,5 +35,5 @@ public sealed record CreateTenantRequest(
         Server = Blank(Server),
     };
 
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static string? Blank(string? value) => string.IsNullOrEmpty(value?.Trim(' ')) ? null : value.Trim(' ');
 }

@@ -29,9 +29,7 @@ public static class PlatformOnly
         {
             var only = context.GetEndpoint()?.Metadata.GetMetadata<PlatformOnlyEndpoint>();
             if (only is null || IsPlatformHost(context)) return next(context);
-            return only.Api
-                ? TypedResults.Problem(title: "Not found", detail: "The operator API is served on the platform's host only.",
-                    statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context)
-                : StatusPages.Write(context, StatusCodes.Status404NotFound, "Not found", "There is nothing here.");
+            return StatusPages.Write(context, StatusCodes.Status404NotFound, "Not found",
+                only.Api ? "The operator API is served on the platform's host only." : "There is nothing here.");
         });
 }

@@ -106,7 +106,7 @@ internal sealed class RlsLexer(string text)
     private RlsToken StringLiteral(int start)
     {
         var value = Quoted(start, '\'', "string");
-        if (value.Contains('\0', StringComparison.Ordinal)) throw RlsClauseException.At(start + 1, "a string cannot contain the NUL character");
+        if (Postgres.TextRules.Problem(value, allowLineBreaks: true) is { } problem) throw RlsClauseException.At(start + 1, "a string " + problem);
         return new RlsToken(RlsTokenKind.String, start + 1, text[start.._index], value);
     }
 
