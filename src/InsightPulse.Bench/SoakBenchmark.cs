@@ -134,7 +134,7 @@ public sealed partial class SoakBenchmark(
         try
         {
             var tenant = await CreateTenantAsync(code, "Soak churn", cancellationToken);
-            using var client = TenantLoad.Client(tenant.PrimaryDomain!, port);
+            using var client = LoopbackHttp.Client(tenant.PrimaryDomain!, port);
             var routed = Stopwatch.StartNew();
             HttpStatusCode status;
             while ((status = (await client.GetAsync("/login", cancellationToken)).StatusCode) != HttpStatusCode.OK && routed.Elapsed < TimeSpan.FromSeconds(5))
@@ -223,7 +223,7 @@ public sealed partial class SoakBenchmark(
 
         public static async Task<TenantLoad> SignInAsync(Tenant tenant, int port, string password, CancellationToken cancellationToken)
         {
-            var client = Client(tenant.PrimaryDomain!, port);
+            var client = LoopbackHttp.Client(tenant.PrimaryDomain!, port);
             var signIn = await PostFormAsync(client, "/login", "/login", new() { ["login"] = "admin", ["password"] = password }, cancellationToken);
             if (signIn.StatusCode != HttpStatusCode.Redirect) throw new HttpBenchmarkException($"{tenant.Code}: sign-in answered {(int)signIn.StatusCode}");
             var code = $"SOAK-{tenant.Code[CodePrefix.Length..].ToUpperInvariant()}";
@@ -297,24 +297,6 @@ public sealed partial class SoakBenchmark(
             dashboard.GetProperty("charts").EnumerateArray().First(c => c.GetProperty("key").GetString() == key).GetProperty("id").GetInt64();
 
         private static HttpResponseMessage Copy(HttpResponseMessage response) => new(response.StatusCode) { Content = new StringContent("") };
-
-        /// <summary>A client for <paramref name="host"/> that reaches 127.0.0.1:<paramref name="port"/>: cookies kept, redirects not followed.</summary>
-        public static HttpClient Client(string host, int port) => new(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = true,
-            CookieContainer = new CookieContainer(),
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        })
-        {
-            BaseAddress = new Uri($"http://{host}:{port}"),
-            Timeout = TimeSpan.FromSeconds(30),
-        };
 
         private static async Task<string> FormTokenAsync(HttpClient client, string path, CancellationToken cancellationToken)
         {

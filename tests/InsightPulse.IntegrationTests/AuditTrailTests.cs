@@ -78,7 +78,10 @@ public sealed class AuditTrailTests(PostgresFixture postgres) : IAsyncLifetime
     {
         Assert.Equal(0, (await RunAsync("tenant", "create", "audit_reg", "--name", "Audit Registry")).ExitCode);
         Assert.Equal(1, (await RunAsync("tenant", "create", "tbwa", "--name", "Another TBWA", "--domain", "x.example.com")).ExitCode);
-        Assert.Equal(1, (await RunAsync("tenant", "create", "Audit-Bad", "--name", "Bad")).ExitCode);
+        // Not a tenant code: the command line refuses it before any action starts (exit 2), so no row; a field the
+        // registry refuses is an action refused (exit 2 as well), with a row naming the field.
+        Assert.Equal(2, (await RunAsync("tenant", "create", "Audit-Bad", "--name", "Bad")).ExitCode);
+        Assert.Equal(2, (await RunAsync("tenant", "create", "audit_bad", "--name", "Bad", "--admin-email", "not an address")).ExitCode);
         Assert.Equal(0, (await RunAsync("tenant", "update", "audit_reg", "--notes", "first customer", "--admin-email", "a@audit.example.com")).ExitCode);
         Assert.Equal(1, (await RunAsync("tenant", "suspend", "audit_reg")).ExitCode); // a draft cannot be suspended
         Assert.Equal(1, (await RunAsync("tenant", "update", "audit_nosuch", "--notes", "x")).ExitCode);
@@ -96,10 +99,8 @@ public sealed class AuditTrailTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal("TenantNotFoundException", Text(rows[0].GetProperty("detail"), "error"));
         Assert.Equal("InvalidTenantStateException", Text(rows[1].GetProperty("detail"), "error"));
         Assert.Equal(["admin_email", "notes"], rows[2].GetProperty("detail").GetProperty("fields").EnumerateArray().Select(f => f.GetString()).Order(StringComparer.Ordinal));
-        // Not a tenant code: the row names no tenant, and keeps what was given in its detail.
-        Assert.Equal(JsonValueKind.Null, rows[3].GetProperty("tenant_code").ValueKind);
-        Assert.Equal("Audit-Bad", Text(rows[3].GetProperty("detail"), "given_tenant"));
-        Assert.Equal(["code"], rows[3].GetProperty("detail").GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("audit_bad", Text(rows[3], "tenant_code"));
+        Assert.Equal(["admin_email"], rows[3].GetProperty("detail").GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal("TenantConflictException", Text(rows[4].GetProperty("detail"), "error"));
         Assert.Equal("tbwa", Text(rows[4], "tenant_code"));
         Assert.Equal("audit_reg", Text(rows[5], "tenant_code"));

@@ -13,12 +13,15 @@ namespace InsightPulse.Testing;
 /// <remarks>
 /// Left out, each for a reason: <c>ipai_web_session</c> (the runner's own sign-ins start and touch sessions), and the
 /// columns a refused sign-in or a page view may move (<c>failed_login_count</c>, <c>locked_until</c>, <c>last_login</c>,
-/// <c>write_date</c>). Any other change of a row still changes its hash.
+/// <c>write_date</c>), and the audit trail's refusals (<c>ipai_audit</c> rows with outcome <c>refused</c>: a refused
+/// action records that it was refused, by design). Any other change of a row still changes its hash, and an audit row
+/// that says an action succeeded or failed is a change.
 /// </remarks>
 public sealed class PlatformSnapshot
 {
     private static readonly string[] SkippedTables = ["ipai_web_session"];
     private static readonly string[] VolatileColumns = ["failed_login_count", "locked_until", "last_login", "write_date"];
+    private static readonly Dictionary<string, string> LeftOutRows = new(StringComparer.Ordinal) { ["ipai_audit"] = "outcome = 'refused'" };
 
     private readonly SortedDictionary<string, string> _entries;
 
@@ -72,7 +75,8 @@ public sealed class PlatformSnapshot
         {
             var name = $"{Quote(t.Schema)}.{Quote(t.Table)}";
             var row = $"md5((to_jsonb(t) - {volatileColumns})::text)";
-            return $"SELECT '{(t.Schema + "." + t.Table).Replace("'", "''", StringComparison.Ordinal)}' AS name, count(*) || ' ' || coalesce(md5(string_agg({row}, '' ORDER BY {row})), '') AS digest FROM {name} t";
+            var where = LeftOutRows.TryGetValue(t.Table, out var leftOut) ? $" WHERE NOT ({leftOut})" : "";
+            return $"SELECT '{(t.Schema + "." + t.Table).Replace("'", "''", StringComparison.Ordinal)}' AS name, count(*) || ' ' || coalesce(md5(string_agg({row}, '' ORDER BY {row})), '') AS digest FROM {name} t{where}";
         }));
         foreach (var (name, digest) in await connection.QueryAsync<(string, string)>(sql)) entries[$"{database}: {name}"] = digest;
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using InsightPulse.Bench;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.Provisioning;
 using InsightPulse.Core.Tenants;
@@ -57,7 +58,7 @@ public sealed class OutageUnderLoadTests(PostgresFixture postgres, ITestOutputHe
         var loads = new List<TenantLoad>();
         foreach (var (code, host) in Tenants)
         {
-            var client = LoopbackClient.For(host, _node.Port);
+            var client = LoopbackHttp.Client(host, _node.Port);
             Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(client, "admin", _scope.Get<AdminPassword>().For(code).Password)).StatusCode);
             var agency = await FinancePagesTests.CreateAgencyAsync(client, $"OUT-{code.ToUpperInvariant()}");
             var project = await FinancePagesTests.CreateProjectAsync(client, agency, $"OUT-{code.ToUpperInvariant()}-P", "100000");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using InsightPulse.Bench;
 using InsightPulse.Core.Isolation;
 using InsightPulse.Core.ManagedPostgres;
 using InsightPulse.Core.Provisioning;
@@ -47,7 +48,7 @@ public sealed class TwoNodeTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_session_works_on_both_nodes_a_new_tenant_reaches_both_within_a_second_and_one_node_killed_loses_nothing()
     {
-        var browser = LoopbackClient.For("tbwa.localhost", _nginx.Port);
+        var browser = LoopbackHttp.Client("tbwa.localhost", _nginx.Port);
         var signIn = await WebPlatform.PostFormAsync(browser, "/login", "/login", new Dictionary<string, string>
         {
             ["login"] = "admin",
@@ -71,7 +72,7 @@ public sealed class TwoNodeTests(PostgresFixture postgres) : IAsyncLifetime
         var committed = Stopwatch.StartNew();
         foreach (var node in new[] { _first, _second })
         {
-            using var direct = LoopbackClient.For("twonode.localhost", node.Port);
+            using var direct = LoopbackHttp.Client("twonode.localhost", node.Port);
             while ((await direct.GetAsync("/login")).StatusCode != HttpStatusCode.OK)
             {
                 Assert.True(committed.Elapsed < TimeSpan.FromSeconds(1), $"node {node.Port} did not route the new tenant within a second");
@@ -95,7 +96,7 @@ public sealed class TwoNodeTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_node_killed_under_write_load_cuts_only_its_requests_in_flight_and_leaves_no_half_written_report()
     {
-        var browser = LoopbackClient.For("tbwa.localhost", _nginx.Port);
+        var browser = LoopbackHttp.Client("tbwa.localhost", _nginx.Port);
         Assert.Equal(HttpStatusCode.Redirect, (await WebPlatform.SignInAsync(browser, "admin", _scope.Get<AdminPassword>().For("tbwa").Password)).StatusCode);
         var agency = await FinancePagesTests.CreateAgencyAsync(browser, "KILL-AG");
         var project = await FinancePagesTests.CreateProjectAsync(browser, agency, "KILL-P", "100000000");

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Dapper;
 using InsightPulse.Core.Databases;
+using InsightPulse.Core.Errors;
 using InsightPulse.Core.Events;
 using InsightPulse.Core.Modules;
 using InsightPulse.Core.Postgres;
@@ -126,8 +127,8 @@ public sealed partial class AuditLog(PlatformEnvironmentSource source, PlatformD
     /// </summary>
     public static AuditOutcome OutcomeOf(Exception error) => error switch
     {
-        TenantValidationException or FieldValidationException or TenantConflictException or InvalidTenantStateException or TenantNotFoundException
-            or UnknownServerException or WebhookException or ModuleCatalogException => AuditOutcome.Refused,
+        InvalidInputException or TenantConflictException or InvalidTenantStateException or TenantNotFoundException
+            or UnknownServerException or WebhookException => AuditOutcome.Refused,
         _ => AuditOutcome.Failed,
     };
 

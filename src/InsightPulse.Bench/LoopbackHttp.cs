@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace InsightPulse.Web.Tests;
+namespace InsightPulse.Bench;
 
-/// <summary>Browser-like clients of a real listener (an `ipai serve` process, nginx) on 127.0.0.1.</summary>
-public static class LoopbackClient
+/// <summary>Browser-like clients of a listener on 127.0.0.1 (an `ipai serve` process, nginx), for tenant host names that need not resolve.</summary>
+public static class LoopbackHttp
 {
     /// <summary>A client for <paramref name="host"/> that reaches 127.0.0.1:<paramref name="port"/> whatever the name resolves to: cookies kept, redirects not followed.</summary>
-    public static HttpClient For(string host, int port) => new(new SocketsHttpHandler
+    public static HttpClient Client(string host, int port) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = true,
