@@ -16,7 +16,7 @@ public static class PostgresErrors
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
                 $"{e.MessageText}: run `make up` to create the platform's databases.",
             PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
-                $"{e.MessageText}: the role lacks a privilege; run the command as the platform's owner role.",
+                $"{e.MessageText}: the role this command connects as lacks that privilege: grant it, or connect as a role that has it (POSTGRES_URL's user).",
             PostgresException { SqlState: PostgresErrorCodes.TooManyConnections } =>
                 "the server has no connection slot left: close idle clients or raise max_connections.",
             PostgresException { SqlState: PostgresErrorCodes.CannotConnectNow } =>
