@@ -7,7 +7,10 @@ namespace InsightPulse.Core.Provisioning;
 /// <summary>
 /// Ending the sessions on a database before it is renamed or dropped (<c>tenant move</c>, <c>tenant deprovision</c>).
 /// The platform's owner is no superuser: a superuser's session (a DBA's psql) is not its to end, so it is named, with
-/// the statement that ends it, instead of failing in PostgreSQL's words.
+/// the statement that ends it, instead of failing in PostgreSQL's words. Only sessions of a role count: a process of the
+/// server itself (an autovacuum worker, whose <c>usesysid</c> is null and which runs as the bootstrap superuser) is not
+/// ours to end, and <c>DROP DATABASE</c> and <c>ALTER DATABASE … RENAME</c> end it themselves (soak: 2 deletions in 183
+/// failed on <c>pg_terminate_backend</c> of one, "must be a superuser to terminate superuser process").
 /// </summary>
 internal static class DatabaseSessions
 {
@@ -18,7 +21,7 @@ internal static class DatabaseSessions
     public static Task<int> EndAsync(NpgsqlConnection maintenance, string database, string[]? roles, CancellationToken cancellationToken) =>
         maintenance.ExecuteAsync(new CommandDefinition("""
             SELECT pg_terminate_backend(a.pid, 5000) FROM pg_stat_activity a
-            WHERE a.datname = @database AND a.pid <> pg_backend_pid() AND (@roles::text[] IS NULL OR a.usename = ANY (@roles))
+            WHERE a.datname = @database AND a.pid <> pg_backend_pid() AND a.usesysid IS NOT NULL AND (@roles::text[] IS NULL OR a.usename = ANY (@roles))
               AND (current_setting('is_superuser') = 'on' OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = a.usesysid AND r.rolsuper))
             """, new { database, roles }, cancellationToken: cancellationToken));
 
@@ -63,7 +66,7 @@ internal static class DatabaseSessions
     private static async Task<List<(int Pid, string User, string Application)>> SessionsAsync(NpgsqlConnection maintenance, string database, bool onlyUnendable, CancellationToken cancellationToken) =>
         (await maintenance.QueryAsync<(int Pid, string User, string Application)>(new CommandDefinition("""
             SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, '') FROM pg_stat_activity a
-            WHERE a.datname = @database AND a.pid <> pg_backend_pid()
+            WHERE a.datname = @database AND a.pid <> pg_backend_pid() AND a.usesysid IS NOT NULL
               AND (NOT @onlyUnendable OR (current_setting('is_superuser') = 'off' AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = a.usesysid AND r.rolsuper)))
             ORDER BY a.pid
             """, new { database, onlyUnendable }, cancellationToken: cancellationToken))).ToList();
