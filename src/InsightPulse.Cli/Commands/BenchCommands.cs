@@ -41,13 +41,10 @@ internal static class BenchCommands
         command.SetAction(context.Run<RlsBenchmark>(async (benchmark, parse, ct) =>
         {
             var options = new RlsBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(rounds), parse.GetValue(iterations), parse.GetValue(warmup));
-            var seedProblems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
-            if (seedProblems.Count > 0 || options.Rounds < 1 || options.Iterations < 1 || options.Warmup < 0)
-            {
-                foreach (var problem in seedProblems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                if (seedProblems.Count == 0) await context.Error.WriteLineAsync("usage error: --rounds and --iterations must be 1 or more, --warmup 0 or more.");
-                return ExitCode.Usage;
-            }
+            var problems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems().ToList();
+            if (problems.Count == 0 && (options.Rounds < 1 || options.Iterations < 1 || options.Warmup < 0))
+                problems.Add("--rounds and --iterations must be 1 or more, --warmup 0 or more.");
+            if (await context.UsageErrorsAsync(problems)) return ExitCode.Usage;
             var asJson = parse.GetValue(json);
             var result = await benchmark.RunAsync(options,
                 message => { if (!asJson) context.Error.WriteLine(message); }, ct);
@@ -96,13 +93,9 @@ internal static class BenchCommands
         command.SetAction(context.Run<BiBenchmark, BiNavigationBenchmark>(async (benchmark, navigation, parse, ct) =>
         {
             var options = new BiBenchmark.Options(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(iterations));
-            var problems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems();
-            if (problems.Count > 0 || options.Iterations < 1)
-            {
-                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                if (problems.Count == 0) await context.Error.WriteLineAsync("usage error: --iterations must be 1 or more.");
-                return ExitCode.Usage;
-            }
+            var problems = new ScoutSeedOptions(options.Rows, options.Tenants).Problems().ToList();
+            if (problems.Count == 0 && options.Iterations < 1) problems.Add("--iterations must be 1 or more.");
+            if (await context.UsageErrorsAsync(problems)) return ExitCode.Usage;
             var asJson = parse.GetValue(json);
             var result = await benchmark.RunAsync(options, message => { if (!asJson) context.Error.WriteLine(message); }, ct);
             var rounds = parse.GetValue(browserRounds);
@@ -191,12 +184,7 @@ internal static class BenchCommands
         {
             var options = new SoakBenchmark.Options(TimeSpan.FromMinutes(parse.GetValue(minutes)), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmup))),
                 parse.GetValue(tenants), parse.GetValue(workers), typeof(BenchCommands).Assembly.Location);
-            var problems = options.Problems();
-            if (problems.Count > 0)
-            {
-                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                return ExitCode.Usage;
-            }
+            if (await context.UsageErrorsAsync(options.Problems())) return ExitCode.Usage;
             var asJson = parse.GetValue(json);
             var result = await benchmark.RunAsync(options, message => context.Error.WriteLine(message), ct);
             if (asJson) await context.Output.WriteLineAsync(CliJson.Serialize(result));

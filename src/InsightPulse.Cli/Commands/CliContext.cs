@@ -79,6 +79,19 @@ internal sealed class CliContext
     public Task<bool> AuditAsync(string action, string? tenantCode, AuditOutcome outcome, object? detail = null) =>
         Services.GetRequiredService<AuditLog>().RecordAsync(new AuditEvent(AuditActor.CommandLine, action, tenantCode, detail), outcome);
 
+    /// <summary>Prints each of <paramref name="problems"/> as a usage error; true when there was one (the command then exits 2).</summary>
+    public async Task<bool> UsageErrorsAsync(IEnumerable<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var any = false;
+        foreach (var problem in problems)
+        {
+            await Error.WriteLineAsync($"usage error: {problem}");
+            any = true;
+        }
+        return any;
+    }
+
     /// <summary>The command-line argument that sets a tenant's field: CODE, or the option named as its column (every field has that alias).</summary>
     private static string OptionOf(string field) => field == "code" ? "CODE" : "--" + field.Replace('_', '-');
 

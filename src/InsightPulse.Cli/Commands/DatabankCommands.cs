@@ -29,11 +29,7 @@ internal static class DatabankCommands
                 return ExitCode.Usage;
             }
             var options = new ScoutSeedOptions(parse.GetValue(rows), parse.GetValue(tenants), parse.GetValue(seed));
-            if (options.Problems() is { Count: > 0 } problems)
-            {
-                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                return ExitCode.Usage;
-            }
+            if (await context.UsageErrorsAsync(options.Problems())) return ExitCode.Usage;
             var asJson = parse.GetValue(json);
             ScoutSeedResult result = null!;
             if (context.Terminal && !asJson)

@@ -30,12 +30,7 @@ internal static class HttpBenchCommand
                 Tenants = parse.GetValue(tenants), DurationSeconds = parse.GetValue(duration), Connections = parse.GetValue(connections),
                 Threads = parse.GetValue(threads), Rounds = parse.GetValue(rounds), WarmupSeconds = parse.GetValue(warmup),
             };
-            var problems = options.Problems();
-            if (problems.Count > 0)
-            {
-                foreach (var problem in problems) await context.Error.WriteLineAsync($"usage error: {problem}");
-                return ExitCode.Usage;
-            }
+            if (await context.UsageErrorsAsync(options.Problems())) return ExitCode.Usage;
             var asJson = parse.GetValue(json);
             var result = await benchmark.RunAsync(options, message => context.Error.WriteLine(message), ct);
             if (asJson)
