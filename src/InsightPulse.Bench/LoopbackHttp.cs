@@ -12,15 +12,30 @@ public static class LoopbackHttp
         AllowAutoRedirect = false,
         UseCookies = true,
         CookieContainer = new CookieContainer(),
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
+        ConnectCallback = ConnectAsync,
     })
     {
         BaseAddress = new Uri($"http://{host}:{port}"),
         Timeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>
+    /// A <see cref="SocketsHttpHandler.ConnectCallback"/> that connects to 127.0.0.1 at the request's port, keeping its host
+    /// name (*.localhost is loopback, RFC 6761, whatever this machine's resolver says).
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new NetworkStream(socket, ownsSocket: true);
+    }
 }

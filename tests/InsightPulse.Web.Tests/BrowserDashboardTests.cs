@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using InsightPulse.Bench;
 using InsightPulse.Core.Bi;
 using InsightPulse.Core.Demo;
 using InsightPulse.Web.Bi;
@@ -241,16 +242,7 @@ public sealed class BrowserDashboardTests(PostgresFixture postgres, BrowserPlatf
         /// <summary>Signed in as the tenant's service account (login → access token → CSRF token), as a tenant's back end does.</summary>
         public static async Task<HttpClient> ServiceClientAsync(string biSite, string password)
         {
-            // *.localhost is loopback (RFC 6761) whatever this machine's resolver says: connect there, keep the host name.
-            var handler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, cancellationToken) =>
-                {
-                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
-                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-                },
-            };
+            var handler = new SocketsHttpHandler { ConnectCallback = LoopbackHttp.ConnectAsync };
             return await BiServiceSignIn.SignInAsync(new HttpClient(handler) { BaseAddress = new Uri(biSite) }, password);
         }
 
